@@ -1,0 +1,50 @@
+# Quick start: `make run` (the app on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+export APP_ENV ?= development
+
+.PHONY: run test test-browser lint format bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	@echo "Demo sign-ins: admin@example.org / demo-admin-pass-2026, coordinator@example.org / demo-coord-pass-2026,"
+	@echo "               staff@example.org / demo-staff-pass-2026, funder@example.org / demo-funder-pass-2026"
+	@echo "Serving http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Runs ruff, then the suite (browser tests excluded: `make test-browser`).
+# pytest exits 5 when it collected no tests; make treats that as the failure it is.
+test: lint
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.dev
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

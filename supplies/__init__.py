@@ -1,0 +1,75 @@
+"""Supply tracker for harm reduction programs: create_app() is the table of contents."""
+
+from flask import Flask
+
+from supplies.config import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config(overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_security(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, sign-in and CSRF protection to the app."""
+    from supplies import models  # noqa: F401  (registers the tables with the metadata)
+    from supplies.database import configure_engine
+    from supplies.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    from supplies.auth.session import configure_login
+
+    configure_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area of the job."""
+    from supplies.api.views import bp as api_bp
+    from supplies.auth.views import bp as auth_bp
+    from supplies.extensions import csrf
+    from supplies.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    # The API checks CSRF itself for session callers; bearer-token callers need none.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    """The flask CLI commands of DESIGN.md."""
+    from supplies.commands import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages for people, JSON for the API."""
+    from supplies.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response."""
+    from supplies.security import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""The JSON API, /api/v1: what the screens' offline queue and other programs call."""

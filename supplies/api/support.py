@@ -1,0 +1,104 @@
+"""Request parsing and JSON error answers shared by the API views."""
+
+from flask import jsonify, request
+
+from supplies.services import validation as v
+from supplies.services.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientStock,
+    NotFound,
+    ValidationFailed,
+)
+from supplies.services.operations import OperationRequest, OperationResult
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a status code."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    """The error envelope DESIGN.md fixes: {"error": {code, message, fields}}."""
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+    return jsonify(body), status
+
+
+def domain_error_response(error: DomainError):
+    """Map a service refusal to its HTTP status."""
+    if isinstance(error, InsufficientStock):
+        return error_response(
+            409, error.code, error.message, error.fields, available=error.available
+        )
+    for kind, status in (
+        (ValidationFailed, 422),
+        (NotFound, 404),
+        (Forbidden, 403),
+        (Conflict, 409),
+    ):
+        if isinstance(error, kind):
+            return error_response(status, error.code, error.message, error.fields)
+    return error_response(400, error.code, error.message, error.fields)
+
+
+def json_body(allowed: set[str]) -> dict:
+    """The request's JSON object; unknown fields are refused so nothing extra is stored."""
+    if not request.is_json:
+        raise ApiError(400, "malformed", "Send a JSON object with Content-Type: application/json.")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    unknown = sorted(key for key in body if key not in allowed)
+    if unknown:
+        raise ApiError(
+            422,
+            "unknown_fields",
+            "Unknown fields are refused: " + ", ".join(unknown) + ".",
+            {key: "is not a field of this request" for key in unknown},
+        )
+    return body
+
+
+def operation_request(body: dict, required: bool = False) -> OperationRequest:
+    """The client's operation id (a UUID) and a fingerprint of the whole body."""
+    try:
+        operation_id = v.operation_id(body.get("id"), required)
+    except ValidationFailed as error:
+        raise ApiError(
+            422, "invalid", "The id is not valid.", {"id": error.fields["value"]}
+        ) from None
+    return OperationRequest.new(operation_id, body)
+
+
+def written(outcome: OperationResult):
+    """201 for a new record, 200 for a replay of the same request."""
+    return jsonify(outcome.result), 201 if outcome.created else 200
+
+
+def query_date(name: str):
+    """A YYYY-MM-DD query parameter, or None."""
+    try:
+        return v.iso_date(request.args.get(name))
+    except ValidationFailed as error:
+        raise ApiError(
+            422, "invalid", f"{name} is not a date.", {name: error.fields["value"]}
+        ) from None
+
+
+def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number query parameter within bounds."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise ApiError(
+            422, "invalid", f"{name} is out of range.", {name: f"must be {minimum} to {maximum}"}
+        )
+    return int(raw)

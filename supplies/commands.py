@@ -1,0 +1,93 @@
+"""flask CLI commands: init-db, seed-demo, create-user, create-token, check-ledger."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from supplies.extensions import db
+from supplies.models import Site
+from supplies.models.user import ROLES
+from supplies.services import accounts, demo
+from supplies.services import stock as stock_service
+from supplies.services.errors import DomainError
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema (safe to repeat)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database schema is up to date.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has sites.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Load demo sites, supplies, lots, a few months of events and one user per role."""
+    if db.session.execute(db.select(Site.id).limit(1)).first():
+        if if_empty:
+            click.echo("Demo data already loaded.")
+            return
+        raise click.ClickException("The database already has data; seed-demo needs an empty one.")
+    summary = demo.seed()
+    click.echo(
+        f"Loaded {summary['sites']} sites, {summary['supplies']} supplies, "
+        f"{summary['events']} distribution events."
+    )
+    click.echo("Demo sign-ins (development only):")
+    for email, password, role in demo.DEMO_USERS:
+        click.echo(f"  {role:<12} {email:<28} {password}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--name", default=None)
+@click.option("--password", default=None, help="Prompted for when absent.")
+@with_appcontext
+def create_user(
+    email: str, role: str, sites: tuple, name: str | None, password: str | None
+) -> None:
+    """Create an account with a role and, for staff, their sites."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, role, password, sites, name=name)
+    except DomainError as error:
+        details = "; ".join(f"{field}: {why}" for field, why in error.fields.items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="API token")
+@with_appcontext
+def create_token(email: str, name: str) -> None:
+    """Print a new API token for a user, once; only its hash is stored."""
+    user = accounts.user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active account for {email}.")
+    click.echo(accounts.create_token(user, name))
+
+
+@click.command("check-ledger")
+@with_appcontext
+def check_ledger() -> None:
+    """Exit 0 when every balance equals the sum of its movements."""
+    problems = stock_service.check_ledger()
+    for problem in problems:
+        click.echo(
+            f"MISMATCH site={problem.site} supply={problem.supply} batch={problem.batch_id} "
+            f"balance={problem.balance} movements={problem.movements}",
+            err=True,
+        )
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo("Ledger OK: every balance equals the sum of its movements.")
+
+
+COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger]

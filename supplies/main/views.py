@@ -1,0 +1,20 @@
+"""Home pages: each role lands on what it works with."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from supplies.services import catalog
+from supplies.services import stock as stock_service
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """A plain home page per role; the full screens come from their own areas."""
+    sites = catalog.list_sites(current_user)
+    rows = []
+    if current_user.role in ("admin", "coordinator", "staff"):
+        rows = stock_service.stock_rows(current_user)
+    return render_template(f"main/home_{current_user.role}.html", sites=sites, stock_rows=rows)

@@ -1,0 +1,27 @@
+"""The models, one module per aggregate; importing this package registers them all."""
+
+from supplies.models.audit import AuditEntry
+from supplies.models.distribution import DistributionEvent, DistributionLine
+from supplies.models.operation import Operation
+from supplies.models.par_level import ParLevel
+from supplies.models.site import Site
+from supplies.models.stock import Balance, Batch, Movement
+from supplies.models.supply import FundingSource, Supply
+from supplies.models.user import ApiToken, User, user_sites
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Balance",
+    "Batch",
+    "DistributionEvent",
+    "DistributionLine",
+    "FundingSource",
+    "Movement",
+    "Operation",
+    "ParLevel",
+    "Site",
+    "Supply",
+    "User",
+    "user_sites",
+]

@@ -1,0 +1,81 @@
+"""The stock ledger: batches, on-hand balances and append-only movements."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supplies.extensions import db
+from supplies.models.types import UTCDateTime, utcnow
+
+BATCH_STATUSES = ("available", "quarantined", "recalled")
+MOVEMENT_KINDS = ("receive", "transfer_out", "transfer_in", "distribute", "adjust", "count", "void")
+RECEIPT_SOURCES = ("purchase", "donation", "state_program", "other")
+
+
+class Batch(db.Model):
+    """Units from one receipt line: one lot, expiry and funding source, wherever they move."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        Index("ix_batches_supply_lot", "supply_id", "lot_number"),
+        Index("ix_batches_supply_expiry", "supply_id", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supply_id: Mapped[int] = mapped_column(ForeignKey("supplies.id"))
+    lot_number: Mapped[str | None] = mapped_column(String(64))
+    expires_on: Mapped[date | None]
+    funding_source_id: Mapped[int | None] = mapped_column(ForeignKey("funding_sources.id"))
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    source: Mapped[str] = mapped_column(String(16), default="purchase")
+    received_on: Mapped[date | None]
+    received_at_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supply = relationship("Supply", lazy="joined")
+    funding_source = relationship("FundingSource", lazy="joined")
+
+
+class Balance(db.Model):
+    """Units on hand of one batch at one site, kept in step with the movements."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        UniqueConstraint("site_id", "batch_id", name="uq_balances_site_batch"),
+        CheckConstraint("quantity >= 0", name="ck_balances_not_negative"),
+        Index("ix_balances_site_supply", "site_id", "supply_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    supply_id: Mapped[int] = mapped_column(ForeignKey("supplies.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    quantity: Mapped[int] = mapped_column(default=0)
+
+
+class Movement(db.Model):
+    """One signed change of stock; never edited, reversed by a void."""
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        Index("ix_movements_site_supply_occurred", "site_id", "supply_id", "occurred_at"),
+        Index("ix_movements_operation", "operation_id"),
+        Index("ix_movements_batch", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    supply_id: Mapped[int] = mapped_column(ForeignKey("supplies.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    quantity: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Deferred: the operation row is written last, once its result is known.
+    operation_id: Mapped[str] = mapped_column(
+        ForeignKey("operations.id", deferrable=True, initially="DEFERRED")
+    )

@@ -1,0 +1,57 @@
+"""Supplies and the funding sources that pay for them."""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from supplies.extensions import db
+
+SUPPLY_CATEGORIES = (
+    "naloxone_nasal",
+    "naloxone_injectable",
+    "nalmefene",
+    "fentanyl_test_strip",
+    "xylazine_test_strip",
+    "syringe",
+    "smoking_supply",
+    "wound_care",
+    "condom",
+    "hygiene",
+    "other",
+)
+REVERSAL_CATEGORIES = ("naloxone_nasal", "naloxone_injectable", "nalmefene")
+SUPPLY_UNITS = ("box", "kit", "strip", "each", "pack", "vial", "syringe", "device")
+
+
+class Supply(db.Model):
+    """Something the program stocks and hands out, counted in whole units."""
+
+    __tablename__ = "supplies"
+    __table_args__ = (CheckConstraint("doses_per_unit >= 0", name="ck_supplies_doses"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    doses_per_unit: Mapped[int] = mapped_column(default=0)
+    tracks_lots: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Supply {self.code}>"
+
+
+class FundingSource(db.Model):
+    """A grant or budget that paid for stock, so distributed units stay attributable to it."""
+
+    __tablename__ = "funding_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    funder: Mapped[str | None] = mapped_column(String(120))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,1 @@
+"""The domain: stock, distributions, reports and imports. No requests, sessions or templates."""

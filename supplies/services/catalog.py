@@ -1,0 +1,214 @@
+"""Sites, supplies and funding sources: look-ups by code and their creation."""
+
+from dataclasses import dataclass
+
+from supplies.extensions import db
+from supplies.models import FundingSource, Site, Supply
+from supplies.models.site import SITE_KINDS
+from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
+from supplies.services import audit, operations, permissions
+from supplies.services import validation as v
+from supplies.services.errors import Conflict, ValidationFailed
+from supplies.services.operations import OperationRequest, OperationResult
+from supplies.services.unit_of_work import transaction
+
+
+@dataclass(frozen=True)
+class SupplyRef:
+    """The few facts about a supply that a stock write needs, read once up front."""
+
+    id: int
+    code: str
+    name: str
+    doses_per_unit: int
+    tracks_lots: bool
+    active: bool
+
+
+def site_by_code(code, field: str = "site", active_only: bool = True) -> Site:
+    """The site with this code, or a ValidationFailed naming the field."""
+    if not isinstance(code, str) or not code:
+        raise ValidationFailed("A site is required.", {field: "is required"})
+    site = db.session.execute(db.select(Site).where(Site.code == code)).scalar_one_or_none()
+    if site is None:
+        raise ValidationFailed(f"Unknown site {code}.", {field: f"no site has the code {code}"})
+    if active_only and not site.active:
+        raise ValidationFailed(f"Site {code} is inactive.", {field: "this site is inactive"})
+    return site
+
+
+def supplies_by_code(codes: list[str]) -> dict[str, SupplyRef]:
+    """The supplies with these codes, keyed by code (unknown codes are simply absent)."""
+    rows = db.session.execute(
+        db.select(
+            Supply.id,
+            Supply.code,
+            Supply.name,
+            Supply.doses_per_unit,
+            Supply.tracks_lots,
+            Supply.active,
+        ).where(Supply.code.in_(codes))
+    )
+    return {row.code: SupplyRef(*row) for row in rows}
+
+
+def supply_by_code(code, field: str = "supply") -> SupplyRef:
+    """The active supply with this code, or a ValidationFailed naming the field."""
+    if not isinstance(code, str) or not code:
+        raise ValidationFailed("A supply is required.", {field: "is required"})
+    supply = supplies_by_code([code]).get(code)
+    if supply is None:
+        raise ValidationFailed(f"Unknown supply {code}.", {field: f"no supply has the code {code}"})
+    if not supply.active:
+        raise ValidationFailed(f"Supply {code} is inactive.", {field: "this supply is inactive"})
+    return supply
+
+
+def funding_by_code(code, field: str = "funding") -> FundingSource | None:
+    """The funding source with this code; None when no code is given."""
+    if code is None or code == "":
+        return None
+    if not isinstance(code, str):
+        raise ValidationFailed("Funding must be a code.", {field: "must be a funding source code"})
+    funding = db.session.execute(
+        db.select(FundingSource).where(FundingSource.code == code)
+    ).scalar_one_or_none()
+    if funding is None:
+        raise ValidationFailed(
+            f"Unknown funding source {code}.", {field: f"no funding source has the code {code}"}
+        )
+    return funding
+
+
+def list_sites(user) -> list[Site]:
+    """Sites the user may see, by code."""
+    query = db.select(Site).order_by(Site.code)
+    visible = permissions.visible_site_ids(user)
+    if visible is not None:
+        query = query.where(Site.id.in_(visible))
+    return list(db.session.execute(query).scalars())
+
+
+def list_supplies() -> list[Supply]:
+    """Every supply, by code."""
+    return list(db.session.execute(db.select(Supply).order_by(Supply.code)).scalars())
+
+
+def list_funding_sources() -> list[FundingSource]:
+    """Every funding source, by code."""
+    return list(db.session.execute(db.select(FundingSource).order_by(FundingSource.code)).scalars())
+
+
+def site_result(site: Site) -> dict:
+    """A site as the API and the operation log show it."""
+    return {
+        "code": site.code,
+        "name": site.name,
+        "kind": site.kind,
+        "county": site.county,
+        "active": site.active,
+    }
+
+
+def supply_result(supply: Supply) -> dict:
+    """A supply as the API and the operation log show it."""
+    return {
+        "code": supply.code,
+        "name": supply.name,
+        "category": supply.category,
+        "unit": supply.unit,
+        "doses_per_unit": supply.doses_per_unit,
+        "tracks_lots": supply.tracks_lots,
+        "active": supply.active,
+    }
+
+
+def funding_result(funding: FundingSource) -> dict:
+    """A funding source as the API and the operation log show it."""
+    return {
+        "code": funding.code,
+        "name": funding.name,
+        "funder": funding.funder,
+        "starts_on": funding.starts_on.isoformat() if funding.starts_on else None,
+        "ends_on": funding.ends_on.isoformat() if funding.ends_on else None,
+        "active": funding.active,
+    }
+
+
+def _create(actor, request: OperationRequest, kind: str, model, values: dict, shape):
+    permissions.require(actor, "manage_catalog")
+    replayed = operations.replay(request, kind)
+    if replayed:
+        return replayed
+    exists = db.session.execute(
+        db.select(model.id).where(model.code == values["code"])
+    ).scalar_one_or_none()
+    if exists is not None:
+        raise Conflict(
+            f"The code {values['code']} is already in use.", {"code": "is already in use"}
+        )
+    with transaction():
+        thing = model(**values)
+        db.session.add(thing)
+        db.session.flush()
+        result = shape(thing)
+        operations.record(request, kind, actor.id, result)
+        audit.record(actor.id, f"{kind}.create", kind, thing.code, result)
+    return OperationResult(result, created=True)
+
+
+def create_site(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Create a site from code, name, kind, county and active."""
+    fields = v.Fields()
+    values = {
+        "code": fields.check("code", v.code, body.get("code")),
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "kind": fields.check("kind", v.choice, body.get("kind"), SITE_KINDS, required=True),
+        "county": fields.check("county", v.text, body.get("county"), 80, required=False),
+        "active": fields.check("active", v.boolean, body.get("active", True)),
+    }
+    fields.raise_if_any()
+    return _create(actor, request, "site", Site, values, site_result)
+
+
+def create_supply(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Create a supply; reversal medications need doses per unit and lot tracking."""
+    fields = v.Fields()
+    category = fields.check(
+        "category", v.choice, body.get("category"), SUPPLY_CATEGORIES, required=True
+    )
+    values = {
+        "code": fields.check("code", v.code, body.get("code")),
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "category": category,
+        "unit": fields.check("unit", v.choice, body.get("unit"), SUPPLY_UNITS, required=True),
+        "doses_per_unit": fields.check(
+            "doses_per_unit", v.quantity, body.get("doses_per_unit", 0), 0, 100
+        ),
+        "tracks_lots": fields.check("tracks_lots", v.boolean, body.get("tracks_lots", False)),
+        "active": fields.check("active", v.boolean, body.get("active", True)),
+    }
+    if category in ("naloxone_nasal", "naloxone_injectable", "nalmefene"):
+        if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
+            fields.fail("doses_per_unit", "a reversal medication needs its doses per unit")
+        if values["tracks_lots"] is False:
+            fields.fail("tracks_lots", "medications must track lots")
+    fields.raise_if_any()
+    return _create(actor, request, "supply", Supply, values, supply_result)
+
+
+def create_funding_source(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Create a funding source with its funder and grant dates."""
+    fields = v.Fields()
+    values = {
+        "code": fields.check("code", v.code, body.get("code")),
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "funder": fields.check("funder", v.text, body.get("funder"), 120, required=False),
+        "starts_on": fields.check("starts_on", v.iso_date, body.get("starts_on")),
+        "ends_on": fields.check("ends_on", v.iso_date, body.get("ends_on")),
+        "active": fields.check("active", v.boolean, body.get("active", True)),
+    }
+    if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
+        fields.fail("ends_on", "must not be before starts_on")
+    fields.raise_if_any()
+    return _create(actor, request, "funding_source", FundingSource, values, funding_result)

@@ -1,0 +1,290 @@
+"""Logging anonymous distribution events, and voiding them.
+
+The write follows DESIGN.md's fast path: every read and check happens first, then one
+short write transaction applies the conditional balance updates and inserts the rows.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from supplies.extensions import db
+from supplies.models import DistributionEvent, DistributionLine, Movement
+from supplies.services import audit, catalog, clock, ledger, operations, permissions
+from supplies.services import validation as v
+from supplies.services.errors import Conflict, Forbidden, InsufficientStock, NotFound
+from supplies.services.operations import OperationRequest, OperationResult
+from supplies.services.unit_of_work import transaction
+
+SETTINGS = ("fixed_site", "outreach", "mobile_van", "mail", "vending", "partner", "event")
+RECIPIENT_TYPES = (
+    "person_who_uses_drugs",
+    "friend_or_family",
+    "community_member",
+    "service_provider",
+    "organization",
+    "unknown",
+)
+FIRST_TIME = ("yes", "no", "unknown")
+AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "unknown")
+RESUPPLY_REASONS = (
+    "none",
+    "used_on_overdose",
+    "lost_or_stolen",
+    "confiscated",
+    "expired",
+    "gave_away",
+    "other",
+)
+LANGUAGES = ("en", "es", "other")
+SETTING_FOR_SITE_KIND = {
+    "fixed_site": "fixed_site",
+    "outreach": "outreach",
+    "mobile_van": "mobile_van",
+    "partner_agency": "partner",
+    "vending": "vending",
+    "mail": "mail",
+}
+EVENT_FIELDS = (
+    "setting",
+    "recipient_type",
+    "for_others",
+    "first_time",
+    "age_band",
+    "area",
+    "trained",
+    "reversals_reported",
+    "resupply_reason",
+    "language",
+)
+MAX_ITEMS = 50
+VOID_WINDOW = timedelta(hours=24)
+
+
+def _event_fields(body: dict, fields: v.Fields) -> dict:
+    return {
+        "setting": fields.check("setting", v.choice, body.get("setting"), SETTINGS),
+        "recipient_type": fields.check(
+            "recipient_type", v.choice, body.get("recipient_type"), RECIPIENT_TYPES
+        ),
+        "for_others": fields.check("for_others", v.boolean, body.get("for_others")),
+        "first_time": fields.check("first_time", v.choice, body.get("first_time"), FIRST_TIME),
+        "age_band": fields.check("age_band", v.choice, body.get("age_band"), AGE_BANDS),
+        "area": fields.check("area", v.area, body.get("area")),
+        "trained": fields.check("trained", v.boolean, body.get("trained", False)),
+        "reversals_reported": fields.check(
+            "reversals_reported", v.quantity, body.get("reversals_reported", 0), 0, 1000
+        ),
+        "resupply_reason": fields.check(
+            "resupply_reason", v.choice, body.get("resupply_reason"), RESUPPLY_REASONS
+        ),
+        "language": fields.check("language", v.choice, body.get("language"), LANGUAGES),
+    }
+
+
+def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
+    """Parse items into (supply code, quantity, field name) triples."""
+    if not isinstance(raw, list) or not raw:
+        fields.fail("items", "give at least one supply and quantity")
+        return []
+    if len(raw) > MAX_ITEMS:
+        fields.fail("items", f"at most {MAX_ITEMS} lines")
+        return []
+    parsed, seen = [], set()
+    for index, item in enumerate(raw):
+        name = f"items[{index}]"
+        if not isinstance(item, dict):
+            fields.fail(name, "must be an object with supply and quantity")
+            continue
+        for key in item:
+            if key not in ("supply", "quantity"):
+                fields.fail(f"{name}.{key}", "is not a field of an item")
+        supply = item.get("supply")
+        if not isinstance(supply, str) or not supply:
+            fields.fail(f"{name}.supply", "is required")
+            continue
+        if supply in seen:
+            fields.fail(f"{name}.supply", "is listed twice")
+            continue
+        seen.add(supply)
+        quantity = fields.check(f"{name}.quantity", v.quantity, item.get("quantity"))
+        if quantity is not None:
+            parsed.append((supply, quantity, name))
+    return parsed
+
+
+def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Log one distribution event; lines are filled first-expiry-first-out."""
+    fields = v.Fields()
+    site = fields.check("site", catalog.site_by_code, body.get("site"))
+    occurred_at = fields.check(
+        "occurred_at", v.instant, body.get("occurred_at"), clock.program_timezone().key
+    )
+    event = _event_fields(body, fields)
+    items = _items(body.get("items"), fields)
+    supplies = catalog.supplies_by_code([code for code, _, _ in items])
+    for code, _, name in items:
+        if code not in supplies:
+            fields.fail(f"{name}.supply", f"no supply has the code {code}")
+        elif not supplies[code].active:
+            fields.fail(f"{name}.supply", "this supply is inactive")
+    fields.raise_if_any()
+    permissions.require(actor, "distribute", site.id)
+    replayed = operations.replay(request, "distribution")
+    if replayed:
+        return replayed
+
+    occurred_at = occurred_at or clock.now()
+    event["setting"] = event["setting"] or SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site")
+    usable_on = clock.local_date(occurred_at)
+    # Lock balances in one global order (by supply id) so concurrent events cannot deadlock.
+    lines = sorted(
+        ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
+    )
+    try:
+        with transaction():
+            movements, result_items = [], []
+            for supply, quantity, name in lines:
+                usable = ledger.holdings(site.id, supply.id, usable_on=usable_on, lock=True)
+                try:
+                    taken = ledger.take(usable, quantity)
+                except ledger.Shortfall as short:
+                    raise InsufficientStock(
+                        f"Only {short.available} {supply.name} available at {site.name}.",
+                        {f"{name}.quantity": f"only {short.available} available"},
+                        {supply.code: short.available},
+                    ) from None
+                for part in taken:
+                    movements.append(
+                        ledger.movement_row(
+                            "distribute",
+                            site.id,
+                            supply.id,
+                            part.batch_id,
+                            -part.quantity,
+                            operation_id=request.id,
+                            user_id=actor.id,
+                            occurred_at=occurred_at,
+                        )
+                    )
+                result_items.append(
+                    {
+                        "supply": supply.code,
+                        "name": supply.name,
+                        "quantity": quantity,
+                        "doses": quantity * supply.doses_per_unit,
+                        "lots": [
+                            {"lot_number": p.lot_number, "quantity": p.quantity} for p in taken
+                        ],
+                    }
+                )
+            db.session.execute(
+                db.insert(DistributionEvent.__table__).values(
+                    id=request.id,
+                    site_id=site.id,
+                    occurred_at=occurred_at,
+                    recorded_at=clock.now(),
+                    user_id=actor.id,
+                    **event,
+                )
+            )
+            db.session.execute(
+                db.insert(DistributionLine.__table__),
+                [{"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines],
+            )
+            ledger.write_movements(movements)
+            result = {
+                "id": request.id,
+                "site": site.code,
+                "occurred_at": occurred_at.isoformat(),
+                **event,
+                "items": sorted(result_items, key=lambda item: item["supply"]),
+                "voided": False,
+            }
+            operations.record(request, "distribution", actor.id, result)
+            audit.record(actor.id, "distribution.create", "distribution", request.id)
+    except IntegrityError as error:
+        # A concurrent request with the same id won the race: answer as its replay.
+        if not operations.is_duplicate_id(error):
+            raise
+        replayed = operations.replay(request, "distribution")
+        if replayed is None:
+            raise
+        return replayed
+    return OperationResult(result, created=True)
+
+
+def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:
+    """Reverse a distribution's stock movements, once, with a reason."""
+    fields = v.Fields()
+    reason = fields.check("reason", v.text, body.get("reason"), 200)
+    fields.raise_if_any()
+    event = db.session.get(DistributionEvent, event_id)
+    if event is None:
+        raise NotFound("No such distribution.")
+    if not permissions.can(actor, "void_any"):
+        permissions.require(actor, "distribute", event.site_id)
+        if event.user_id != actor.id:
+            raise Forbidden("Staff can void only distributions they recorded.")
+        if clock.now() - event.recorded_at > VOID_WINDOW:
+            raise Forbidden("Staff can void only distributions from the last 24 hours.")
+    replayed = operations.replay(request, "void")
+    if replayed:
+        return replayed
+    with transaction():
+        voided = db.session.execute(
+            db.update(DistributionEvent)
+            .where(DistributionEvent.id == event_id, DistributionEvent.voided_at.is_(None))
+            .values(voided_at=clock.now(), void_reason=reason, voided_by_id=actor.id)
+            .execution_options(synchronize_session=False)
+        )
+        if voided.rowcount != 1:
+            raise Conflict("This distribution was already voided.", {"id": "already voided"})
+        taken = db.session.execute(
+            db.select(Movement.site_id, Movement.supply_id, Movement.batch_id, Movement.quantity)
+            .where(Movement.operation_id == event_id, Movement.kind == "distribute")
+            .order_by(Movement.id)
+        ).all()
+        now = clock.now()
+        rows = []
+        for site_id, supply_id, batch_id, quantity in taken:
+            ledger.put(site_id, supply_id, batch_id, -quantity)
+            rows.append(
+                ledger.movement_row(
+                    "void",
+                    site_id,
+                    supply_id,
+                    batch_id,
+                    -quantity,
+                    operation_id=request.id,
+                    user_id=actor.id,
+                    occurred_at=event.occurred_at,
+                    reason="void",
+                    note=reason,
+                )
+            )
+        ledger.write_movements(rows)
+        result = {"id": event_id, "voided": True, "voided_at": now.isoformat(), "reason": reason}
+        operations.record(request, "void", actor.id, result)
+        audit.record(actor.id, "distribution.void", "distribution", event_id, {"reason": reason})
+    return OperationResult(result, created=True)
+
+
+def event_result(event: DistributionEvent) -> dict:
+    """A distribution as the API lists it (who recorded it is never included)."""
+    return {
+        "id": event.id,
+        "site": event.site.code,
+        "occurred_at": event.occurred_at.isoformat(),
+        **{name: getattr(event, name) for name in EVENT_FIELDS},
+        "items": [
+            {
+                "supply": line.supply.code,
+                "quantity": line.quantity,
+                "doses": line.quantity * line.supply.doses_per_unit,
+            }
+            for line in event.lines
+        ],
+        "voided": event.voided_at is not None,
+        "void_reason": event.void_reason,
+    }

@@ -1,0 +1,77 @@
+"""Idempotent writes: a repeated operation id returns the first result instead of writing again."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from supplies.extensions import db
+from supplies.models import Operation
+from supplies.models.types import utcnow
+from supplies.services.errors import IdempotencyConflict
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """The client's id for a write and a fingerprint of what it asked for."""
+
+    id: str
+    fingerprint: str
+
+    @classmethod
+    def new(cls, operation_id: str | None, body) -> "OperationRequest":
+        """Name a request by the client's id (or a fresh one) and a hash of its body."""
+        return cls(operation_id or str(uuid.uuid4()), fingerprint(body))
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """What a write returned, and whether it was recorded now (False: a replay)."""
+
+    result: dict
+    created: bool
+
+
+def fingerprint(body) -> str:
+    """A stable hash of a request body, so the same id with another body is caught."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(request: OperationRequest, kind: str) -> OperationResult | None:
+    """Return the stored result when this id was already recorded with the same body."""
+    row = db.session.execute(
+        db.select(Operation.kind, Operation.fingerprint, Operation.result).where(
+            Operation.id == request.id
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.kind != kind or row.fingerprint != request.fingerprint:
+        raise IdempotencyConflict(
+            "This id was already used for a different request.",
+            {"id": "already used for a different request"},
+        )
+    return OperationResult(row.result, created=False)
+
+
+def record(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> None:
+    """Store the operation inside the current write transaction."""
+    db.session.execute(
+        db.insert(Operation).values(
+            id=request.id,
+            kind=kind,
+            fingerprint=request.fingerprint,
+            user_id=user_id,
+            created_at=utcnow(),
+            result=result,
+        )
+    )
+
+
+def is_duplicate_id(error: IntegrityError) -> bool:
+    """True when an insert failed because a concurrent request used the same operation id."""
+    text = str(error.orig).lower()
+    return "operations" in text and ("unique" in text or "duplicate" in text)

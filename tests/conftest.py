@@ -1,0 +1,238 @@
+"""Fixtures: a fresh database per test (SQLite file, or a PostgreSQL schema), clients, factories."""
+
+import os
+import re
+import uuid
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+
+from supplies import create_app
+from supplies.extensions import db
+from supplies.services import accounts, catalog, inventory
+from supplies.services.inventory import ReceiptLine
+from supplies.services.operations import OperationRequest
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+
+def _postgres_admin_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A database no other test has touched: (url, engine options)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'test.db'}", {}
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(_postgres_admin_url(TEST_DATABASE_URL), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield TEST_DATABASE_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
+    with psycopg.connect(_postgres_admin_url(TEST_DATABASE_URL), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def make_app(database, create_schema: bool = True, **overrides):
+    """An app bound to the test database, its tables created from the models."""
+    url, engine_options = database
+    app = create_app(
+        {
+            "TESTING": True,
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
+            "SERVER_NAME": "localhost",
+            # Still scrypt, with a lower work factor: tests create many accounts.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            **overrides,
+        }
+    )
+    if create_schema:
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(database):
+    """The application with an empty schema; torn down with its connections."""
+    application = make_app(database)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    """A test client (cookies kept between requests)."""
+    return app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token embedded in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class Auth:
+    """Signs a test client in and out through the real form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, follow_redirects: bool = False):
+        """Sign in with the form, CSRF token included."""
+        page = self.client.get("/")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post(
+            "/",
+            data={"email": email, "password": password, "csrf_token": token},
+            follow_redirects=follow_redirects,
+        )
+
+    def logout(self):
+        """Sign out with the header's form."""
+        page = self.client.get("/home")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post("/sign-out", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    """Sign-in helper for the client."""
+    return Auth(client)
+
+
+class Factory:
+    """Small builders for the things tests need: sites, supplies, users, stock."""
+
+    def __init__(self, app):
+        self.app = app
+        self._admin = None
+
+    @property
+    def admin(self):
+        """An admin who performs set-up writes."""
+        if self._admin is None:
+            self._admin = self.user("setup-admin@example.org", "admin")
+        return self._admin
+
+    def _request(self, body):
+        return OperationRequest.new(str(uuid.uuid4()), body)
+
+    def site(self, code="HUB", kind="fixed_site", name=None, county="Alder County"):
+        """Create a site."""
+        body = {"code": code, "name": name or f"Site {code}", "kind": kind, "county": county}
+        catalog.create_site(self.admin, self._request(body), body)
+        return catalog.site_by_code(code)
+
+    def supply(self, code="NARCAN4", category=None, doses=None, tracks_lots=None, name=None):
+        """Create a supply; naloxone by default (2 doses, lots tracked)."""
+        category = category or ("naloxone_nasal" if code.startswith(("NAR", "NAL")) else "other")
+        medication = category in ("naloxone_nasal", "naloxone_injectable", "nalmefene")
+        body = {
+            "code": code,
+            "name": name or f"Supply {code}",
+            "category": category,
+            "unit": "box" if medication else "each",
+            "doses_per_unit": doses if doses is not None else (2 if medication else 0),
+            "tracks_lots": tracks_lots if tracks_lots is not None else medication,
+        }
+        catalog.create_supply(self.admin, self._request(body), body)
+        return catalog.supply_by_code(code)
+
+    def funding(self, code="SOR"):
+        """Create a funding source."""
+        body = {"code": code, "name": f"Funding {code}", "funder": "SAMHSA"}
+        catalog.create_funding_source(self.admin, self._request(body), body)
+        return catalog.funding_by_code(code)
+
+    def user(self, email, role, sites=(), password=PASSWORD):
+        """Create an account."""
+        return accounts.create_user(email, role, password, sites)
+
+    def token(self, user):
+        """A bearer token for a user."""
+        return accounts.create_token(user)
+
+    def receive(self, site, supply, quantity, lot="LOT1", expires_in_days=365, funding=None):
+        """Receive stock at a site (lot and expiry only where the supply tracks lots)."""
+        supply_ref = catalog.supply_by_code(supply)
+        expires = (date.today() + timedelta(days=expires_in_days)).isoformat()
+        line = ReceiptLine(
+            supply,
+            quantity,
+            lot if supply_ref.tracks_lots else None,
+            expires if supply_ref.tracks_lots else None,
+            funding,
+        )
+        return inventory.receive(self.admin, self._request({"r": str(uuid.uuid4())}), site, [line])
+
+
+@pytest.fixture
+def make(ctx):
+    """Factories bound to the test's app context."""
+    return Factory(ctx)
+
+
+class Api:
+    """Calls /api/v1 with a bearer token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _headers(self, token):
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path, token, **params):
+        """GET with the token."""
+        return self.client.get(f"/api/v1{path}", headers=self._headers(token), query_string=params)
+
+    def post(self, path, token, body):
+        """POST a JSON body with the token."""
+        return self.client.post(f"/api/v1{path}", headers=self._headers(token), json=body)
+
+
+@pytest.fixture
+def api(client):
+    """API helper on the test client."""
+    return Api(client)
+
+
+@pytest.fixture
+def program(make):
+    """A small program: two sites, naloxone and test strips, one user and token per role."""
+    make.site("HUB", "fixed_site")
+    make.site("VAN", "mobile_van")
+    make.supply("NARCAN4", name="Narcan 4 mg nasal spray")
+    make.supply("FTS", category="fentanyl_test_strip", name="Fentanyl test strip")
+    make.funding("SOR")
+    users = {
+        "admin": make.user("admin@example.org", "admin"),
+        "coordinator": make.user("coord@example.org", "coordinator"),
+        "staff": make.user("staff@example.org", "staff", sites=("HUB",)),
+        "staff_van": make.user("van@example.org", "staff", sites=("VAN",)),
+        "funder": make.user("funder@example.org", "funder"),
+    }
+    tokens = {role: make.token(user) for role, user in users.items()}
+    return {"users": users, "tokens": tokens}
+
+
+def new_id() -> str:
+    """A fresh client-side operation id."""
+    return str(uuid.uuid4())
