@@ -23,15 +23,16 @@ def init_db() -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has sites.")
+@click.option("--events", default=2000, show_default=True, help="How many events to generate.")
 @with_appcontext
-def seed_demo(if_empty: bool) -> None:
+def seed_demo(if_empty: bool, events: int) -> None:
     """Load demo sites, supplies, lots, a few months of events and one user per role."""
     if db.session.execute(db.select(Site.id).limit(1)).first():
         if if_empty:
             click.echo("Demo data already loaded.")
             return
         raise click.ClickException("The database already has data; seed-demo needs an empty one.")
-    summary = demo.seed()
+    summary = demo.seed(event_count=events)
     click.echo(
         f"Loaded {summary['sites']} sites, {summary['supplies']} supplies, "
         f"{summary['events']} distribution events."

@@ -53,12 +53,24 @@ def test_receipt_rules(program, api):
     clash = {**base, "lot_number": "L1", "expires_on": "2029-01-31"}
     response = api.post("/receipts", token, clash)
     assert response.status_code == 422
-    assert "already known with expiry 2028-01-31" in response.get_json()["error"]["fields"]["expires_on"]
-    bad = {"site": "NOPE", "supply": "FTS", "quantity": 5, "funding": "NOPE", "received_on": "3000-01-01"}
+    assert (
+        "already known with expiry 2028-01-31"
+        in response.get_json()["error"]["fields"]["expires_on"]
+    )
+    bad = {
+        "site": "NOPE",
+        "supply": "FTS",
+        "quantity": 5,
+        "funding": "NOPE",
+        "received_on": "3000-01-01",
+    }
     response = api.post("/receipts", token, bad)
     assert set(response.get_json()["error"]["fields"]) == {"site", "funding", "received_on"}
     assert api.post("/receipts", token, {**base, "colour": "red"}).status_code == 422
-    assert api.post("/receipts", program["tokens"]["staff"], {**first, "lot_number": "L2"}).status_code == 403
+    assert (
+        api.post("/receipts", program["tokens"]["staff"], {**first, "lot_number": "L2"}).status_code
+        == 403
+    )
     assert api.post("/receipts", program["tokens"]["funder"], first).status_code == 403
 
 
@@ -100,7 +112,9 @@ def test_adjustments(make, program, api):
     other = {"site": "HUB", "supply": "FTS", "quantity": -1, "reason": "other"}
     response = api.post("/adjustments", token, other)
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"note": "is required when the reason is other"}
+    assert response.get_json()["error"]["fields"] == {
+        "note": "is required when the reason is other"
+    }
     assert api.post("/adjustments", token, {**other, "note": "spilled"}).status_code == 201
     for quantity in (0, "3", 2.0, 100001):
         response = api.post("/adjustments", token, {**body, "quantity": quantity})
@@ -128,8 +142,14 @@ def test_counts(make, program, api):
         "expected": 44,
         "difference": 2,
     }
-    assert api.post("/counts", staff, {"site": "VAN", "supply": "FTS", "counted": 1}).status_code == 403
-    assert api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": -1}).status_code == 422
+    assert (
+        api.post("/counts", staff, {"site": "VAN", "supply": "FTS", "counted": 1}).status_code
+        == 403
+    )
+    assert (
+        api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": -1}).status_code
+        == 422
+    )
     response = api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": 0})
     assert response.status_code == 201
     assert _on_hand(api, staff, "HUB") == {}
@@ -162,17 +182,27 @@ def test_stock_visibility_by_role(make, program, api):
     staff = program["tokens"]["staff"]
     assert {r["site"] for r in api.get("/stock", staff).get_json()} == {"HUB"}
     assert api.get("/stock", staff, site="VAN").status_code == 403
-    assert {r["site"] for r in api.get("/stock", program["tokens"]["admin"]).get_json()} == {"HUB", "VAN"}
+    assert {r["site"] for r in api.get("/stock", program["tokens"]["admin"]).get_json()} == {
+        "HUB",
+        "VAN",
+    }
     assert api.get("/stock", program["tokens"]["funder"]).status_code == 403
     assert api.get("/stock", program["tokens"]["admin"], site="NOPE").status_code == 422
 
 
 def test_catalog_endpoints(program, api):
     coordinator = program["tokens"]["coordinator"]
-    site = {"code": "OUT1", "name": "Riverside outreach", "kind": "outreach", "county": "Alder County"}
+    site = {
+        "code": "OUT1",
+        "name": "Riverside outreach",
+        "kind": "outreach",
+        "county": "Alder County",
+    }
     assert api.post("/sites", coordinator, site).status_code == 201
     assert api.post("/sites", coordinator, site).status_code == 409
-    assert api.post("/sites", coordinator, {**site, "code": "X2", "kind": "castle"}).status_code == 422
+    assert (
+        api.post("/sites", coordinator, {**site, "code": "X2", "kind": "castle"}).status_code == 422
+    )
     assert api.post("/sites", program["tokens"]["staff"], {**site, "code": "X3"}).status_code == 403
     codes = [s["code"] for s in api.get("/sites", coordinator).get_json()]
     assert codes == ["HUB", "OUT1", "VAN"]
@@ -186,13 +216,27 @@ def test_catalog_endpoints(program, api):
         "tracks_lots": True,
     }
     assert api.post("/supplies", coordinator, supply).status_code == 201
-    response = api.post("/supplies", coordinator, {**supply, "code": "Z2", "doses_per_unit": 0, "tracks_lots": False})
+    response = api.post(
+        "/supplies",
+        coordinator,
+        {**supply, "code": "Z2", "doses_per_unit": 0, "tracks_lots": False},
+    )
     assert set(response.get_json()["error"]["fields"]) == {"doses_per_unit", "tracks_lots"}
-    assert "ZIMHI" in [s["code"] for s in api.get("/supplies", program["tokens"]["funder"]).get_json()]
-    funding = {"code": "FY27", "name": "Foundation 2027", "starts_on": "2027-01-01", "ends_on": "2026-12-31"}
+    assert "ZIMHI" in [
+        s["code"] for s in api.get("/supplies", program["tokens"]["funder"]).get_json()
+    ]
+    funding = {
+        "code": "FY27",
+        "name": "Foundation 2027",
+        "starts_on": "2027-01-01",
+        "ends_on": "2026-12-31",
+    }
     response = api.post("/funding-sources", coordinator, funding)
     assert response.status_code == 422 and "ends_on" in response.get_json()["error"]["fields"]
-    assert api.post("/funding-sources", coordinator, {**funding, "ends_on": "2027-12-31"}).status_code == 201
+    assert (
+        api.post("/funding-sources", coordinator, {**funding, "ends_on": "2027-12-31"}).status_code
+        == 201
+    )
     assert "FY27" in [f["code"] for f in api.get("/funding-sources", coordinator).get_json()]
 
 
@@ -238,6 +282,8 @@ def test_unknown_api_route_and_method_are_json(program, api, client):
     response = api.get("/nothing-here", program["tokens"]["admin"])
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
-    response = client.delete("/api/v1/sites", headers={"Authorization": f"Bearer {program['tokens']['admin']}"})
+    response = client.delete(
+        "/api/v1/sites", headers={"Authorization": f"Bearer {program['tokens']['admin']}"}
+    )
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
