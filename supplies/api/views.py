@@ -8,7 +8,15 @@ from supplies.api import support
 from supplies.api.openapi import openapi_spec
 from supplies.api.support import ApiError, json_body, operation_request, written
 from supplies.extensions import csrf
-from supplies.services import accounts, catalog, distribution, history, inventory, permissions
+from supplies.services import (
+    accounts,
+    catalog,
+    distribution,
+    history,
+    inventory,
+    permissions,
+    validation,
+)
 from supplies.services import stock as stock_service
 from supplies.services.distribution import EVENT_FIELDS
 from supplies.services.errors import DomainError
@@ -203,7 +211,7 @@ def void_distribution(event_id: str):
     """Void a distribution with a reason, reversing its stock movements."""
     body = json_body({"id", "reason"})
     try:
-        event_id = support.v.operation_id(event_id, True)
+        event_id = validation.operation_id(event_id, True)
     except DomainError:
         raise ApiError(404, "not_found", "No such distribution.") from None
     return written(distribution.void(g.api_user, operation_request(body), event_id, body))

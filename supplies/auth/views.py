@@ -43,7 +43,7 @@ def sign_in():
                 user.id if user else None, "auth.sign_in_failed", "user", user.id if user else None
             )
         flash(FAILED_SIGN_IN, "error")
-    return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" else 200
+    return render_template("auth/sign_in.html", form=form)
 
 
 @bp.post("/sign-out")

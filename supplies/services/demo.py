@@ -85,7 +85,7 @@ def _receive_stock(admin, rng: random.Random, today) -> None:
             base = 420 if naloxone else 1600
             if site_code in ("VEND1", "MAIL"):
                 base //= 2
-            for received_on, years in ((start, 2), (midway, 3)):
+            for received_on, years in ((start, 2), (midway, 3), (today - timedelta(days=30), 3)):
                 lot_serial += 1
                 expires = received_on + timedelta(days=365 * years)
                 lines = [
