@@ -36,7 +36,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    sites = relationship("Site", secondary=user_sites, lazy="selectin", order_by="Site.code")
+    # Loaded on first use: only staff checks need it, and every request loads the user.
+    sites = relationship("Site", secondary=user_sites, lazy="select", order_by="Site.code")
 
     @property
     def is_active(self) -> bool:

@@ -3,6 +3,9 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import bindparam, select
 
 from supplies.extensions import db
 from supplies.models import ApiToken, Site, User
@@ -92,12 +95,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@cache
+def _token_statement():
+    tokens = ApiToken.__table__
+    return select(tokens.c.id, tokens.c.user_id, tokens.c.revoked_at, tokens.c.last_used_at).where(
+        tokens.c.token_hash == bindparam("token_hash")
+    )
+
+
 def user_for_token(token: str) -> User | None:
-    """The active user behind a bearer token, or None for a bad, revoked or orphaned one."""
-    record = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    ).scalar_one_or_none()
-    if record is None or record.revoked_at is not None or not record.user.active:
+    """The active user behind a bearer token, or None for a bad, revoked or orphaned one.
+
+    Read on every API call (never cached), so a revoked token or a deactivated user stops
+    working at once.
+    """
+    record = (
+        db.session.connection()
+        .execute(_token_statement(), {"token_hash": hash_token(token)})
+        .first()
+    )
+    if record is None or record.revoked_at is not None:
+        return None
+    user = db.session.get(User, record.user_id)
+    if user is None or not user.active:
         return None
     now = clock.now()
     if record.last_used_at is None or now - record.last_used_at > TOKEN_TOUCH_INTERVAL:
@@ -108,4 +128,4 @@ def user_for_token(token: str) -> User | None:
                 .values(last_used_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return record.user
+    return user

@@ -1,5 +1,7 @@
 """Writing the audit log, inside the same transaction as the change it records."""
 
+from sqlalchemy import insert
+
 from supplies.extensions import db
 from supplies.models import AuditEntry
 from supplies.models.types import utcnow
@@ -7,13 +9,14 @@ from supplies.models.types import utcnow
 
 def record(actor_id: int | None, action: str, object_type: str, object_id, changes=None) -> None:
     """Add an audit entry for a write, sign-in or export; never pass participant data."""
-    db.session.execute(
-        db.insert(AuditEntry).values(
-            actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            occurred_at=utcnow(),
-            changes=changes,
-        )
+    db.session.connection().execute(
+        insert(AuditEntry.__table__),
+        {
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "occurred_at": utcnow(),
+            "changes": changes,
+        },
     )

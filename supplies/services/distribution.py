@@ -5,6 +5,9 @@ short write transaction applies the conditional balance updates and inserts the 
 """
 
 from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import insert
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
@@ -56,6 +59,16 @@ EVENT_FIELDS = (
 )
 MAX_ITEMS = 50
 VOID_WINDOW = timedelta(hours=24)
+
+
+@cache
+def _insert_event():
+    return insert(DistributionEvent.__table__)
+
+
+@cache
+def _insert_lines():
+    return insert(DistributionLine.__table__)
 
 
 def _event_fields(body: dict, fields: v.Fields) -> dict:
@@ -113,7 +126,7 @@ def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
 def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Log one distribution event; lines are filled first-expiry-first-out."""
     fields = v.Fields()
-    site = fields.check("site", catalog.site_by_code, body.get("site"))
+    site = fields.check("site", catalog.site_ref, body.get("site"))
     occurred_at = fields.check(
         "occurred_at", v.instant, body.get("occurred_at"), clock.program_timezone().key
     )
@@ -137,8 +150,11 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
 
     def write() -> dict:
         movements, result_items = [], []
+        on_hand = ledger.holdings_by_supply(
+            site.id, [s.id for s, _, _ in lines], usable_on=usable_on, lock=True
+        )
         for supply, quantity, name in lines:
-            usable = ledger.holdings(site.id, supply.id, usable_on=usable_on, lock=True)
+            usable = on_hand.get(supply.id, [])
             try:
                 taken = ledger.take(usable, quantity)
             except ledger.Shortfall as short:
@@ -169,18 +185,20 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                     "lots": [{"lot_number": p.lot_number, "quantity": p.quantity} for p in taken],
                 }
             )
-        db.session.execute(
-            db.insert(DistributionEvent.__table__).values(
-                id=request.id,
-                site_id=site.id,
-                occurred_at=occurred_at,
-                recorded_at=clock.now(),
-                user_id=actor.id,
+        connection = db.session.connection()
+        connection.execute(
+            _insert_event(),
+            {
+                "id": request.id,
+                "site_id": site.id,
+                "occurred_at": occurred_at,
+                "recorded_at": clock.now(),
+                "user_id": actor.id,
                 **event,
-            )
+            },
         )
-        db.session.execute(
-            db.insert(DistributionLine.__table__),
+        connection.execute(
+            _insert_lines(),
             [{"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines],
         )
         ledger.write_movements(movements)
@@ -195,7 +213,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         audit.record(actor.id, "distribution.create", "distribution", request.id)
         return result
 
-    return operations.run_once(request, "distribution", actor.id, write)
+    return operations.run_once(request, "distribution", actor.id, write, precheck=False)
 
 
 def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:

@@ -3,16 +3,26 @@
 Every function here runs inside a unit-of-work transaction. Removals use a conditional
 UPDATE (and FOR UPDATE row locks on PostgreSQL) so two requests cannot both take the
 last unit; additions are an upsert, so a new (site, batch) pair needs no prior read.
+These are the hottest statements of the program: they are Core statements on the
+session's connection, built once and reused, because ORM statement building per call
+cost more than the database work itself.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from supplies.extensions import db
 from supplies.models import Balance, Batch, Movement
 from supplies.models.types import utcnow
+
+_balances = Balance.__table__
+_batches = Batch.__table__
+_movements = Movement.__table__
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,63 @@ class Shortfall(Exception):
         self.available = available
 
 
+@cache
+def _holdings_statement(usable: bool, by_lot: bool, lock: bool):
+    query = (
+        select(
+            _balances.c.supply_id,
+            _balances.c.id,
+            _balances.c.batch_id,
+            _balances.c.quantity,
+            _batches.c.lot_number,
+            _batches.c.expires_on,
+            _batches.c.status,
+        )
+        .join(_batches, _batches.c.id == _balances.c.batch_id)
+        .where(
+            _balances.c.site_id == bindparam("site_id"),
+            _balances.c.supply_id.in_(bindparam("supply_ids", expanding=True)),
+            _balances.c.quantity > 0,
+        )
+        .order_by(_batches.c.expires_on.asc().nulls_last(), _batches.c.id)
+    )
+    if usable:
+        query = query.where(
+            _batches.c.status == "available",
+            _batches.c.expires_on.is_(None) | (_batches.c.expires_on >= bindparam("usable_on")),
+        )
+    if by_lot:
+        query = query.where(_batches.c.lot_number == bindparam("lot_number"))
+    if lock:
+        query = query.with_for_update(of=_balances)
+    return query
+
+
+def holdings_by_supply(
+    site_id: int,
+    supply_ids: list[int],
+    *,
+    usable_on: date | None = None,
+    lot_number: str | None = None,
+    lock: bool = False,
+) -> dict[int, list[Holding]]:
+    """Batches on hand at a site for several supplies, each list first expiry first.
+
+    With usable_on, only available batches unexpired on that day: what may be handed out
+    or transferred. Without it, every batch whatever its status (for write-offs and counts).
+    """
+    statement = _holdings_statement(usable_on is not None, lot_number is not None, lock)
+    params = {"site_id": site_id, "supply_ids": list(supply_ids)}
+    if usable_on is not None:
+        params["usable_on"] = usable_on
+    if lot_number is not None:
+        params["lot_number"] = lot_number
+    found: dict[int, list[Holding]] = defaultdict(list)
+    for supply_id, *row in db.session.connection().execute(statement, params):
+        found[supply_id].append(Holding(*row))
+    return found
+
+
 def holdings(
     site_id: int,
     supply_id: int,
@@ -53,34 +120,21 @@ def holdings(
     lot_number: str | None = None,
     lock: bool = False,
 ) -> list[Holding]:
-    """Batches of a supply on hand at a site, first expiry first.
-
-    With usable_on, only available batches unexpired on that day: what may be handed out
-    or transferred. Without it, every batch whatever its status (for write-offs and counts).
-    """
-    query = (
-        db.select(
-            Balance.id,
-            Balance.batch_id,
-            Balance.quantity,
-            Batch.lot_number,
-            Batch.expires_on,
-            Batch.status,
-        )
-        .join(Batch, Batch.id == Balance.batch_id)
-        .where(Balance.site_id == site_id, Balance.supply_id == supply_id, Balance.quantity > 0)
-        .order_by(Batch.expires_on.asc().nulls_last(), Batch.id)
+    """Batches of one supply on hand at a site, first expiry first (see holdings_by_supply)."""
+    found = holdings_by_supply(
+        site_id, [supply_id], usable_on=usable_on, lot_number=lot_number, lock=lock
     )
-    if usable_on is not None:
-        query = query.where(
-            Batch.status == "available",
-            (Batch.expires_on.is_(None)) | (Batch.expires_on >= usable_on),
-        )
-    if lot_number is not None:
-        query = query.where(Batch.lot_number == lot_number)
-    if lock:
-        query = query.with_for_update(of=Balance)
-    return [Holding(*row) for row in db.session.execute(query)]
+    return found.get(supply_id, [])
+
+
+@cache
+def _take_statement():
+    return (
+        update(_balances)
+        .where(_balances.c.id == bindparam("balance_id"))
+        .where(_balances.c.quantity >= bindparam("portion"))
+        .values(quantity=_balances.c.quantity - bindparam("portion"))
+    )
 
 
 def take(holdings_in_order: list[Holding], quantity: int) -> list[Allocation]:
@@ -88,17 +142,15 @@ def take(holdings_in_order: list[Holding], quantity: int) -> list[Allocation]:
     available = sum(h.quantity for h in holdings_in_order)
     if available < quantity:
         raise Shortfall(available)
+    connection = db.session.connection()
     allocations = []
     remaining = quantity
     for holding in holdings_in_order:
         if remaining == 0:
             break
         portion = min(remaining, holding.quantity)
-        result = db.session.execute(
-            db.update(Balance)
-            .where(Balance.id == holding.balance_id, Balance.quantity >= portion)
-            .values(quantity=Balance.quantity - portion)
-            .execution_options(synchronize_session=False)
+        result = connection.execute(
+            _take_statement(), {"balance_id": holding.balance_id, "portion": portion}
         )
         if result.rowcount != 1:
             # Another transaction changed this row since it was read (not possible under
@@ -111,18 +163,23 @@ def take(holdings_in_order: list[Holding], quantity: int) -> list[Allocation]:
     return allocations
 
 
+@cache
+def _put_statement(dialect: str):
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = build(_balances)
+    return statement.on_conflict_do_update(
+        index_elements=["site_id", "batch_id"],
+        set_={"quantity": _balances.c.quantity + statement.excluded.quantity},
+    )
+
+
 def put(site_id: int, supply_id: int, batch_id: int, quantity: int) -> None:
     """Add units of a batch to a site's balance, creating the balance row when needed."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Balance).values(
-        site_id=site_id, supply_id=supply_id, batch_id=batch_id, quantity=quantity
+    connection = db.session.connection()
+    connection.execute(
+        _put_statement(connection.dialect.name),
+        {"site_id": site_id, "supply_id": supply_id, "batch_id": batch_id, "quantity": quantity},
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["site_id", "batch_id"],
-        set_={"quantity": Balance.quantity + statement.excluded.quantity},
-    )
-    db.session.execute(statement)
 
 
 def movement_row(
@@ -157,4 +214,4 @@ def movement_row(
 def write_movements(rows: list[dict]) -> None:
     """Append movement rows to the ledger in one statement."""
     if rows:
-        db.session.execute(db.insert(Movement), rows)
+        db.session.connection().execute(insert(_movements), rows)

@@ -4,7 +4,9 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from supplies.extensions import db
@@ -12,6 +14,8 @@ from supplies.models import Operation
 from supplies.models.types import utcnow
 from supplies.services.errors import IdempotencyConflict
 from supplies.services.unit_of_work import transaction
+
+_operations = Operation.__table__
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,16 @@ def fingerprint(body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@cache
+def _find_statement():
+    return select(_operations.c.kind, _operations.c.fingerprint, _operations.c.result).where(
+        _operations.c.id == bindparam("id")
+    )
+
+
 def replay(request: OperationRequest, kind: str) -> OperationResult | None:
     """Return the stored result when this id was already recorded with the same body."""
-    row = db.session.execute(
-        db.select(Operation.kind, Operation.fingerprint, Operation.result).where(
-            Operation.id == request.id
-        )
-    ).first()
+    row = db.session.connection().execute(_find_statement(), {"id": request.id}).first()
     if row is None:
         return None
     if row.kind != kind or row.fingerprint != request.fingerprint:
@@ -60,28 +67,33 @@ def replay(request: OperationRequest, kind: str) -> OperationResult | None:
 
 def record(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> None:
     """Store the operation inside the current write transaction."""
-    db.session.execute(
-        db.insert(Operation).values(
-            id=request.id,
-            kind=kind,
-            fingerprint=request.fingerprint,
-            user_id=user_id,
-            created_at=utcnow(),
-            result=result,
-        )
+    db.session.connection().execute(
+        insert(_operations),
+        {
+            "id": request.id,
+            "kind": kind,
+            "fingerprint": request.fingerprint,
+            "user_id": user_id,
+            "created_at": utcnow(),
+            "result": result,
+        },
     )
 
 
-def run_once(request: OperationRequest, kind: str, user_id: int | None, write) -> OperationResult:
+def run_once(
+    request: OperationRequest, kind: str, user_id: int | None, write, precheck: bool = True
+) -> OperationResult:
     """Run write() in one transaction unless this id was already recorded; store its result.
 
-    The id is checked before the transaction (cheap), again under the write lock (a twin
-    request may have committed meanwhile), and a unique-key refusal from a twin that
-    committed in between on PostgreSQL is answered as the replay it is.
+    The id is checked before the transaction (skipped by the distribution fast path, where
+    replays are rare), again under the write lock (a twin request may have committed
+    meanwhile), and a unique-key refusal from a twin that committed in between on
+    PostgreSQL is answered as the replay it is.
     """
-    replayed = replay(request, kind)
-    if replayed:
-        return replayed
+    if precheck:
+        replayed = replay(request, kind)
+        if replayed:
+            return replayed
     try:
         with transaction():
             replayed = replay(request, kind)
