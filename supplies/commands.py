@@ -1,5 +1,8 @@
 """flask CLI commands: init-db, seed-demo, create-user, create-token, check-ledger."""
 
+import sqlite3
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -91,4 +94,25 @@ def check_ledger() -> None:
     click.echo("Ledger OK: every balance equals the sum of its movements.")
 
 
-COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger]
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(path: str) -> None:
+    """Copy the SQLite database to PATH with SQLite's online backup (safe while serving)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("On PostgreSQL use pg_dump (see docs/deploy.md).")
+    target = Path(path)
+    if target.exists():
+        raise click.ClickException(f"{target} exists; choose a new file.")
+    raw = engine.raw_connection()
+    try:
+        with sqlite3.connect(target) as copy:
+            raw.driver_connection.backup(copy)
+        copy.close()
+    finally:
+        raw.close()
+    click.echo(f"Backed up to {target}.")
+
+
+COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger, backup]

@@ -150,3 +150,23 @@ def test_check_ledger_fails_when_a_balance_is_tampered_with(app, make):
     result = runner.invoke(args=["check-ledger"])
     assert result.exit_code == 1
     assert "MISMATCH site=HUB supply=FTS" in result.output
+
+
+def test_backup_copies_a_consistent_sqlite_database(app, make, tmp_path):
+    import sqlite3
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.db")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    make.receive("HUB", "FTS", 10)
+    target = tmp_path / "backup.db"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT quantity FROM balances").fetchall() == [(10,)]
+    copy.close()
+    again = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert again.exit_code != 0
