@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 
 from supplies import create_app
 from supplies.extensions import db
@@ -236,3 +237,23 @@ def program(make):
 def new_id() -> str:
     """A fresh client-side operation id."""
     return str(uuid.uuid4())
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `ctx` fixture keeps an app context pushed for the whole test; plain test-client
+    requests then share it, and with it `g` (Flask-Login's cached user, Flask-WTF's CSRF
+    token) and the database session. Security tests need each request to stand alone.
+    """
+
+    def open(self, *args, **kwargs):
+        """Send the request inside a new app context."""
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def fresh_client(app):
+    """A test client that shares nothing with the test's app context but the database."""
+    return FreshContextClient(app, app.response_class, use_cookies=True)

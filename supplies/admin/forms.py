@@ -11,15 +11,16 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from supplies.models.user import ROLES
 
-ROLE_CHOICES = [(role, role.title()) for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, role.title()) for role in ROLES]
 ACCESS_CHOICES = [
-    ("temporary", "A temporary password I hand over (changed at first sign-in)"),
-    ("link", "A one-time link to set a password"),
+    SelectChoice("temporary", "A temporary password I hand over (changed at first sign-in)"),
+    SelectChoice("link", "A one-time link to set a password"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from supplies.admin.forms import (
     ActionForm,
@@ -170,7 +171,9 @@ def _user_or_404(user_id: int):
 def _token_form() -> TokenForm:
     form = TokenForm()
     form.user.choices = [
-        (u.id, f"{u.email} ({u.role})") for u in accounts.list_users(current_user) if u.active
+        SelectChoice(u.id, f"{u.email} ({u.role})")
+        for u in accounts.list_users(current_user)
+        if u.active
     ]
     return form
 

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -58,6 +59,9 @@ def _wait_words(seconds: int) -> str:
 @bp.before_app_request
 def enforce_session_rules():
     """End idle sessions, and hold a user who must change a password on that screen."""
+    # Load the user afresh for every request, even where a test shares one app context
+    # between requests (Flask-Login caches the user on g, which lives on that context).
+    g.pop("_login_user", None)
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     api = request.path.startswith("/api/")
