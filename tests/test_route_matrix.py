@@ -20,7 +20,7 @@ from supplies.extensions import db
 from supplies.models import ApiToken
 from supplies.services import accounts, distribution
 from supplies.services.operations import OperationRequest
-from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from
+from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from, make_app
 
 ROLES = ("anonymous", "admin", "coordinator", "staff", "funder")
 A, B, C, S, F = ROLES  # column order of EXPECTED
@@ -171,8 +171,13 @@ def routes(app: Flask) -> list[tuple[str, str]]:
     return sorted(keys)
 
 
+def unlisted(app: Flask) -> list[str]:
+    """Routes of the app that EXPECTED has no line for."""
+    return [key for key in routes(app) if key not in EXPECTED]
+
+
 def test_every_route_has_a_rule(app):
-    missing = [key for key in routes(app) if key not in EXPECTED]
+    missing = unlisted(app)
     assert not missing, (
         "These routes have no expected outcome per role. Add a line for each to EXPECTED in "
         "tests/test_route_matrix.py (anonymous, admin, coordinator, staff, funder):\n  "
@@ -180,6 +185,15 @@ def test_every_route_has_a_rule(app):
     )
     stale = [key for key in EXPECTED if key not in routes(app)]
     assert not stale, "EXPECTED names routes the app no longer has: " + ", ".join(stale)
+
+
+def test_a_new_route_without_a_rule_is_caught(database):
+    app = make_app(database, create_schema=False)
+    app.add_url_rule("/forgotten", "forgotten", lambda: "", methods=["GET", "POST"])
+    assert unlisted(app) == ["GET forgotten", "POST forgotten"]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _resolve(value, world):

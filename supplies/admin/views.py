@@ -36,17 +36,15 @@ def _site_choices(form) -> None:
 
 
 def _show_errors(form, error: DomainError) -> None:
-    """Put a service's field errors beside the fields; anything else as a message."""
-    placed = False
+    """Put a service's field errors beside the fields; the rest go in the message."""
+    unplaced = []
     for name, why in error.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, why]
-            placed = True
-    flash(
-        error.message if placed or not error.fields else f"{error.message} ({error.fields})",
-        "error",
-    )
+        else:
+            unplaced.append(f"{name}: {why}")
+    flash(" ".join([error.message, *unplaced]), "error")
 
 
 # --- accounts ------------------------------------------------------------------------------

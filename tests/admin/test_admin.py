@@ -250,7 +250,7 @@ def test_the_audit_log_filters_by_person_action_and_date_a_page_at_a_time(progra
     dated = admin.get(
         "/admin/audit", query_string={"start": "2026-01-15", "end": "2026-01-15"}
     ).get_data(as_text=True)
-    assert "1 entries" in dated and "site 0" in dated
+    assert "1 entry<" in dated and "site 0" in dated
     later = (old + timedelta(days=1)).date().isoformat()
     assert "0 entries" in admin.get(
         "/admin/audit", query_string={"start": later, "end": later}
