@@ -44,6 +44,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "720")),
         # Sign-in throttle, per account and per client address: free tries, then doubling waits.
         "SIGN_IN_FREE_ATTEMPTS": int(env.get("SIGN_IN_FREE_ATTEMPTS", "5")),
+        # Raise where many staff share one address (an office behind NAT).
+        "SIGN_IN_ADDRESS_FREE_ATTEMPTS": int(env.get("SIGN_IN_ADDRESS_FREE_ATTEMPTS", "5")),
         "SIGN_IN_DELAY_SECONDS": int(env.get("SIGN_IN_DELAY_SECONDS", "30")),
         "SIGN_IN_MAX_DELAY_SECONDS": int(env.get("SIGN_IN_MAX_DELAY_SECONDS", "900")),
         "SIGN_IN_FORGET_SECONDS": int(env.get("SIGN_IN_FORGET_SECONDS", "86400")),

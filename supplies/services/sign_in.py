@@ -40,9 +40,12 @@ def throttle_keys(email: str, address: str | None) -> list[str]:
     return keys
 
 
-def delay_after(failures: int) -> timedelta:
+def delay_after(failures: int, key: str = "account:") -> timedelta:
     """How long to wait after this many failures: none for the first few, then doubling."""
-    free = _setting("SIGN_IN_FREE_ATTEMPTS")
+    setting = (
+        "SIGN_IN_ADDRESS_FREE_ATTEMPTS" if key.startswith("address:") else "SIGN_IN_FREE_ATTEMPTS"
+    )
+    free = _setting(setting)
     if failures < free:
         return timedelta(0)
     seconds = _setting("SIGN_IN_DELAY_SECONDS") * 2 ** min(failures - free, 20)
@@ -63,7 +66,7 @@ def wait_seconds(keys: list[str], now: datetime | None = None) -> int:
     ).scalars()
     wait = 0.0
     for row in rows:
-        remaining = (row.last_failed_at + delay_after(row.failures) - now).total_seconds()
+        remaining = (row.last_failed_at + delay_after(row.failures, row.key) - now).total_seconds()
         wait = max(wait, remaining)
     return int(wait) + 1 if wait > 0 else 0
 

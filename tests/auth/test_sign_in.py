@@ -90,6 +90,13 @@ def test_delays_grow_after_five_failures(ctx):
     assert sign_in.delay_after(40) == timedelta(seconds=900)
 
 
+def test_the_address_allowance_can_be_raised_on_its_own(app, ctx):
+    app.config["SIGN_IN_ADDRESS_FREE_ATTEMPTS"] = 20
+    assert sign_in.delay_after(5, "address:abc") == timedelta(0)
+    assert sign_in.delay_after(20, "address:abc") == timedelta(seconds=30)
+    assert sign_in.delay_after(5, "account:abc") == timedelta(seconds=30)
+
+
 def test_account_is_throttled_after_five_failures_with_the_same_message(make, fresh_client):
     make.user("staff@example.org", "admin")
     for _ in range(5):
