@@ -59,9 +59,10 @@ def _wait_words(seconds: int) -> str:
 @bp.before_app_request
 def enforce_session_rules():
     """End idle sessions, and hold a user who must change a password on that screen."""
-    # Load the user afresh for every request, even where a test shares one app context
-    # between requests (Flask-Login caches the user on g, which lives on that context).
+    # Load the user and the CSRF token afresh for every request, even where a test shares
+    # one app context between requests (Flask-Login and Flask-WTF cache them on g).
     g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     api = request.path.startswith("/api/")
     if request.endpoint == "static" or (api and "Authorization" in request.headers):
         return None  # the API authenticates a bearer token itself, whatever the cookie says

@@ -244,3 +244,11 @@ def test_sign_in_never_redirects_off_site(make, fresh_client):
 
 def _token(client) -> str:
     return csrf_token_from(client.get("/account/password").get_data(as_text=True))
+
+
+def test_the_shared_client_helpers_sign_in_and_out(make, auth, client):
+    make.user("a@example.org", "admin")
+    assert auth.login("a@example.org").status_code == 302
+    assert client.get("/home").status_code == 200
+    assert auth.logout().status_code == 302
+    assert client.get("/home").status_code == 302
