@@ -50,3 +50,23 @@ def test_admin_creates_an_account_and_the_person_sets_a_password(
     screenshot(phone, "admin-audit-phone")
     assert "user.password_change" in phone.content()
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+def test_admin_makes_and_revokes_a_token_on_a_desktop(live_make, desktop):
+    live_make.site("HUB")
+    live_make.user("admin@example.org", "admin")
+    live_make.user("staff@example.org", "staff", sites=("HUB",))
+    sign_in(desktop, "admin@example.org", PASSWORD)
+    desktop.wait_for_url("**/home")
+    desktop.goto("/admin/users")
+    desktop.get_by_role("link", name="staff@example.org").click()
+    screenshot(desktop, "admin-edit-user-desktop")
+    desktop.get_by_role("link", name="API tokens").click()
+    desktop.get_by_label("Account").select_option(label="staff@example.org (staff)")
+    desktop.get_by_label("What it is for").fill("Van tablet")
+    desktop.get_by_role("button", name="Create token").click()
+    assert len(desktop.locator("#secret").inner_text().strip()) >= 40
+    desktop.get_by_role("link", name="Back to API tokens").click()
+    desktop.get_by_role("button", name="Revoke").first.click()
+    assert desktop.get_by_text("revoked").first.is_visible()
+    screenshot(desktop, "admin-tokens-desktop")
