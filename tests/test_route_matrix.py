@@ -7,7 +7,9 @@ are what the role's permissions give, not CSRF refusals. API routes are also cal
 with the role's bearer token, which must give the same status as the session.
 
 To extend: add a line to EXPECTED; if the URL has a new variable, add it to
-URL_VALUES; if a write needs a valid body to reach its permission check, add it to BODIES.
+URL_VALUES; if a write needs a valid body to reach its permission check, add it to BODIES;
+if the route names a site (in its URL, query or body), add a line to OTHER_SITE so that
+staff of HUB asking about VAN are shown to get 403.
 """
 
 import itertools
@@ -81,6 +83,7 @@ class World:
         self.program = program
         make.receive("HUB", "NARCAN4", 1000)
         make.receive("HUB", "FTS", 1000)
+        make.receive("VAN", "FTS", 1000)
         self.target = make.user("target@example.org", "staff", sites=("HUB",))
         self.counter = itertools.count(1)
 
@@ -90,11 +93,11 @@ class World:
         query = db.select(ApiToken.id).where(ApiToken.token_hash == accounts.hash_token(token))
         return db.session.execute(query).scalar_one()
 
-    def event_id(self) -> str:
-        """A fresh distribution at HUB, recorded by an admin."""
-        body = {"id": str(uuid.uuid4()), "site": "HUB", "items": [{"supply": "FTS", "quantity": 1}]}
+    def event_id(self, site: str = "HUB", actor=None) -> str:
+        """A fresh distribution at a site, recorded by an admin unless said otherwise."""
+        body = {"id": str(uuid.uuid4()), "site": site, "items": [{"supply": "FTS", "quantity": 1}]}
         request = OperationRequest.new(body["id"], body)
-        return distribution.distribute(self.make.admin, request, body).result["id"]
+        return distribution.distribute(actor or self.make.admin, request, body).result["id"]
 
     def code(self, prefix: str) -> str:
         """A code no earlier call used."""
@@ -159,6 +162,33 @@ BODIES = {
     "POST api.void_distribution": lambda w: {"reason": "entered twice"},
 }
 
+# Staff of HUB reaching for VAN: every route that names a site needs a line here, and
+# must answer 403 by session and by token. "url": URL variables, "query": the query
+# string, "body": JSON (api.*) or form fields; values may be callables taking the World.
+OTHER_SITE = {
+    "GET api.stock": {"query": {"site": "VAN"}},
+    "GET api.list_distributions": {"query": {"site": "VAN"}},
+    "POST api.create_count": {"body": {"site": "VAN", "supply": "FTS", "counted": 0}},
+    "POST api.create_receipt": {"body": {"site": "VAN", "supply": "FTS", "quantity": 1}},
+    "POST api.create_adjustment": {
+        "body": {"site": "VAN", "supply": "FTS", "quantity": -1, "reason": "damaged"}
+    },
+    "POST api.create_transfer": {
+        "body": {"from_site": "VAN", "to_site": "HUB", "supply": "FTS", "quantity": 1}
+    },
+    "POST api.create_distribution": {
+        "body": lambda w: {
+            "id": str(uuid.uuid4()),
+            "site": "VAN",
+            "items": [{"supply": "FTS", "quantity": 1}],
+        }
+    },
+    "POST api.void_distribution": {
+        "url": {"event_id": lambda w: w.event_id("VAN", w.program["users"]["staff_van"])},
+        "body": {"reason": "not mine"},
+    },
+}
+
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -200,12 +230,14 @@ def _resolve(value, world):
     return value(world) if callable(value) else value
 
 
-def _url(app: Flask, key: str, world: World) -> str:
+def _url(app: Flask, key: str, world: World, overrides=None, query=None) -> str:
     method, endpoint = key.split(" ", 1)
     rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
-    missing = [arg for arg in rule.arguments if arg not in URL_VALUES]
+    samples = {**URL_VALUES, **(overrides or {})}
+    missing = [arg for arg in rule.arguments if arg not in samples]
     assert not missing, f"Add a sample value for {missing} to URL_VALUES in {__file__}"
-    values = {arg: _resolve(URL_VALUES[arg], world) for arg in rule.arguments}
+    values = {arg: _resolve(samples[arg], world) for arg in rule.arguments}
+    values.update(query or {})  # arguments the rule does not name become the query string
     adapter = app.url_map.bind("localhost")
     return adapter.build(endpoint, values, method=method)
 
@@ -272,4 +304,26 @@ def test_route_matrix(app, make, program, role):
                 wrong.append(
                     f"{key} as {role} (token): {response.status_code}, expected {expected}"
                 )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_staff_cannot_reach_another_site_by_any_route(app, make, program):
+    world = World(make, program)
+    session = Session(app, "staff", program["users"]["staff"].email)
+    token = program["tokens"]["staff"]
+    wrong = []
+    for key, case in OTHER_SITE.items():
+        assert key in EXPECTED, f"OTHER_SITE names {key}, which EXPECTED does not"
+        method, endpoint = key.split(" ", 1)
+        api = endpoint.startswith("api.")
+        callers = [("session", None)] + ([("token", token)] if api else [])
+        for how, bearer in callers:
+            url = _url(app, key, world, case.get("url"), case.get("query"))
+            body = _resolve(case.get("body"), world)
+            if bearer:
+                response = _bearer(app, method, url, body, bearer)
+            else:
+                response = session.request(method, url, body, api)
+            if response.status_code != 403:
+                wrong.append(f"{key} ({how}) for another site: {response.status_code}, not 403")
     assert not wrong, "\n".join(wrong)
