@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the job."""
+    from supplies.admin.views import bp as admin_bp
     from supplies.api.views import bp as api_bp
     from supplies.auth.views import bp as auth_bp
     from supplies.extensions import csrf
@@ -48,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

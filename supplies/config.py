@@ -39,6 +39,19 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Signed-in sessions end after this long without a request (default 12 hours).
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "720")),
+        # Sign-in throttle, per account and per client address: free tries, then doubling waits.
+        "SIGN_IN_FREE_ATTEMPTS": int(env.get("SIGN_IN_FREE_ATTEMPTS", "5")),
+        # Raise where many staff share one address (an office behind NAT).
+        "SIGN_IN_ADDRESS_FREE_ATTEMPTS": int(env.get("SIGN_IN_ADDRESS_FREE_ATTEMPTS", "5")),
+        "SIGN_IN_DELAY_SECONDS": int(env.get("SIGN_IN_DELAY_SECONDS", "30")),
+        "SIGN_IN_MAX_DELAY_SECONDS": int(env.get("SIGN_IN_MAX_DELAY_SECONDS", "900")),
+        "SIGN_IN_FORGET_SECONDS": int(env.get("SIGN_IN_FORGET_SECONDS", "86400")),
+        "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "24")),
+        # How many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
     }

@@ -1,6 +1,10 @@
-"""Security headers on every response."""
+"""Security headers on every response, session cookies, and the client address behind proxies."""
 
-from flask import Flask
+from datetime import timedelta
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -9,8 +13,24 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed cookie session, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured, or when this request is HTTPS (even without the setting)."""
+        configured = super().get_cookie_secure(app)
+        return configured or (has_request_context() and request.is_secure)
+
+
 def register(app: Flask) -> None:
-    """Add the headers after every request."""
+    """Add the headers after every request; set up cookies and proxies."""
+    app.session_interface = SessionInterface()
+    # The cookie itself expires with the inactivity limit; auth checks the limit server-side.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Only then is X-Forwarded-For believed, so the sign-in throttle sees real addresses.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.after_request
     def add_security_headers(response):
@@ -18,6 +38,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype in ("text/html", "application/json"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

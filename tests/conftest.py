@@ -251,3 +251,13 @@ def program(make):
 def new_id() -> str:
     """A fresh client-side operation id."""
     return str(uuid.uuid4())
+
+
+# Every client is isolated now; these names stay for the tests that use them.
+FreshContextClient = IsolatedClient
+
+
+@pytest.fixture
+def fresh_client(client):
+    """The ordinary test client (each request in its own context)."""
+    return client

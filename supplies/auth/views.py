@@ -1,27 +1,90 @@
-"""Sign-in at /, sign-out; the rest of the app is behind these."""
+"""Sign-in at /, sign-out, password changes and resets; the rest of the app is behind these."""
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from supplies.auth.forms import SignInForm
+from supplies.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
 from supplies.services import accounts, audit
+from supplies.services import sign_in as sign_in_service
+from supplies.services.errors import DomainError
 from supplies.services.unit_of_work import transaction
 
 bp = Blueprint("auth", __name__)
 
 FAILED_SIGN_IN = "That email and password do not match an active account."
+THROTTLED = "Too many failed sign-ins. Wait {minutes} and try again."
+# Where a user who must change a password may still go.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.sign_out", "static"}
 
 
 def safe_next(target: str | None) -> str | None:
     """Only a path inside this app may be a redirect target."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(char) < 32 for char in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def _start_session(user) -> None:
+    """A fresh session (nothing carried over from before sign-in) for the user."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["seen"] = int(time.time())
+
+
+def _wait_words(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+
+
+@bp.before_app_request
+def enforce_session_rules():
+    """End idle sessions, and hold a user who must change a password on that screen."""
+    api = request.path.startswith("/api/")
+    if request.endpoint == "static" or (api and "Authorization" in request.headers):
+        return None  # the API authenticates a bearer token itself, whatever the cookie says
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    seen = session.get("seen")
+    if not isinstance(seen, int) or now - seen > idle_limit:
+        logout_user()
+        session.clear()
+        if api:
+            return _json_error(401, "unauthorized", "The session expired; sign in again.")
+        flash("You were signed out after a period of inactivity.", "info")
+        return redirect(url_for("auth.sign_in"))
+    if now - seen >= 60:
+        # Once a minute is enough; it keeps the cookie from being rewritten on every request.
+        session["seen"] = now
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if api:
+            return _json_error(403, "password_change_required", "Change your password first.")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _json_error(status: int, code: str, message: str):
+    return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -31,18 +94,18 @@ def sign_in():
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.user_by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
-            session.clear()
-            login_user(user)
-            with transaction():
-                audit.record(user.id, "auth.sign_in", "user", user.id)
+        outcome = sign_in_service.authenticate(
+            form.email.data, form.password.data, request.remote_addr
+        )
+        if outcome.user is not None:
+            _start_session(outcome.user)
+            if outcome.user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-        with transaction():
-            audit.record(
-                user.id if user else None, "auth.sign_in_failed", "user", user.id if user else None
-            )
-        flash(FAILED_SIGN_IN, "error")
+        if outcome.wait_seconds:
+            flash(THROTTLED.format(minutes=_wait_words(outcome.wait_seconds)), "error")
+        else:
+            flash(FAILED_SIGN_IN, "error")
     return render_template("auth/sign_in.html", form=form)
 
 
@@ -56,3 +119,53 @@ def sign_out():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (required after a temporary password)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            _attach_errors(form, error)
+        else:
+            # Other sessions ended with the change; this one continues under the new version.
+            _start_session(user)
+            flash("Your password is changed.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through the one-time link an admin made."""
+    if current_user.is_authenticated:
+        logout_user()
+        session.clear()
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password_with_token(token, form.new_password.data)
+        except DomainError as error:
+            _attach_errors(form, error)
+        else:
+            flash("Your password is set. Sign in with it.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, email=user.email)
+
+
+def _attach_errors(form, error: DomainError) -> None:
+    """Show a service's field errors beside the form's fields."""
+    for name, why in error.fields.items():
+        field = getattr(form, "new_password" if name == "password" else name, None)
+        if field is not None:
+            field.errors = [*field.errors, why]
+        else:
+            flash(error.message, "error")

@@ -7,6 +7,7 @@ from supplies.models.par_level import ParLevel
 from supplies.models.site import Site
 from supplies.models.stock import Balance, Batch, Movement
 from supplies.models.supply import FundingSource, Supply
+from supplies.models.throttle import SignInThrottle
 from supplies.models.user import ApiToken, User, user_sites
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Movement",
     "Operation",
     "ParLevel",
+    "SignInThrottle",
     "Site",
     "Supply",
     "User",

@@ -1,0 +1,81 @@
+"""Forms of the admin screens; the rules themselves live in services.accounts."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from supplies.models.user import ROLES
+
+ROLE_CHOICES = [SelectChoice(role, role.title()) for role in ROLES]
+ACCESS_CHOICES = [
+    SelectChoice("temporary", "A temporary password I hand over (changed at first sign-in)"),
+    SelectChoice("link", "A one-time link to set a password"),
+]
+
+
+class SiteCheckboxes(SelectMultipleField):
+    """Sites as checkboxes (choices are the site codes, set by the view)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    """Name, role and sites of an account."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    sites = SiteCheckboxes("Sites (staff work only at these)", choices=[])
+    submit = SubmitField("Save")
+
+
+class NewUserForm(UserForm):
+    """A new account: its email and how the person gets in the first time."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    access = RadioField(
+        "First sign-in", choices=ACCESS_CHOICES, default="temporary", validators=[DataRequired()]
+    )
+
+
+class ResetForm(FlaskForm):
+    """Reset someone's password: a temporary password or a one-time link."""
+
+    access = RadioField(
+        "Reset with", choices=ACCESS_CHOICES, default="temporary", validators=[DataRequired()]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class TokenForm(FlaskForm):
+    """A new API token for an account."""
+
+    user = SelectField("Account", coerce=int, choices=[], validators=[DataRequired()])
+    name = StringField("What it is for", validators=[DataRequired(), Length(max=80)])
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    user = SelectField("Person", coerce=str, choices=[], validators=[Optional()])
+    action = SelectField("Action", choices=[], validators=[Optional()])
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(1, 100000)])

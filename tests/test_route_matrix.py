@@ -1,0 +1,329 @@
+"""Every route of the app, for every role and for anonymous visitors, has a tested outcome.
+
+EXPECTED below has one line per (method, endpoint). A route added without a line here
+fails `test_every_route_has_a_rule`; add the line with the status each role must get.
+Each role is signed in through the real form and sends a valid CSRF token, so the codes
+are what the role's permissions give, not CSRF refusals. API routes are also called
+with the role's bearer token, which must give the same status as the session.
+
+To extend: add a line to EXPECTED; if the URL has a new variable, add it to
+URL_VALUES; if a write needs a valid body to reach its permission check, add it to BODIES;
+if the route names a site (in its URL, query or body), add a line to OTHER_SITE so that
+staff of HUB asking about VAN are shown to get 403.
+"""
+
+import itertools
+import uuid
+
+import pytest
+from flask import Flask
+
+from supplies.extensions import db
+from supplies.models import ApiToken
+from supplies.services import accounts, distribution
+from supplies.services.operations import OperationRequest
+from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from, make_app
+
+ROLES = ("anonymous", "admin", "coordinator", "staff", "funder")
+A, B, C, S, F = ROLES  # column order of EXPECTED
+
+# fmt: off
+# "METHOD endpoint":                        (anon, admin, coord, staff, funder)
+EXPECTED = {
+    "GET static":                             (200, 200, 200, 200, 200),
+    # auth
+    "GET auth.sign_in":                       (200, 302, 302, 302, 302),
+    "POST auth.sign_in":                      (200, 302, 302, 302, 302),
+    "POST auth.sign_out":                     (302, 302, 302, 302, 302),
+    "GET auth.change_password":               (302, 200, 200, 200, 200),
+    "POST auth.change_password":              (302, 200, 200, 200, 200),
+    "GET auth.reset_password":                (404, 404, 404, 404, 404),
+    "POST auth.reset_password":               (404, 404, 404, 404, 404),
+    # main
+    "GET main.home":                          (302, 200, 200, 200, 200),
+    # admin: admins only
+    "GET admin.users":                        (302, 200, 403, 403, 403),
+    "GET admin.new_user":                     (302, 200, 403, 403, 403),
+    "POST admin.new_user":                    (302, 200, 403, 403, 403),
+    "GET admin.edit_user":                    (302, 200, 403, 403, 403),
+    "POST admin.edit_user":                   (302, 302, 403, 403, 403),
+    "POST admin.deactivate_user":             (302, 302, 403, 403, 403),
+    "POST admin.activate_user":               (302, 302, 403, 403, 403),
+    "POST admin.reset_password":              (302, 200, 403, 403, 403),
+    "GET admin.tokens":                       (302, 200, 403, 403, 403),
+    "POST admin.create_token":                (302, 200, 403, 403, 403),
+    "POST admin.revoke_token":                (302, 302, 403, 403, 403),
+    "GET admin.audit":                        (302, 200, 403, 403, 403),
+    # api (the same status by session and by bearer token)
+    "GET api.openapi":                        (200, 200, 200, 200, 200),
+    "GET api.list_sites":                     (401, 200, 200, 200, 200),
+    "POST api.create_site":                   (401, 201, 201, 403, 403),
+    "GET api.list_supplies":                  (401, 200, 200, 200, 200),
+    "POST api.create_supply":                 (401, 201, 201, 403, 403),
+    "GET api.list_funding_sources":           (401, 200, 200, 200, 200),
+    "POST api.create_funding_source":         (401, 201, 201, 403, 403),
+    "POST api.create_receipt":                (401, 201, 201, 403, 403),
+    "POST api.create_transfer":               (401, 201, 201, 403, 403),
+    "POST api.create_adjustment":             (401, 201, 201, 403, 403),
+    "POST api.create_count":                  (401, 201, 201, 201, 403),
+    "POST api.set_lot_status":                (401, 201, 201, 403, 403),
+    "GET api.stock":                          (401, 200, 200, 200, 403),
+    "POST api.create_distribution":           (401, 201, 201, 201, 403),
+    "POST api.void_distribution":             (401, 201, 201, 403, 403),
+    "GET api.list_distributions":             (401, 200, 200, 200, 403),
+}
+# fmt: on
+
+
+class World:
+    """The program a role meets: sites HUB and VAN, stock, a target account and token."""
+
+    def __init__(self, make, program):
+        self.make = make
+        self.program = program
+        make.receive("HUB", "NARCAN4", 1000)
+        make.receive("HUB", "FTS", 1000)
+        make.receive("VAN", "FTS", 1000)
+        self.target = make.user("target@example.org", "staff", sites=("HUB",))
+        self.counter = itertools.count(1)
+
+    def target_token_id(self) -> int:
+        """A fresh token of the target account (revoking it is then always possible)."""
+        token = accounts.create_token(self.target, "matrix")
+        query = db.select(ApiToken.id).where(ApiToken.token_hash == accounts.hash_token(token))
+        return db.session.execute(query).scalar_one()
+
+    def event_id(self, site: str = "HUB", actor=None) -> str:
+        """A fresh distribution at a site, recorded by an admin unless said otherwise."""
+        body = {"id": str(uuid.uuid4()), "site": site, "items": [{"supply": "FTS", "quantity": 1}]}
+        request = OperationRequest.new(body["id"], body)
+        return distribution.distribute(actor or self.make.admin, request, body).result["id"]
+
+    def code(self, prefix: str) -> str:
+        """A code no earlier call used."""
+        return f"{prefix}{next(self.counter)}"
+
+
+# Values for URL variables, by variable name; callables get the World.
+URL_VALUES = {
+    "filename": "app.css",
+    "user_id": lambda w: w.target.id,
+    "token_id": lambda w: w.target_token_id(),
+    "event_id": lambda w: w.event_id(),
+    "token": "not-a-real-reset-token",
+}
+
+# Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.
+BODIES = {
+    "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},
+    "POST admin.edit_user": lambda w: {"name": "Target", "role": "staff", "sites": ["HUB", "VAN"]},
+    "POST admin.reset_password": lambda w: {"access": "temporary"},
+    "POST admin.create_token": lambda w: {"user": str(w.target.id), "name": "matrix"},
+    "POST admin.new_user": lambda w: {
+        "email": f"{w.code('new')}@example.org",
+        "name": "New",
+        "role": "funder",
+        "access": "temporary",
+    },
+    "POST api.create_site": lambda w: {"code": w.code("S"), "name": "Site", "kind": "outreach"},
+    "POST api.create_supply": lambda w: {
+        "code": w.code("SUP"),
+        "name": "Wound kit",
+        "category": "wound_care",
+        "unit": "kit",
+        "doses_per_unit": 0,
+        "tracks_lots": False,
+    },
+    "POST api.create_funding_source": lambda w: {"code": w.code("F"), "name": "Grant"},
+    "POST api.create_receipt": lambda w: {"site": "HUB", "supply": "FTS", "quantity": 5},
+    "POST api.create_transfer": lambda w: {
+        "from_site": "HUB",
+        "to_site": "VAN",
+        "supply": "FTS",
+        "quantity": 1,
+    },
+    "POST api.create_adjustment": lambda w: {
+        "site": "HUB",
+        "supply": "FTS",
+        "quantity": -1,
+        "reason": "damaged",
+    },
+    "POST api.create_count": lambda w: {"site": "HUB", "supply": "FTS", "counted": 900},
+    "POST api.set_lot_status": lambda w: {
+        "supply": "NARCAN4",
+        "lot_number": "LOT1",
+        "status": "available",
+    },
+    "POST api.create_distribution": lambda w: {
+        "id": str(uuid.uuid4()),
+        "site": "HUB",
+        "items": [{"supply": "FTS", "quantity": 1}],
+    },
+    "POST api.void_distribution": lambda w: {"reason": "entered twice"},
+}
+
+# Staff of HUB reaching for VAN: every route that names a site needs a line here, and
+# must answer 403 by session and by token. "url": URL variables, "query": the query
+# string, "body": JSON (api.*) or form fields; values may be callables taking the World.
+OTHER_SITE = {
+    "GET api.stock": {"query": {"site": "VAN"}},
+    "GET api.list_distributions": {"query": {"site": "VAN"}},
+    "POST api.create_count": {"body": {"site": "VAN", "supply": "FTS", "counted": 0}},
+    "POST api.create_receipt": {"body": {"site": "VAN", "supply": "FTS", "quantity": 1}},
+    "POST api.create_adjustment": {
+        "body": {"site": "VAN", "supply": "FTS", "quantity": -1, "reason": "damaged"}
+    },
+    "POST api.create_transfer": {
+        "body": {"from_site": "VAN", "to_site": "HUB", "supply": "FTS", "quantity": 1}
+    },
+    "POST api.create_distribution": {
+        "body": lambda w: {
+            "id": str(uuid.uuid4()),
+            "site": "VAN",
+            "items": [{"supply": "FTS", "quantity": 1}],
+        }
+    },
+    "POST api.void_distribution": {
+        "url": {"event_id": lambda w: w.event_id("VAN", w.program["users"]["staff_van"])},
+        "body": {"reason": "not mine"},
+    },
+}
+
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def routes(app: Flask) -> list[tuple[str, str]]:
+    """Every (method, endpoint) the app answers, as "METHOD endpoint" keys."""
+    keys = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - SKIPPED_METHODS:
+            keys.add(f"{method} {rule.endpoint}")
+    return sorted(keys)
+
+
+def unlisted(app: Flask) -> list[str]:
+    """Routes of the app that EXPECTED has no line for."""
+    return [key for key in routes(app) if key not in EXPECTED]
+
+
+def test_every_route_has_a_rule(app):
+    missing = unlisted(app)
+    assert not missing, (
+        "These routes have no expected outcome per role. Add a line for each to EXPECTED in "
+        "tests/test_route_matrix.py (anonymous, admin, coordinator, staff, funder):\n  "
+        + "\n  ".join(missing)
+    )
+    stale = [key for key in EXPECTED if key not in routes(app)]
+    assert not stale, "EXPECTED names routes the app no longer has: " + ", ".join(stale)
+
+
+def test_a_new_route_without_a_rule_is_caught(database):
+    app = make_app(database, create_schema=False)
+    app.add_url_rule("/forgotten", "forgotten", lambda: "", methods=["GET", "POST"])
+    assert unlisted(app) == ["GET forgotten", "POST forgotten"]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _resolve(value, world):
+    return value(world) if callable(value) else value
+
+
+def _url(app: Flask, key: str, world: World, overrides=None, query=None) -> str:
+    method, endpoint = key.split(" ", 1)
+    rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
+    samples = {**URL_VALUES, **(overrides or {})}
+    missing = [arg for arg in rule.arguments if arg not in samples]
+    assert not missing, f"Add a sample value for {missing} to URL_VALUES in {__file__}"
+    values = {arg: _resolve(samples[arg], world) for arg in rule.arguments}
+    values.update(query or {})  # arguments the rule does not name become the query string
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(endpoint, values, method=method)
+
+
+class Session:
+    """A signed-in (or anonymous) browser state that every request starts from afresh."""
+
+    def __init__(self, app: Flask, role: str, email: str | None):
+        client = FreshContextClient(app, app.response_class, use_cookies=True)
+        if email is None:
+            page = client.get("/")
+        else:
+            token = csrf_token_from(client.get("/").get_data(as_text=True))
+            signed_in = client.post(
+                "/", data={"email": email, "password": PASSWORD, "csrf_token": token}
+            )
+            assert signed_in.status_code == 302, f"{role} could not sign in"
+            page = client.get("/account/password")
+        self.csrf = csrf_token_from(page.get_data(as_text=True))
+        self.cookie = client.get_cookie("session").value
+        self.app = app
+
+    def request(self, method: str, url: str, body: dict | None, api: bool):
+        """One request from the saved state, with the CSRF token a real page would carry."""
+        client = FreshContextClient(self.app, self.app.response_class, use_cookies=True)
+        client.set_cookie("session", self.cookie)
+        if api:
+            headers = {"X-CSRFToken": self.csrf}
+            return client.open(url, method=method, json=body or {}, headers=headers)
+        data = {"csrf_token": self.csrf, **(body or {})} if method != "GET" else None
+        return client.open(url, method=method, data=data)
+
+
+def _bearer(app: Flask, method: str, url: str, body: dict | None, token: str | None):
+    client = FreshContextClient(app, app.response_class, use_cookies=True)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "GET":
+        return client.get(url, headers=headers)
+    return client.open(url, method=method, json=body or {}, headers=headers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(app, make, program, role):
+    world = World(make, program)
+    column = ROLES.index(role)
+    user = program["users"].get(role)
+    session = Session(app, role, user.email if user else None)
+    token = program["tokens"].get(role)
+    wrong = []
+    for key in routes(app):
+        if key not in EXPECTED:
+            continue  # reported by test_every_route_has_a_rule
+        method, endpoint = key.split(" ", 1)
+        expected = EXPECTED[key][column]
+        api = endpoint.startswith("api.")
+        body = _resolve(BODIES.get(key), world)
+        response = session.request(method, _url(app, key, world), body, api)
+        if response.status_code != expected:
+            wrong.append(f"{key} as {role} (session): {response.status_code}, expected {expected}")
+        if api:
+            body = _resolve(BODIES.get(key), world)
+            response = _bearer(app, method, _url(app, key, world), body, token)
+            if response.status_code != expected:
+                wrong.append(
+                    f"{key} as {role} (token): {response.status_code}, expected {expected}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_staff_cannot_reach_another_site_by_any_route(app, make, program):
+    world = World(make, program)
+    session = Session(app, "staff", program["users"]["staff"].email)
+    token = program["tokens"]["staff"]
+    wrong = []
+    for key, case in OTHER_SITE.items():
+        assert key in EXPECTED, f"OTHER_SITE names {key}, which EXPECTED does not"
+        method, endpoint = key.split(" ", 1)
+        api = endpoint.startswith("api.")
+        callers = [("session", None)] + ([("token", token)] if api else [])
+        for how, bearer in callers:
+            url = _url(app, key, world, case.get("url"), case.get("query"))
+            body = _resolve(case.get("body"), world)
+            if bearer:
+                response = _bearer(app, method, url, body, bearer)
+            else:
+                response = session.request(method, url, body, api)
+            if response.status_code != 403:
+                wrong.append(f"{key} ({how}) for another site: {response.status_code}, not 403")
+    assert not wrong, "\n".join(wrong)
