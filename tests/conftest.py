@@ -1,5 +1,6 @@
 """Fixtures: a fresh database per test (SQLite file, or a PostgreSQL schema), clients, factories."""
 
+import contextvars
 import os
 import re
 import uuid
@@ -7,6 +8,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 
 from supplies import create_app
 from supplies.extensions import db
@@ -36,6 +38,18 @@ def database(tmp_path):
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would.
+
+    Without this, a request made while the test holds an app context (the `ctx` fixture)
+    would share that context's `g` and database session, hiding bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        """Send the request from an empty context."""
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database, create_schema: bool = True, **overrides):
     """An app bound to the test database, its tables created from the models."""
     url, engine_options = database
@@ -51,6 +65,7 @@ def make_app(database, create_schema: bool = True, **overrides):
             **overrides,
         }
     )
+    app.test_client_class = IsolatedClient
     if create_schema:
         with app.app_context():
             db.create_all()

@@ -10,7 +10,6 @@ from supplies.services import audit, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, ValidationFailed
 from supplies.services.operations import OperationRequest, OperationResult
-from supplies.services.unit_of_work import transaction
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,6 @@ def funding_result(funding: FundingSource) -> dict:
 
 def _create(actor, request: OperationRequest, kind: str, model, values: dict, shape):
     permissions.require(actor, "manage_catalog")
-    replayed = operations.replay(request, kind)
-    if replayed:
-        return replayed
     exists = db.session.execute(
         db.select(model.id).where(model.code == values["code"])
     ).scalar_one_or_none()
@@ -147,14 +143,16 @@ def _create(actor, request: OperationRequest, kind: str, model, values: dict, sh
         raise Conflict(
             f"The code {values['code']} is already in use.", {"code": "is already in use"}
         )
-    with transaction():
+
+    def write() -> dict:
         thing = model(**values)
         db.session.add(thing)
         db.session.flush()
         result = shape(thing)
-        operations.record(request, kind, actor.id, result)
         audit.record(actor.id, f"{kind}.create", kind, thing.code, result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, kind, actor.id, write)
 
 
 def create_site(actor, request: OperationRequest, body: dict) -> OperationResult:

@@ -6,15 +6,12 @@ short write transaction applies the conditional balance updates and inserts the 
 
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
 from supplies.services import audit, catalog, clock, ledger, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, Forbidden, InsufficientStock, NotFound
 from supplies.services.operations import OperationRequest, OperationResult
-from supplies.services.unit_of_work import transaction
 
 SETTINGS = ("fixed_site", "outreach", "mobile_van", "mail", "vending", "partner", "event")
 RECIPIENT_TYPES = (
@@ -130,10 +127,6 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
             fields.fail(f"{name}.supply", "this supply is inactive")
     fields.raise_if_any()
     permissions.require(actor, "distribute", site.id)
-    replayed = operations.replay(request, "distribution")
-    if replayed:
-        return replayed
-
     occurred_at = occurred_at or clock.now()
     event["setting"] = event["setting"] or SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site")
     usable_on = clock.local_date(occurred_at)
@@ -141,77 +134,68 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     lines = sorted(
         ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
     )
-    try:
-        with transaction():
-            movements, result_items = [], []
-            for supply, quantity, name in lines:
-                usable = ledger.holdings(site.id, supply.id, usable_on=usable_on, lock=True)
-                try:
-                    taken = ledger.take(usable, quantity)
-                except ledger.Shortfall as short:
-                    raise InsufficientStock(
-                        f"Only {short.available} {supply.name} available at {site.name}.",
-                        {f"{name}.quantity": f"only {short.available} available"},
-                        {supply.code: short.available},
-                    ) from None
-                for part in taken:
-                    movements.append(
-                        ledger.movement_row(
-                            "distribute",
-                            site.id,
-                            supply.id,
-                            part.batch_id,
-                            -part.quantity,
-                            operation_id=request.id,
-                            user_id=actor.id,
-                            occurred_at=occurred_at,
-                        )
+
+    def write() -> dict:
+        movements, result_items = [], []
+        for supply, quantity, name in lines:
+            usable = ledger.holdings(site.id, supply.id, usable_on=usable_on, lock=True)
+            try:
+                taken = ledger.take(usable, quantity)
+            except ledger.Shortfall as short:
+                raise InsufficientStock(
+                    f"Only {short.available} {supply.name} available at {site.name}.",
+                    {f"{name}.quantity": f"only {short.available} available"},
+                    {supply.code: short.available},
+                ) from None
+            for part in taken:
+                movements.append(
+                    ledger.movement_row(
+                        "distribute",
+                        site.id,
+                        supply.id,
+                        part.batch_id,
+                        -part.quantity,
+                        operation_id=request.id,
+                        user_id=actor.id,
+                        occurred_at=occurred_at,
                     )
-                result_items.append(
-                    {
-                        "supply": supply.code,
-                        "name": supply.name,
-                        "quantity": quantity,
-                        "doses": quantity * supply.doses_per_unit,
-                        "lots": [
-                            {"lot_number": p.lot_number, "quantity": p.quantity} for p in taken
-                        ],
-                    }
                 )
-            db.session.execute(
-                db.insert(DistributionEvent.__table__).values(
-                    id=request.id,
-                    site_id=site.id,
-                    occurred_at=occurred_at,
-                    recorded_at=clock.now(),
-                    user_id=actor.id,
-                    **event,
-                )
+            result_items.append(
+                {
+                    "supply": supply.code,
+                    "name": supply.name,
+                    "quantity": quantity,
+                    "doses": quantity * supply.doses_per_unit,
+                    "lots": [{"lot_number": p.lot_number, "quantity": p.quantity} for p in taken],
+                }
             )
-            db.session.execute(
-                db.insert(DistributionLine.__table__),
-                [{"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines],
-            )
-            ledger.write_movements(movements)
-            result = {
-                "id": request.id,
-                "site": site.code,
-                "occurred_at": occurred_at.isoformat(),
+        db.session.execute(
+            db.insert(DistributionEvent.__table__).values(
+                id=request.id,
+                site_id=site.id,
+                occurred_at=occurred_at,
+                recorded_at=clock.now(),
+                user_id=actor.id,
                 **event,
-                "items": sorted(result_items, key=lambda item: item["supply"]),
-                "voided": False,
-            }
-            operations.record(request, "distribution", actor.id, result)
-            audit.record(actor.id, "distribution.create", "distribution", request.id)
-    except IntegrityError as error:
-        # A concurrent request with the same id won the race: answer as its replay.
-        if not operations.is_duplicate_id(error):
-            raise
-        replayed = operations.replay(request, "distribution")
-        if replayed is None:
-            raise
-        return replayed
-    return OperationResult(result, created=True)
+            )
+        )
+        db.session.execute(
+            db.insert(DistributionLine.__table__),
+            [{"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines],
+        )
+        ledger.write_movements(movements)
+        result = {
+            "id": request.id,
+            "site": site.code,
+            "occurred_at": occurred_at.isoformat(),
+            **event,
+            "items": sorted(result_items, key=lambda item: item["supply"]),
+            "voided": False,
+        }
+        audit.record(actor.id, "distribution.create", "distribution", request.id)
+        return result
+
+    return operations.run_once(request, "distribution", actor.id, write)
 
 
 def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:
@@ -228,10 +212,8 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
             raise Forbidden("Staff can void only distributions they recorded.")
         if clock.now() - event.recorded_at > VOID_WINDOW:
             raise Forbidden("Staff can void only distributions from the last 24 hours.")
-    replayed = operations.replay(request, "void")
-    if replayed:
-        return replayed
-    with transaction():
+
+    def write() -> dict:
         voided = db.session.execute(
             db.update(DistributionEvent)
             .where(DistributionEvent.id == event_id, DistributionEvent.voided_at.is_(None))
@@ -265,9 +247,10 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
             )
         ledger.write_movements(rows)
         result = {"id": event_id, "voided": True, "voided_at": now.isoformat(), "reason": reason}
-        operations.record(request, "void", actor.id, result)
         audit.record(actor.id, "distribution.void", "distribution", event_id, {"reason": reason})
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "void", actor.id, write)
 
 
 def event_result(event: DistributionEvent) -> dict:

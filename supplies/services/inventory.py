@@ -11,7 +11,6 @@ from supplies.services import validation as v
 from supplies.services.catalog import SupplyRef
 from supplies.services.errors import InsufficientStock, NotFound, ValidationFailed
 from supplies.services.operations import OperationRequest, OperationResult
-from supplies.services.unit_of_work import transaction
 
 ADJUSTMENT_REASONS = (
     "expired",
@@ -127,12 +126,10 @@ def receive(
     parsed = [_parse_receipt_line(line, p, fields) for line, p in zip(lines, prefixes, strict=True)]
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", site.id)
-    replayed = operations.replay(request, "receipt")
-    if replayed:
-        return replayed
     occurred_at = _occurred_on(day)
     result_lines = []
-    with transaction():
+
+    def write() -> dict:
         movements = []
         for supply, quantity, lot_number, expires_on, funding in parsed:
             batch = Batch(
@@ -181,9 +178,10 @@ def receive(
         }
         if len(result_lines) == 1:
             result.update(result_lines[0])
-        operations.record(request, "receipt", actor.id, result)
         audit.record(actor.id, "receipt.create", "receipt", request.id, result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "receipt", actor.id, write)
 
 
 def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
@@ -199,11 +197,9 @@ def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", from_site.id)
     permissions.require(actor, "manage_stock", to_site.id)
-    replayed = operations.replay(request, "transfer")
-    if replayed:
-        return replayed
     occurred_at = clock.now()
-    with transaction():
+
+    def write() -> dict:
         usable = ledger.holdings(
             from_site.id, supply.id, usable_on=clock.today(), lot_number=lot_number, lock=True
         )
@@ -240,9 +236,10 @@ def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
             "occurred_at": occurred_at.isoformat(),
             "lots": _lots(taken),
         }
-        operations.record(request, "transfer", actor.id, result)
         audit.record(actor.id, "transfer.create", "transfer", request.id, result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "transfer", actor.id, write)
 
 
 def _batch_to_add_to(site_id: int, supply: SupplyRef, lot_number: str | None, field: str) -> int:
@@ -322,10 +319,8 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
         fields.fail("note", "is required when the reason is other")
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", site.id)
-    replayed = operations.replay(request, "adjustment")
-    if replayed:
-        return replayed
-    with transaction():
+
+    def write() -> dict:
         occurred_at = _change_stock(
             actor, request, "adjust", site, supply, quantity, lot_number, reason, note
         )
@@ -339,9 +334,10 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
             "note": note,
             "occurred_at": occurred_at.isoformat(),
         }
-        operations.record(request, "adjustment", actor.id, result)
         audit.record(actor.id, "adjustment.create", "adjustment", request.id, result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "adjustment", actor.id, write)
 
 
 def count(actor, request: OperationRequest, body: dict) -> OperationResult:
@@ -353,10 +349,8 @@ def count(actor, request: OperationRequest, body: dict) -> OperationResult:
     lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
     fields.raise_if_any()
     permissions.require(actor, "count", site.id)
-    replayed = operations.replay(request, "count")
-    if replayed:
-        return replayed
-    with transaction():
+
+    def write() -> dict:
         on_hand = ledger.holdings(site.id, supply.id, lot_number=lot_number, lock=True)
         expected = sum(h.quantity for h in on_hand)
         difference = counted - expected
@@ -373,9 +367,10 @@ def count(actor, request: OperationRequest, body: dict) -> OperationResult:
             "expected": expected,
             "difference": difference,
         }
-        operations.record(request, "count", actor.id, result)
         audit.record(actor.id, "count.create", "count", request.id, result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "count", actor.id, write)
 
 
 def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationResult:
@@ -387,9 +382,6 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
     note = fields.check("note", v.text, body.get("note"), 200, required=False)
     fields.raise_if_any()
     permissions.require(actor, "manage_stock")
-    replayed = operations.replay(request, "lot_status")
-    if replayed:
-        return replayed
     batch_ids = list(
         db.session.execute(
             db.select(Batch.id).where(Batch.supply_id == supply.id, Batch.lot_number == lot_number)
@@ -397,7 +389,8 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
     )
     if not batch_ids:
         raise NotFound(f"No lot {lot_number} of {supply.name}.", {"lot_number": "unknown lot"})
-    with transaction():
+
+    def write() -> dict:
         db.session.execute(
             db.update(Batch)
             .where(Batch.id.in_(batch_ids))
@@ -412,6 +405,7 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
             "note": note,
             "batches": len(batch_ids),
         }
-        operations.record(request, "lot_status", actor.id, result)
         audit.record(actor.id, f"lot.{status}", "lot", f"{supply.code}:{lot_number}", result)
-    return OperationResult(result, created=True)
+        return result
+
+    return operations.run_once(request, "lot_status", actor.id, write)

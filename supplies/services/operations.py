@@ -11,6 +11,7 @@ from supplies.extensions import db
 from supplies.models import Operation
 from supplies.models.types import utcnow
 from supplies.services.errors import IdempotencyConflict
+from supplies.services.unit_of_work import transaction
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,26 @@ def record(request: OperationRequest, kind: str, user_id: int | None, result: di
     )
 
 
-def is_duplicate_id(error: IntegrityError) -> bool:
-    """True when an insert failed because a concurrent request used the same operation id."""
-    text = str(error.orig).lower()
-    return "operations" in text and ("unique" in text or "duplicate" in text)
+def run_once(request: OperationRequest, kind: str, user_id: int | None, write) -> OperationResult:
+    """Run write() in one transaction unless this id was already recorded; store its result.
+
+    The id is checked before the transaction (cheap), again under the write lock (a twin
+    request may have committed meanwhile), and a unique-key refusal from a twin that
+    committed in between on PostgreSQL is answered as the replay it is.
+    """
+    replayed = replay(request, kind)
+    if replayed:
+        return replayed
+    try:
+        with transaction():
+            replayed = replay(request, kind)
+            if replayed:
+                return replayed
+            result = write()
+            record(request, kind, user_id, result)
+    except IntegrityError:
+        replayed = replay(request, kind)
+        if replayed is None:
+            raise
+        return replayed
+    return OperationResult(result, created=True)

@@ -86,7 +86,9 @@ def live_make(live_app):
 @pytest.fixture
 def phone(browser, live_app):
     """A phone-sized page at the live app."""
-    context = browser.new_context(viewport=PHONE, base_url=live_app[1], is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, base_url=live_app[1], is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     yield page
     context.close()
