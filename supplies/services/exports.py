@@ -20,6 +20,7 @@ from supplies.services.reporting import ReportFilters
 from supplies.services.unit_of_work import transaction
 from supplies.services.workbook import DATE, DATETIME, INTEGER, Column
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
 KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{32}\.xlsx$")

@@ -25,6 +25,15 @@ EXPIRY_HORIZON_DAYS = 180
 MAX_PERIOD_DAYS = 3700
 DISTRIBUTED_KINDS = ("distribute", "void")
 ADJUSTED_KINDS = ("adjust", "count")
+REPORT_STEPS = (
+    "Summary",
+    "By Month",
+    "By Site",
+    "Recipients",
+    "Reversals",
+    "Inventory",
+    "Expiring Lots",
+)
 
 
 @dataclass(frozen=True)

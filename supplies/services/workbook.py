@@ -4,6 +4,7 @@ Every data sheet holds one Excel table whose display name and first headers are 
 the contract. Text that a spreadsheet could read as a formula (= + - @) is stored as text.
 """
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from supplies.services.reporting import FunderReport
 
@@ -400,8 +402,16 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_
     table = Table(
         displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{max(count, 1) + 1}"
     )
+    # A write-only sheet cannot read its header back, so the table is told its column names.
+    table.tableColumns = [
+        TableColumn(id=index, name=column.header) for index, column in enumerate(columns, 1)
+    ]
+    table.autoFilter = AutoFilter(ref=table.ref)
     table.tableStyleInfo = TABLE_STYLE
-    ws.add_table(table)
+    with warnings.catch_warnings():
+        # openpyxl always warns in write-only mode; the columns were named just above.
+        warnings.simplefilter("ignore", UserWarning)
+        ws.add_table(table)
     _page_setup(ws)
     return count
 

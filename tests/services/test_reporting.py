@@ -89,9 +89,15 @@ def test_inventory_reconciles_to_the_unit(q1):
     assert tuple(rows[("VAN", "NARCAN4")][c] for c in columns) == (0, 40, 20, 0, 4, 0, 56)
     assert tuple(rows[("VAN", "FTS")][c] for c in columns) == (0, 0, 0, 0, 0, 0, 0)
     for row in q1.inventory:
-        assert row["opening"] + row["received"] + row["transferred_in"] - row[
-            "transferred_out"
-        ] - row["distributed"] + row["adjusted"] == row["closing"]
+        assert (
+            row["opening"]
+            + row["received"]
+            + row["transferred_in"]
+            - row["transferred_out"]
+            - row["distributed"]
+            + row["adjusted"]
+            == row["closing"]
+        )
 
 
 def test_reversals_and_training_per_month_and_site(q1):
@@ -125,8 +131,10 @@ def test_recipients_breakdowns_add_up_to_the_encounters(q1):
 
 
 def test_expiring_lots_at_the_end_of_the_period(q1):
-    lots = [(r["site"], r["supply"], r["lot"], r["expires_on"], r["quantity"], r["funding"])
-            for r in q1.expiring]
+    lots = [
+        (r["site"], r["supply"], r["lot"], r["expires_on"], r["quantity"], r["funding"])
+        for r in q1.expiring
+    ]
     assert lots == [
         ("HUB", "NARCAN4", "A", date(2026, 6, 30), 70, "SOR"),
         ("VAN", "NARCAN4", "A", date(2026, 6, 30), 16, "SOR"),
@@ -228,7 +236,9 @@ def test_no_single_hidden_cell_in_any_breakdown(make, monkeypatch, app):
     dataset.build(make, monkeypatch)
     report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
     for name in {r["breakdown"] for r in report.recipients}:
-        hidden = [r for r in report.recipients if r["breakdown"] == name and r["encounters"] == "<11"]
+        hidden = [
+            r for r in report.recipients if r["breakdown"] == name and r["encounters"] == "<11"
+        ]
         assert len(hidden) != 1
     assert {r["encounters"] for r in report.recipients} <= {0, "<11"}
     assert _by(report.summary, "supply")[("FTS",)]["units"] == 60
