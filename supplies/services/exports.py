@@ -23,7 +23,7 @@ from supplies.services.workbook import DATE, DATETIME, INTEGER, Column
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
 KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
-_NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{32}\.xlsx$")
+_NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
 
 
@@ -54,7 +54,7 @@ def export_dir() -> Path:
 
 def _archive(actor, kind: str, filters: ReportFilters, save: Callable[[Path], None]):
     """Save a workbook under a fresh name, hash it and write the audit record."""
-    name = f"{kind}-{filters.start}-to-{filters.end}-{uuid.uuid4().hex}.xlsx"
+    name = f"{kind}-{filters.start}-to-{filters.end}-{uuid.uuid4().hex[:16]}.xlsx"
     final = export_dir() / name
     partial = final.with_suffix(".partial")
     try:
