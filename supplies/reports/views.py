@@ -1,10 +1,11 @@
 """The Reports page: pick a period and filters, download a workbook, download past ones again."""
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from supplies.extensions import db
 from supplies.models import Site
+from supplies.reports import jobs
 from supplies.reports.forms import ReportForm
 from supplies.services import catalog, clock, exports, periods, permissions, reporting
 from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -70,6 +71,11 @@ def index():
     try:
         filters = reporting.make_filters(start, end, form.sites.data, form.funding.data)
         if form.kind.data == "events":
+            permissions.require(current_user, "event_export")
+            total = exports.count_event_rows(filters)
+            if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000):
+                job_id = jobs.start(current_app._get_current_object(), current_user, filters, total)
+                return redirect(url_for("reports.job", job_id=job_id), 303)
             record = exports.events_export(current_user, filters)
         else:
             record = exports.funder_export(current_user, filters)
@@ -80,6 +86,17 @@ def index():
     except Forbidden:
         abort(403)
     return download(record)
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job(job_id: str):
+    """A background export's progress; the page reloads itself until the workbook is ready."""
+    _require("event_export")
+    state = jobs.read(job_id, current_user)
+    if state is None:
+        abort(404)
+    return render_template("reports/job.html", state=state)
 
 
 @bp.get("/archive/<name>")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from openpyxl import Workbook
+from sqlalchemy import func
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply
@@ -25,6 +26,8 @@ EXPORT_ACTION = "report.export"
 KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
+RowProgress = Callable[[int], None]
+PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -181,11 +184,21 @@ def event_rows(filters: ReportFilters) -> Iterator[dict]:
         }
 
 
-def events_export(actor, filters: ReportFilters, progress: Progress | None = None):
+def count_event_rows(filters: ReportFilters) -> int:
+    """How many rows the event-level export will have (one per line of a kept event)."""
+    conditions = reporting.event_conditions(filters, *reporting.bounds(filters))
+    return db.session.execute(
+        db.select(func.count(DistributionLine.id))
+        .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
+        .where(*conditions)
+    ).scalar_one()
+
+
+def events_export(actor, filters: ReportFilters, progress: RowProgress | None = None):
     """Stream the event-level workbook (admins and coordinators) into the archive."""
     if actor is not None:
         permissions.require(actor, "event_export")
-    step = progress or (lambda _name: None)
+    step = progress or (lambda _done: None)
 
     def save(path: Path) -> None:
         wb = Workbook(write_only=True)
@@ -217,13 +230,14 @@ def events_export(actor, filters: ReportFilters, progress: Progress | None = Non
         )
         events = wb.create_sheet("Events")
         rows = _counted(event_rows(filters))
-        workbook.write_rows_streaming(events, EVENT_COLUMNS, rows, "Events")
+        written = workbook.write_rows_streaming(events, EVENT_COLUMNS, rows, "Events")
         wb.save(path)
+        step(written)
 
     def _counted(rows: Iterator[dict]) -> Iterator[dict]:
         for index, row in enumerate(rows):
-            if index % 5000 == 0:
-                step(f"{index} rows")
+            if index % PROGRESS_EVERY == 0:
+                step(index)
             yield row
 
     return _archive(actor, "events", filters, save)
