@@ -128,7 +128,7 @@ def event_rows(filters: ReportFilters) -> Iterator[dict]:
     Events are numbered within the export; no event id, user or free text is included.
     """
     event = DistributionEvent
-    conditions = reporting.event_conditions(filters, *reporting.bounds(filters))
+    conditions = reporting.event_conditions(filters)
     query = (
         db.select(
             event.id,
@@ -186,7 +186,7 @@ def event_rows(filters: ReportFilters) -> Iterator[dict]:
 
 def count_event_rows(filters: ReportFilters) -> int:
     """How many rows the event-level export will have (one per line of a kept event)."""
-    conditions = reporting.event_conditions(filters, *reporting.bounds(filters))
+    conditions = reporting.event_conditions(filters)
     return db.session.execute(
         db.select(func.count(DistributionLine.id))
         .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
