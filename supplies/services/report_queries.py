@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, exists, func, literal_column
 
 from supplies.extensions import db
 from supplies.models import Batch, DistributionEvent, FundingSource, Movement, Site, Supply
+from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services import clock, periods
 
 EXPIRY_HORIZON_DAYS = 180
@@ -81,9 +82,15 @@ def report_sites(filters, active_ids: set[int]) -> list[Site]:
 
 
 def report_supplies(active_ids: set[int]) -> list[Supply]:
-    """Every active supply plus any inactive one with stock history, by code."""
+    """Every active supply plus any inactive one with stock history: medications first."""
     supplies = db.session.execute(db.select(Supply).order_by(Supply.code)).scalars().all()
-    return [s for s in supplies if s.active or s.id in active_ids]
+    kept = [s for s in supplies if s.active or s.id in active_ids]
+    return sorted(kept, key=lambda s: (category_order(s.category), s.code))
+
+
+def category_order(category: str) -> int:
+    """Where a supply category comes in the report: the order of DESIGN.md's list."""
+    return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99
 
 
 def _sum_if(condition, value=None):

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from supplies.models import Site, Supply
-from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services import catalog, clock, periods
 from supplies.services import report_queries as q
 from supplies.services import validation as v
@@ -157,7 +156,7 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
                     "doses": units * supply.doses_per_unit,
                 }
             )
-    report.categories = sorted({s.category for s in supplies}, key=_category_order)
+    report.categories = sorted({s.category for s in supplies}, key=q.category_order)
     for index, month in enumerate(months):
         totals = dict.fromkeys(report.categories, 0)
         for supply in supplies:
@@ -212,7 +211,3 @@ def _supply_cells(supply: Supply) -> dict:
         "unit": supply.unit,
         "doses_per_unit": supply.doses_per_unit,
     }
-
-
-def _category_order(category: str) -> int:
-    return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99

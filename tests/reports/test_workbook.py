@@ -81,8 +81,8 @@ def test_summary_cells(book):
     _, rows = table_rows(wb["Summary"], "Summary")
     assert [(r["Supply"], r["Category"], r["Unit"], r["Units distributed"],
              r["Doses distributed"], r["Encounters"]) for r in rows] == [
-        ("FTS", "fentanyl_test_strip", "each", 60, 0, 2),
         ("NARCAN4", "naloxone_nasal", "box", 7, 14, 2),
+        ("FTS", "fentanyl_test_strip", "each", 60, 0, 2),
     ]  # fmt: skip
     assert wb["Summary"]["D2"].number_format == "#,##0"
     charts = wb["Summary"]._charts
@@ -103,21 +103,21 @@ def test_by_month_and_by_site_cells(book):
     _, months = table_rows(wb["By Month"], "ByMonth")
     assert [(r["Month"], r["Supply"], r["Units distributed"], r["Doses distributed"])
             for r in months] == [
-        (datetime(2026, 1, 1), "FTS", 50, 0),
         (datetime(2026, 1, 1), "NARCAN4", 3, 6),
-        (datetime(2026, 2, 1), "FTS", 0, 0),
+        (datetime(2026, 1, 1), "FTS", 50, 0),
         (datetime(2026, 2, 1), "NARCAN4", 4, 8),
-        (datetime(2026, 3, 1), "FTS", 10, 0),
+        (datetime(2026, 2, 1), "FTS", 0, 0),
         (datetime(2026, 3, 1), "NARCAN4", 0, 0),
+        (datetime(2026, 3, 1), "FTS", 10, 0),
     ]  # fmt: skip
     assert wb["By Month"]["A2"].is_date and wb["By Month"]["A2"].number_format == "mmm yyyy"
     _, sites = table_rows(wb["By Site"], "BySite")
     assert [(r["Site"], r["Supply"], r["Units distributed"], r["Doses distributed"],
              r["County"]) for r in sites] == [
-        ("HUB", "FTS", 60, 0, "Alder County"),
         ("HUB", "NARCAN4", 3, 6, "Alder County"),
-        ("VAN", "FTS", 0, 0, "Birch County"),
+        ("HUB", "FTS", 60, 0, "Alder County"),
         ("VAN", "NARCAN4", 4, 8, "Birch County"),
+        ("VAN", "FTS", 0, 0, "Birch County"),
     ]  # fmt: skip
 
 
