@@ -16,7 +16,6 @@ from supplies.services.inventory import ADJUSTMENT_REASONS
 QUANTITY = {"type": "integer", "minimum": 1, "maximum": 100000}
 CODE = {"type": "string", "maxLength": 32}
 DATE = {"type": "string", "format": "date"}
-REQUIRED = {"required": True}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UUID = {"type": "string", "format": "uuid", "description": "Client-generated; makes retries safe."}
 
@@ -344,7 +343,7 @@ def openapi_spec() -> dict:
                     },
                     {**_query("end", DATE, "Last day, inclusive."), "required": True},
                     {
-                        **_query("site", CODE, "A site code; repeat for several (default: all)."),
+                        **_query("site", CODE, "Site codes, repeated or comma-separated (all)."),
                         "style": "form",
                         "explode": True,
                     },

@@ -245,9 +245,9 @@ def funder_workbook():
     """The aggregated, suppressed funder workbook for a period (archived and audited)."""
     permissions.require(g.api_user, "funder_reports")
     args = request.args
-    filters = reporting.make_filters(
-        args.get("start"), args.get("end"), args.getlist("site"), args.get("funding")
-    )
+    # site=HUB&site=VAN or site=HUB,VAN
+    sites = [code.strip() for value in args.getlist("site") for code in value.split(",")]
+    filters = reporting.make_filters(args.get("start"), args.get("end"), sites, args.get("funding"))
     record = exports.funder_export(g.api_user, filters)
     name = f"funder-report-{filters.start}-to-{filters.end}.xlsx"
     return send_file(record.path, mimetype=exports.XLSX, as_attachment=True, download_name=name)

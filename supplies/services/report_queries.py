@@ -18,6 +18,15 @@ from supplies.services import clock, periods
 EXPIRY_HORIZON_DAYS = 180
 DISTRIBUTED_KINDS = ("distribute", "void")
 ADJUSTED_KINDS = ("adjust", "count")
+INVENTORY_COLUMNS = (
+    "opening",
+    "received",
+    "transferred_in",
+    "transferred_out",
+    "distributed",
+    "adjusted",
+    "closing",
+)
 
 
 def month_bucket(column, months: list[date], upper: datetime):

@@ -187,9 +187,7 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
             counts = reversals.get((index, site.id), zero)
             report.reversals.append({"month": month, **_site_cells(site), **counts})
     step("Inventory")
-    empty = dict.fromkeys(
-        ("opening", "received", "transferred_in", "transferred_out", "distributed"), 0
-    ) | {"adjusted": 0, "closing": 0}
+    empty = dict.fromkeys(q.INVENTORY_COLUMNS, 0)
     for site in sites:
         for supply in supplies:
             numbers = inventory.get((site.id, supply.id), empty)

@@ -32,7 +32,7 @@ def test_funder_token_gets_the_workbook(program, make, api):
         program["tokens"]["funder"],
         start="2026-01-01",
         end="2026-12-31",
-        site=["HUB", "VAN"],
+        site=["HUB,VAN"],
         funding="SOR",
     )
     assert response.status_code == 200

@@ -178,6 +178,22 @@ def test_period_boundaries_are_program_days(make, monkeypatch):
     assert _by(february_first.summary, "supply")[("FTS",)]["units"] == 0
 
 
+def test_months_follow_the_program_clock_across_daylight_saving(make, monkeypatch):
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    ledger = dataset.Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-10-01T09:00", "HUB", "FTS", 100)
+    # Daylight saving time ends at 02:00 on November 1, 2026 in New York.
+    ledger.distribute("2026-10-31T23:30", "HUB", {"FTS": 1})  # 03:30 UTC on November 1
+    ledger.distribute("2026-11-01T00:30", "HUB", {"FTS": 2})
+    ledger.distribute("2026-11-01T23:59", "HUB", {"FTS": 4})  # 04:59 UTC on November 2
+    report = reporting.funder_report(reporting.make_filters("2026-10-15", "2026-11-01"))
+    assert [(r["month"], r["units"]) for r in report.by_month] == [
+        (date(2026, 10, 1), 1),
+        (date(2026, 11, 1), 6),
+    ]
+
+
 def test_closing_equals_the_stock_page_when_the_period_ends_today(make, monkeypatch):
     dataset.build(make, monkeypatch)
     report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-04-02"))
