@@ -35,12 +35,14 @@ def _page(form: ReportForm, status: int = 200):
     today = clock.today()
     presets = {key: periods.preset_period(key, today) for key in periods.PRESETS if key != "custom"}
     records = exports.list_exports(current_user)
+    makers = exports.makers(records) if permissions.can(current_user, "event_export") else None
     return (
         render_template(
             "reports/index.html",
             form=form,
             presets=presets,
             records=records,
+            makers=makers,
             kinds=exports.KINDS,
             tz=clock.program_timezone(),
         ),

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func
 
 from supplies.extensions import db
-from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply
+from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
 from supplies.services import audit, clock, permissions, reporting, workbook
 from supplies.services.errors import Forbidden, NotFound
 from supplies.services.reporting import ReportFilters
@@ -256,6 +256,15 @@ def list_exports(user, limit: int = 50) -> list[ExportRecord]:
         query = query.where(AuditEntry.actor_id == user.id)
     records = [_record(entry) for entry in db.session.execute(query).scalars()]
     return [r for r in records if r.kind == "funder" or permissions.can(user, "event_export")]
+
+
+def makers(records: list[ExportRecord]) -> dict[int, str]:
+    """Names of the staff who made these workbooks, for the archive list (never exported)."""
+    ids = {r.actor_id for r in records if r.actor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids)))
+    return dict(rows.all())
 
 
 def _record(entry: AuditEntry) -> ExportRecord:

@@ -37,6 +37,7 @@ def test_coordinator_downloads_last_quarter(program, make, client, auth):
     assert "Inventory" in wb.sheetnames
     listing = _form(client)
     assert "Funder workbook" in listing and f"{first} to {last}" in listing
+    assert "<td>coord</td>" in listing  # who made it, for coordinators and admins
     link = re.search(r'href="(/reports/archive/[^"]+)"', listing).group(1)
     again = client.get(link)
     assert again.status_code == 200 and again.data == response.data
