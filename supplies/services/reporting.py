@@ -115,7 +115,6 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
     """Compute every table of the funder workbook for the filters."""
     step = progress or (lambda _name: None)
     lower, upper = bounds(filters)
-    months = periods.months_between(filters.start, filters.end)
     config = current_app.config
     report = FunderReport(
         filters=filters,
@@ -123,66 +122,39 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
         timezone=config["APP_TIMEZONE"],
         generated_at=clock.now(),
         suppress_below=int(config["SUPPRESS_BELOW"]),
-        months=months,
+        months=periods.months_between(filters.start, filters.end),
     )
     inventory = q.inventory(filters, lower, upper)
     by_supply = q.distributed(filters, lower, upper, ("supply_id",))
-    active_sites = {site for site, _ in inventory}
-    active_supplies = {supply for _, supply in inventory} | {s for (s,) in by_supply}
-    sites = q.report_sites(filters, active_sites)
-    supplies = q.report_supplies(active_supplies)
+    # Every site and supply gets a row, zero or not; inactive ones only if they had stock.
+    sites = q.report_sites(filters, {site for site, _ in inventory})
+    supplies = q.report_supplies({supply for _, supply in inventory} | {s for (s,) in by_supply})
     step("Summary")
     encounters = q.encounters_by_supply(filters, lower, upper)
     for supply in supplies:
-        units = by_supply.get((supply.id,), 0)
         report.summary.append(
             {
-                **_supply_cells(supply),
-                "units": units,
-                "doses": units * supply.doses_per_unit,
+                **_units(supply, by_supply.get((supply.id,), 0)),
                 "encounters": encounters.get(supply.id, 0),
             }
         )
     step("By Month")
-    monthly = q.distributed(filters, lower, upper, ("supply_id",), months)
-    for index, month in enumerate(months):
-        for supply in supplies:
-            units = monthly.get((index, supply.id), 0)
-            report.by_month.append(
-                {
-                    "month": month,
-                    **_supply_cells(supply),
-                    "units": units,
-                    "doses": units * supply.doses_per_unit,
-                }
-            )
-    report.categories = sorted({s.category for s in supplies}, key=q.category_order)
-    for index, month in enumerate(months):
-        totals = dict.fromkeys(report.categories, 0)
-        for supply in supplies:
-            totals[supply.category] += monthly.get((index, supply.id), 0)
-        report.chart.append({"month": month, **totals})
+    _fill_months(
+        report, supplies, q.distributed(filters, lower, upper, ("supply_id",), report.months)
+    )
     step("By Site")
     by_site = q.distributed(filters, lower, upper, ("site_id", "supply_id"))
     for site in sites:
         for supply in supplies:
             units = by_site.get((site.id, supply.id), 0)
-            report.by_site.append(
-                {
-                    **_site_cells(site),
-                    **_supply_cells(supply),
-                    "units": units,
-                    "doses": units * supply.doses_per_unit,
-                }
-            )
+            report.by_site.append({**_site_cells(site), **_units(supply, units)})
     step("Recipients")
-    report.recipients = recipient_breakdowns(
-        q.event_conditions(filters, lower, upper), report.suppress_below
-    )
+    conditions = q.event_conditions(filters, lower, upper)
+    report.recipients = recipient_breakdowns(conditions, report.suppress_below)
     step("Reversals")
-    reversals = q.reversals(filters, lower, upper, months)
+    reversals = q.reversals(filters, lower, upper, report.months)
     zero = {"reversals": 0, "trained": 0, "encounters": 0}
-    for index, month in enumerate(months):
+    for index, month in enumerate(report.months):
         for site in sites:
             counts = reversals.get((index, site.id), zero)
             report.reversals.append({"month": month, **_site_cells(site), **counts})
@@ -195,6 +167,22 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
     step("Expiring Lots")
     report.expiring = q.expiring(filters, upper)
     return report
+
+
+def _fill_months(report: FunderReport, supplies: list[Supply], monthly: dict) -> None:
+    """By Month rows for every month and supply, and the chart's month x category totals."""
+    report.categories = sorted({s.category for s in supplies}, key=q.category_order)
+    for index, month in enumerate(report.months):
+        totals = dict.fromkeys(report.categories, 0)
+        for supply in supplies:
+            units = monthly.get((index, supply.id), 0)
+            report.by_month.append({"month": month, **_units(supply, units)})
+            totals[supply.category] += units
+        report.chart.append({"month": month, **totals})
+
+
+def _units(supply: Supply, units: int) -> dict:
+    return {**_supply_cells(supply), "units": units, "doses": units * supply.doses_per_unit}
 
 
 def _site_cells(site: Site) -> dict:
