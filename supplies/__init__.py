@@ -46,10 +46,12 @@ def register_blueprints(app: Flask) -> None:
     from supplies.auth.views import bp as auth_bp
     from supplies.extensions import csrf
     from supplies.main.views import bp as main_bp
+    from supplies.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

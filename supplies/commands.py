@@ -1,5 +1,6 @@
-"""flask CLI commands: init-db, seed-demo, create-user, create-token, check-ledger."""
+"""flask CLI commands: set-up, accounts, the ledger check and the funder report export."""
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -115,4 +116,30 @@ def backup(path: str) -> None:
     click.echo(f"Backed up to {target}.")
 
 
-COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger, backup]
+@click.command("export-report")
+@click.option("--start", required=True, help="First day, YYYY-MM-DD (inclusive).")
+@click.option("--end", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--funding", default=None, help="Funding source code.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Copy it here.")
+@with_appcontext
+def export_report(start, end, sites, funding, output) -> None:
+    """Write the funder workbook, archive it in EXPORT_DIR and print where it is."""
+    from supplies.services import exports, reporting
+
+    try:
+        filters = reporting.make_filters(start, end, sites, funding)
+    except DomainError as error:
+        details = "; ".join(f"--{field}: {why}" for field, why in error.fields.items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    steps = reporting.REPORT_STEPS
+    with click.progressbar(length=len(steps), label="Building the workbook", file=None) as bar:
+        record = exports.funder_export(None, filters, lambda _name: bar.update(1))
+    path = record.path
+    if output:
+        shutil.copyfile(path, output)
+        path = output
+    click.echo(f"Wrote {path} ({record.size:,} bytes, sha256 {record.sha256}).")
+
+
+COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger, export_report, backup]

@@ -54,6 +54,11 @@ EXPECTED = {
     "POST admin.create_token":                (302, 200, 403, 403, 403),
     "POST admin.revoke_token":                (302, 302, 403, 403, 403),
     "GET admin.audit":                        (302, 200, 403, 403, 403),
+    # reports: admins, coordinators and funders (without a body the form re-renders)
+    "GET reports.index":                      (302, 200, 200, 403, 200),
+    "POST reports.index":                     (302, 200, 200, 403, 200),
+    "GET reports.job":                        (302, 404, 404, 403, 403),
+    "GET reports.archived":                   (302, 404, 404, 403, 404),
     # api (the same status by session and by bearer token)
     "GET api.openapi":                        (200, 200, 200, 200, 200),
     "GET api.list_sites":                     (401, 200, 200, 200, 200),
@@ -71,6 +76,7 @@ EXPECTED = {
     "POST api.create_distribution":           (401, 201, 201, 201, 403),
     "POST api.void_distribution":             (401, 201, 201, 403, 403),
     "GET api.list_distributions":             (401, 200, 200, 200, 403),
+    "GET api.funder_workbook":                (401, 422, 422, 403, 422),
 }
 # fmt: on
 
@@ -111,6 +117,8 @@ URL_VALUES = {
     "token_id": lambda w: w.target_token_id(),
     "event_id": lambda w: w.event_id(),
     "token": "not-a-real-reset-token",
+    "job_id": "no-such-job",
+    "name": "no-such-workbook.xlsx",
 }
 
 # Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.

@@ -16,6 +16,7 @@ from supplies.services.inventory import ADJUSTMENT_REASONS
 QUANTITY = {"type": "integer", "minimum": 1, "maximum": 100000}
 CODE = {"type": "string", "maxLength": 32}
 DATE = {"type": "string", "format": "date"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UUID = {"type": "string", "format": "uuid", "description": "Client-generated; makes retries safe."}
 
 
@@ -330,6 +331,34 @@ def openapi_spec() -> dict:
                         "schema": {"type": "string", "format": "uuid"},
                     }
                 ],
+            }
+        },
+        "/reports/funder.xlsx": {
+            "get": {
+                "summary": "The funder workbook (aggregated, small-cell suppressed; archived)",
+                "parameters": [
+                    {
+                        **_query("start", DATE, "First day, inclusive (APP_TIMEZONE)."),
+                        "required": True,
+                    },
+                    {**_query("end", DATE, "Last day, inclusive."), "required": True},
+                    {
+                        **_query("site", CODE, "Site codes, repeated or comma-separated (all)."),
+                        "style": "form",
+                        "explode": True,
+                    },
+                    _query("funding", CODE, "Count only stock paid for by this funding source."),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The .xlsx workbook of DESIGN.md's contract.",
+                        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **{
+                        str(status): {"description": _ERRORS[status], **_json(_ref("Error"))}
+                        for status in (401, 403, 422)
+                    },
+                },
             }
         },
         "/openapi.json": {

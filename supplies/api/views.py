@@ -1,6 +1,6 @@
 """The JSON API views: parse, call a service, answer JSON. Rules live in the services."""
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -12,9 +12,11 @@ from supplies.services import (
     accounts,
     catalog,
     distribution,
+    exports,
     history,
     inventory,
     permissions,
+    reporting,
     validation,
 )
 from supplies.services import stock as stock_service
@@ -234,6 +236,22 @@ def list_distributions():
             "next_page": page + 1 if page * per_page < total else None,
         }
     )
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+@bp.get("/reports/funder.xlsx")
+def funder_workbook():
+    """The aggregated, suppressed funder workbook for a period (archived and audited)."""
+    permissions.require(g.api_user, "funder_reports")
+    args = request.args
+    # site=HUB&site=VAN or site=HUB,VAN
+    sites = [code.strip() for value in args.getlist("site") for code in value.split(",")]
+    filters = reporting.make_filters(args.get("start"), args.get("end"), sites, args.get("funding"))
+    record = exports.funder_export(g.api_user, filters)
+    name = f"funder-report-{filters.start}-to-{filters.end}.xlsx"
+    return send_file(record.path, mimetype=exports.XLSX, as_attachment=True, download_name=name)
 
 
 @bp.get("/openapi.json")

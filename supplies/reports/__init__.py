@@ -1,0 +1,1 @@
+"""Reports: the funder workbook and the event-level export, generated, archived and listed."""

@@ -1,0 +1,304 @@
+"""Generating, archiving and listing workbooks: every one is kept in EXPORT_DIR and audited."""
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from openpyxl import Workbook
+from sqlalchemy import func
+
+from supplies.extensions import db
+from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
+from supplies.services import audit, clock, permissions, reporting, workbook
+from supplies.services.errors import Forbidden, NotFound
+from supplies.services.reporting import ReportFilters
+from supplies.services.unit_of_work import transaction
+from supplies.services.workbook import DATE, DATETIME, INTEGER, Column
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_ACTION = "report.export"
+KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
+_NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
+Progress = Callable[[str], None]
+RowProgress = Callable[[int], None]
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One archived workbook: its file name, kind, filters, checksum and who made it."""
+
+    name: str
+    kind: str
+    filters: dict
+    sha256: str
+    size: int
+    created_at: datetime
+    actor_id: int | None
+
+    @property
+    def path(self) -> Path:
+        """Where the file lives."""
+        return export_dir() / self.name
+
+
+def export_dir() -> Path:
+    """The archive folder (EXPORT_DIR), created on first use."""
+    path = Path(current_app.config["EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _archive(actor, kind: str, filters: ReportFilters, save: Callable[[Path], None]):
+    """Save a workbook under a fresh name, hash it and write the audit record."""
+    name = f"{kind}-{filters.start}-to-{filters.end}-{uuid.uuid4().hex[:16]}.xlsx"
+    final = export_dir() / name
+    partial = final.with_suffix(".partial")
+    try:
+        save(partial)
+        digest = hashlib.sha256()
+        with partial.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+        size = partial.stat().st_size
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    record = ExportRecord(
+        name, kind, filters.as_dict(), digest.hexdigest(), size, clock.now(), actor and actor.id
+    )
+    with transaction():
+        audit.record(
+            record.actor_id,
+            EXPORT_ACTION,
+            "export",
+            name,
+            {"kind": kind, "filters": record.filters, "sha256": record.sha256, "size": size},
+        )
+    return record
+
+
+def funder_export(actor, filters: ReportFilters, progress: Progress | None = None):
+    """Build, archive and audit the aggregated, suppressed funder workbook (actor None: CLI)."""
+    if actor is not None:
+        permissions.require(actor, "funder_reports")
+    report = reporting.funder_report(filters, progress)
+
+    def save(path: Path) -> None:
+        workbook.funder_workbook(report).save(path)
+
+    return _archive(actor, "funder", filters, save)
+
+
+EVENT_COLUMNS = [
+    Column("Event", "event", INTEGER),
+    Column("Occurred at", "occurred_at", DATETIME),
+    Column("Date", "date", DATE),
+    Column("Site", "site"),
+    Column("County", "county"),
+    Column("Setting", "setting"),
+    Column("Recipient type", "recipient_type"),
+    Column("For others", "for_others"),
+    Column("First time", "first_time"),
+    Column("Age band", "age_band"),
+    Column("Area", "area"),
+    Column("Trained", "trained"),
+    Column("Reversals reported", "reversals_reported", INTEGER),
+    Column("Resupply reason", "resupply_reason"),
+    Column("Language", "language"),
+    Column("Supply", "supply"),
+    Column("Units", "units", INTEGER),
+    Column("Doses", "doses", INTEGER),
+]
+
+
+def _yes_no(value) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def event_rows(filters: ReportFilters) -> Iterator[dict]:
+    """One row per line of every non-voided event, streamed from the database.
+
+    Events are numbered within the export; no event id, user or free text is included.
+    """
+    event = DistributionEvent
+    conditions = reporting.event_conditions(filters)
+    query = (
+        db.select(
+            event.id,
+            event.occurred_at,
+            Site.code,
+            Site.county,
+            event.setting,
+            event.recipient_type,
+            event.for_others,
+            event.first_time,
+            event.age_band,
+            event.area,
+            event.trained,
+            event.reversals_reported,
+            event.resupply_reason,
+            event.language,
+            Supply.code,
+            DistributionLine.quantity,
+            Supply.doses_per_unit,
+        )
+        .join(Site, Site.id == event.site_id)
+        .join(DistributionLine, DistributionLine.event_id == event.id)
+        .join(Supply, Supply.id == DistributionLine.supply_id)
+        .where(*conditions)
+        .order_by(event.occurred_at, event.id, DistributionLine.id)
+        .execution_options(yield_per=1000)
+    )
+    tz = clock.program_timezone()
+    number, previous = 0, None
+    for row in db.session.execute(query):
+        if row[0] != previous:
+            number, previous = number + 1, row[0]
+        local = row[1].astimezone(tz).replace(tzinfo=None, microsecond=0)
+        yield {
+            "event": number,
+            "occurred_at": local,
+            "date": local.date(),
+            "site": row[2],
+            "county": row[3],
+            "setting": row[4],
+            "recipient_type": row[5],
+            "for_others": _yes_no(row[6]),
+            "first_time": row[7],
+            "age_band": row[8],
+            "area": row[9],
+            "trained": _yes_no(row[10]),
+            "reversals_reported": row[11],
+            "resupply_reason": row[12],
+            "language": row[13],
+            "supply": row[14],
+            "units": row[15],
+            "doses": row[15] * row[16],
+        }
+
+
+def count_event_rows(filters: ReportFilters) -> int:
+    """How many rows the event-level export will have (one per line of a kept event)."""
+    conditions = reporting.event_conditions(filters)
+    return db.session.execute(
+        db.select(func.count(DistributionLine.id))
+        .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
+        .where(*conditions)
+    ).scalar_one()
+
+
+def events_export(actor, filters: ReportFilters, progress: RowProgress | None = None):
+    """Stream the event-level workbook (admins and coordinators) into the archive."""
+    if actor is not None:
+        permissions.require(actor, "event_export")
+    step = progress or (lambda _done: None)
+
+    def save(path: Path) -> None:
+        wb = Workbook(write_only=True)
+        about = wb.create_sheet("About")
+        sites = ", ".join(filters.site_codes) or "All sites"
+        funding = filters.funding_code or "All funding sources"
+        workbook.write_about_streaming(
+            about,
+            [
+                ("Program", current_app.config["PROGRAM_NAME"]),
+                ("Report", "Event-level export: one row per supply handed out at an encounter"),
+                ("Period start", filters.start),
+                ("Period end", filters.end),
+                ("Time zone", current_app.config["APP_TIMEZONE"]),
+                ("Sites", sites),
+                ("Funding", funding),
+                (
+                    "Generated at",
+                    clock.now()
+                    .astimezone(clock.program_timezone())
+                    .replace(tzinfo=None, microsecond=0),
+                ),
+                (
+                    "Privacy",
+                    "For program staff only: not small-cell suppressed. Voided events, "
+                    "staff, record ids and free text are left out.",
+                ),
+            ],
+        )
+        events = wb.create_sheet("Events")
+        rows = _counted(event_rows(filters))
+        written = workbook.write_rows_streaming(events, EVENT_COLUMNS, rows, "Events")
+        wb.save(path)
+        step(written)
+
+    def _counted(rows: Iterator[dict]) -> Iterator[dict]:
+        for index, row in enumerate(rows):
+            if index % PROGRESS_EVERY == 0:
+                step(index)
+            yield row
+
+    return _archive(actor, "events", filters, save)
+
+
+def list_exports(user, limit: int = 50) -> list[ExportRecord]:
+    """Archived workbooks this user may download again, newest first."""
+    query = (
+        db.select(AuditEntry)
+        .where(AuditEntry.action == EXPORT_ACTION)
+        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    if not permissions.can(user, "event_export"):
+        # Funders see the aggregated workbooks they made themselves, nothing else.
+        query = query.where(AuditEntry.actor_id == user.id)
+    records = [_record(entry) for entry in db.session.execute(query).scalars()]
+    return [r for r in records if r.kind == "funder" or permissions.can(user, "event_export")]
+
+
+def makers(records: list[ExportRecord]) -> dict[int, str]:
+    """Names of the staff who made these workbooks, for the archive list (never exported)."""
+    ids = {r.actor_id for r in records if r.actor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids)))
+    return dict(rows.all())
+
+
+def _record(entry: AuditEntry) -> ExportRecord:
+    changes = entry.changes or {}
+    return ExportRecord(
+        entry.object_id,
+        changes.get("kind", "funder"),
+        changes.get("filters", {}),
+        changes.get("sha256", ""),
+        int(changes.get("size", 0)),
+        entry.occurred_at,
+        entry.actor_id,
+    )
+
+
+def archived(user, name: str) -> ExportRecord:
+    """An archived workbook the user may download again; the download is audited."""
+    permissions.require(user, "funder_reports")
+    if not _NAME.match(name or ""):
+        raise NotFound("No such workbook.")
+    entry = db.session.execute(
+        db.select(AuditEntry).where(
+            AuditEntry.action == EXPORT_ACTION, AuditEntry.object_id == name
+        )
+    ).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("No such workbook.")
+    record = _record(entry)
+    if record.kind != "funder":
+        permissions.require(user, "event_export")
+    if not permissions.can(user, "event_export") and record.actor_id != user.id:
+        raise Forbidden("This workbook was made by someone else.")
+    if not record.path.is_file():
+        raise NotFound("This workbook is no longer in the archive.")
+    with transaction():
+        audit.record(user.id, "report.download", "export", name)
+    return record

@@ -1,0 +1,248 @@
+"""The SQL behind the funder report: one GROUP BY per table, portable to SQLite and PostgreSQL.
+
+Distributed units come from the ledger: distribute movements plus the void movements that
+reverse them, which carry the voided event's occurred_at, so a voided event nets to zero in
+its own period. The movement kinds split the ledger with nothing left over, so Inventory's
+opening + received + transferred in - transferred out - distributed + adjusted = closing.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, exists, func, literal_column
+
+from supplies.extensions import db
+from supplies.models import Batch, DistributionEvent, FundingSource, Movement, Site, Supply
+from supplies.models.supply import SUPPLY_CATEGORIES
+from supplies.services import clock, periods
+
+EXPIRY_HORIZON_DAYS = 180
+DISTRIBUTED_KINDS = ("distribute", "void")
+ADJUSTED_KINDS = ("adjust", "count")
+INVENTORY_COLUMNS = (
+    "opening",
+    "received",
+    "transferred_in",
+    "transferred_out",
+    "distributed",
+    "adjusted",
+    "closing",
+)
+
+
+def month_bucket(column, months: list[date], upper: datetime):
+    """A SQL expression giving the index of the program month an instant falls in.
+
+    Month starts are computed here in APP_TIMEZONE (daylight saving included), so the same
+    expression works on SQLite, which knows no time zones, and on PostgreSQL.
+    """
+    whens = [
+        (column < min(clock.start_of_day(periods.next_month(m)), upper), literal_column(str(i)))
+        for i, m in enumerate(months[:-1])
+    ]
+    whens.append((column < upper, literal_column(str(len(months) - 1))))
+    return case(*whens, else_=literal_column(str(len(months) - 1)))
+
+
+def _movement_filters(filters) -> list:
+    conditions = []
+    if filters.site_ids is not None:
+        conditions.append(Movement.site_id.in_(filters.site_ids))
+    if filters.funding_id is not None:
+        conditions.append(
+            Movement.batch_id.in_(
+                db.select(Batch.id).where(Batch.funding_source_id == filters.funding_id)
+            )
+        )
+    return conditions
+
+
+def event_conditions(filters, lower: datetime, upper: datetime) -> list:
+    """Events in the period, not voided, at the sites, drawing on the funding source."""
+    conditions = [
+        DistributionEvent.occurred_at >= lower,
+        DistributionEvent.occurred_at < upper,
+        DistributionEvent.voided_at.is_(None),
+    ]
+    if filters.site_ids is not None:
+        conditions.append(DistributionEvent.site_id.in_(filters.site_ids))
+    if filters.funding_id is not None:
+        conditions.append(
+            exists()
+            .where(
+                Movement.operation_id == DistributionEvent.id,
+                Movement.kind == "distribute",
+                Batch.id == Movement.batch_id,
+                Batch.funding_source_id == filters.funding_id,
+            )
+            .correlate(DistributionEvent)
+        )
+    return conditions
+
+
+def report_sites(filters, active_ids: set[int]) -> list[Site]:
+    """The chosen sites, or every active site plus any inactive one with stock history."""
+    query = db.select(Site).order_by(Site.code)
+    if filters.site_ids is not None:
+        query = query.where(Site.id.in_(filters.site_ids))
+    sites = db.session.execute(query).scalars().all()
+    if filters.site_ids is not None:
+        return list(sites)
+    return [s for s in sites if s.active or s.id in active_ids]
+
+
+def report_supplies(active_ids: set[int]) -> list[Supply]:
+    """Every active supply plus any inactive one with stock history: medications first."""
+    supplies = db.session.execute(db.select(Supply).order_by(Supply.code)).scalars().all()
+    kept = [s for s in supplies if s.active or s.id in active_ids]
+    return sorted(kept, key=lambda s: (category_order(s.category), s.code))
+
+
+def category_order(category: str) -> int:
+    """Where a supply category comes in the report: the order of DESIGN.md's list."""
+    return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99
+
+
+def _sum_if(condition, value=None):
+    value = Movement.quantity if value is None else value
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> dict[tuple, int]:
+    """Units distributed (voids netted) per group of keys (and month), from the ledger."""
+    columns = [getattr(Movement, key).label(key) for key in keys]
+    if months is not None:
+        columns.insert(0, month_bucket(Movement.occurred_at, months, upper).label("month"))
+    # Grouped through a subquery so PostgreSQL sees one column, not two copies of a CASE.
+    inner = (
+        db.select(*columns, Movement.quantity)
+        .where(
+            Movement.kind.in_(DISTRIBUTED_KINDS),
+            Movement.occurred_at >= lower,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .subquery()
+    )
+    group = [inner.c[column.name] for column in columns]
+    rows = db.session.execute(db.select(*group, func.sum(-inner.c.quantity)).group_by(*group))
+    return {tuple(int(k) for k in row[:-1]): int(row[-1] or 0) for row in rows}
+
+
+def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
+    """Events (not voided) that handed out each supply, from the funding source if given."""
+    rows = db.session.execute(
+        db.select(Movement.supply_id, func.count(func.distinct(Movement.operation_id)))
+        .join(DistributionEvent, DistributionEvent.id == Movement.operation_id)
+        .where(
+            Movement.kind == "distribute",
+            DistributionEvent.voided_at.is_(None),
+            Movement.occurred_at >= lower,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .group_by(Movement.supply_id)
+    )
+    return {supply_id: int(n) for supply_id, n in rows}
+
+
+def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
+    """Opening, movements by kind and closing per (site, supply), one GROUP BY over the ledger."""
+    in_period = Movement.occurred_at >= lower
+    kind = Movement.kind
+    columns = {
+        "opening": _sum_if(Movement.occurred_at < lower),
+        "received": _sum_if(and_(in_period, kind == "receive")),
+        "transferred_in": _sum_if(and_(in_period, kind == "transfer_in")),
+        "transferred_out": _sum_if(and_(in_period, kind == "transfer_out"), -Movement.quantity),
+        "distributed": _sum_if(and_(in_period, kind.in_(DISTRIBUTED_KINDS)), -Movement.quantity),
+        "adjusted": _sum_if(and_(in_period, kind.in_(ADJUSTED_KINDS))),
+        "closing": func.coalesce(func.sum(Movement.quantity), 0),
+    }
+    rows = db.session.execute(
+        db.select(Movement.site_id, Movement.supply_id, *(c.label(n) for n, c in columns.items()))
+        .where(Movement.occurred_at < upper, *_movement_filters(filters))
+        .group_by(Movement.site_id, Movement.supply_id)
+    )
+    return {
+        (row.site_id, row.supply_id): {name: int(getattr(row, name)) for name in columns}
+        for row in rows
+    }
+
+
+def expiring(filters, upper) -> list[dict]:
+    """Lots held at the period's end that expire within the horizon after it (or already did)."""
+    held = (
+        db.select(
+            Movement.site_id,
+            Movement.batch_id,
+            func.sum(Movement.quantity).label("quantity"),
+        )
+        .where(Movement.occurred_at < upper, *_movement_filters(filters))
+        .group_by(Movement.site_id, Movement.batch_id)
+        .having(func.sum(Movement.quantity) > 0)
+        .subquery()
+    )
+    horizon = filters.end + timedelta(days=EXPIRY_HORIZON_DAYS)
+    rows = db.session.execute(
+        db.select(
+            Site.code,
+            Supply.code,
+            Batch.lot_number,
+            Batch.expires_on,
+            held.c.quantity,
+            FundingSource.code,
+            Batch.status,
+            Supply.name,
+            Site.name,
+        )
+        .select_from(held)
+        .join(Batch, Batch.id == held.c.batch_id)
+        .join(Site, Site.id == held.c.site_id)
+        .join(Supply, Supply.id == Batch.supply_id)
+        .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
+        .where(Batch.expires_on.is_not(None), Batch.expires_on <= horizon)
+        .order_by(Batch.expires_on, Site.code, Supply.code, Batch.lot_number)
+    )
+    keys = ("site", "supply", "lot", "expires_on", "quantity", "funding", "status")
+    return [
+        {
+            **dict(zip(keys, row[:7], strict=True)),
+            "quantity": int(row[4]),
+            "expired": row[3] <= filters.end,
+            "supply_name": row[7],
+            "site_name": row[8],
+        }
+        for row in rows
+    ]
+
+
+def reversals(filters, lower, upper, months) -> dict[tuple[int, int], dict]:
+    """Reversals reported, trained encounters and encounters per (month, site)."""
+    event = DistributionEvent
+    inner = (
+        db.select(
+            month_bucket(event.occurred_at, months, upper).label("month"),
+            event.site_id,
+            event.reversals_reported,
+            case((event.trained.is_(True), 1), else_=0).label("trained"),
+        )
+        .where(*event_conditions(filters, lower, upper))
+        .subquery()
+    )
+    rows = db.session.execute(
+        db.select(
+            inner.c.month,
+            inner.c.site_id,
+            func.coalesce(func.sum(inner.c.reversals_reported), 0),
+            func.coalesce(func.sum(inner.c.trained), 0),
+            func.count(),
+        ).group_by(inner.c.month, inner.c.site_id)
+    )
+    return {
+        (int(month), site_id): {
+            "reversals": int(reversals),
+            "trained": int(trained),
+            "encounters": int(encounters),
+        }
+        for month, site_id, reversals, trained, encounters in rows
+    }

@@ -1,0 +1,226 @@
+"""Writing the funder workbook (and the event-level export) with openpyxl, per DESIGN.md.
+
+Every data sheet holds one Excel table whose display name and first headers are fixed by
+the contract. Text that a spreadsheet could read as a formula (= + - @) is stored as text.
+"""
+
+import warnings
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from supplies.services.reporting import FunderReport
+from supplies.services.workbook_layout import (
+    CATEGORY_LABELS,
+    DATE,
+    DATETIME,
+    INTEGER,
+    MONTH,
+    ROWS_FOR_TABLE,
+    SHEETS,
+    Column,
+    about_rows,
+)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOLD = Font(bold=True)
+TABLE_STYLE = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+
+
+def as_text_safe(cell, value):
+    """Put a value in a cell; text a spreadsheet would run as a formula stays plain text."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def _display_width(value, number_format: str | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10 if number_format == DATE else 9
+    if isinstance(value, int) and not isinstance(value, bool):
+        return len(f"{value:,}")
+    return len(str(value))
+
+
+def _page_setup(ws, title_rows: str | None = "1:1") -> None:
+    """Landscape, one page wide, header row repeated on every printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
+    """Write a header and rows from A1 as an Excel table; return the last row used."""
+    widths = [len(column.header) for column in columns]
+    for index, column in enumerate(columns, start=1):
+        as_text_safe(ws.cell(row=1, column=index), column.header).font = BOLD
+    for row_number, row in enumerate(rows, start=2):
+        for index, column in enumerate(columns, start=1):
+            value = row.get(column.key)
+            cell = as_text_safe(ws.cell(row=row_number, column=index), value)
+            if column.number_format and not isinstance(value, str):
+                cell.number_format = column.number_format
+            elif isinstance(value, str) and column.number_format:
+                cell.alignment = Alignment(horizontal="right")
+            widths[index - 1] = max(widths[index - 1], _display_width(value, column.number_format))
+    # Excel wants at least one data row in a table; an empty table keeps one blank row.
+    last_row = max(len(rows) + 1, 2)
+    table = Table(displayName=name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
+    table.tableStyleInfo = TABLE_STYLE
+    ws.add_table(table)
+    for index, width in enumerate(widths, start=1):
+        # Room for the table's filter button next to the header.
+        ws.column_dimensions[get_column_letter(index)].width = min(width + 4, 60)
+    ws.freeze_panes = "A2"
+    _page_setup(ws)
+    return last_row
+
+
+def _write_about(ws, rows) -> None:
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 100
+    for number, (label, value) in enumerate(rows, start=1):
+        label_cell = as_text_safe(ws.cell(row=number, column=1), label)
+        label_cell.font = BOLD
+        label_cell.alignment = Alignment(vertical="top")
+        cell = as_text_safe(ws.cell(row=number, column=2), value)
+        if isinstance(value, datetime):
+            cell.number_format = DATETIME
+            cell.alignment = Alignment(horizontal="left")
+        elif isinstance(value, date):
+            cell.number_format = DATE
+            cell.alignment = Alignment(horizontal="left")
+        else:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _page_setup(ws, None)
+
+
+def _write_chart(ws, report: FunderReport, below_row: int) -> None:
+    """A small month x category block under the Summary table, and a bar chart of it."""
+    if not report.categories:
+        return
+    title_row = below_row + 3
+    header_row = title_row + 1
+    ws.cell(row=title_row, column=1, value="Units distributed by month and category").font = BOLD
+    ws.cell(row=header_row, column=1, value="Month").font = BOLD
+    for index, category in enumerate(report.categories, start=2):
+        label = CATEGORY_LABELS.get(category, category)
+        as_text_safe(ws.cell(row=header_row, column=index), label).font = BOLD
+    for offset, row in enumerate(report.chart, start=1):
+        month_cell = ws.cell(row=header_row + offset, column=1, value=row["month"])
+        month_cell.number_format = MONTH
+        for index, category in enumerate(report.categories, start=2):
+            cell = ws.cell(row=header_row + offset, column=index, value=row[category])
+            cell.number_format = INTEGER
+    last_row = header_row + len(report.chart)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Units distributed by month and category"
+    chart.y_axis.title = "Units"
+    chart.x_axis.title = "Month"
+    chart.x_axis.number_format = MONTH
+    last_col = len(report.categories) + 1
+    data = Reference(ws, min_col=2, max_col=last_col, min_row=header_row, max_row=last_row)
+    months = Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(months)
+    chart.width, chart.height = 22, 11
+    ws.add_chart(chart, f"{get_column_letter(len(SHEETS[0][2]) + 2)}2")
+
+
+def funder_workbook(report: FunderReport) -> Workbook:
+    """Build the funder workbook in memory (it holds aggregates only, so it stays small)."""
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    _write_about(about, about_rows(report))
+    for title, table_name, columns in SHEETS:
+        ws = wb.create_sheet(title)
+        rows = getattr(report, ROWS_FOR_TABLE[table_name])
+        last_row = _write_table(ws, table_name, columns, rows)
+        if table_name == "Summary":
+            _write_chart(ws, report, last_row)
+    wb.properties.creator = report.program
+    wb.properties.title = f"{report.program}: funder report"
+    return wb
+
+
+def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_name: str):
+    """Stream rows into a write-only sheet as one Excel table; return how many were written."""
+    for index, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(len(column.header) + 4, 12)
+    ws.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        cell = as_text_safe(WriteOnlyCell(ws), column.header)
+        cell.font = BOLD
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column.key)
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                cells.append(as_text_safe(WriteOnlyCell(ws), value))
+            elif column.number_format and value is not None:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = column.number_format
+                cells.append(cell)
+            else:
+                cells.append(value)
+        ws.append(cells)
+        count += 1
+    if count == 0:
+        ws.append([None] * len(columns))
+    table = Table(
+        displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{max(count, 1) + 1}"
+    )
+    # A write-only sheet cannot read its header back, so the table is told its column names.
+    table.tableColumns = [
+        TableColumn(id=index, name=column.header) for index, column in enumerate(columns, 1)
+    ]
+    table.autoFilter = AutoFilter(ref=table.ref)
+    table.tableStyleInfo = TABLE_STYLE
+    with warnings.catch_warnings():
+        # openpyxl always warns in write-only mode; the columns were named just above.
+        warnings.simplefilter("ignore", UserWarning)
+        ws.add_table(table)
+    _page_setup(ws)
+    return count
+
+
+def write_about_streaming(ws, rows) -> None:
+    """The About sheet of a write-only workbook."""
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 100
+    for label, value in rows:
+        label_cell = as_text_safe(WriteOnlyCell(ws), label)
+        label_cell.font = BOLD
+        cell = as_text_safe(WriteOnlyCell(ws), value)
+        if isinstance(value, datetime):
+            cell.number_format = DATETIME
+        elif isinstance(value, date):
+            cell.number_format = DATE
+        else:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.append([label_cell, cell])
+    _page_setup(ws, None)
