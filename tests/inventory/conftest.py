@@ -1,0 +1,48 @@
+"""Helpers for the stock screens: sign in a role, post a form with its CSRF token and id."""
+
+import re
+
+import pytest
+
+from tests.conftest import csrf_token_from
+
+
+class Screens:
+    """Drives the HTML forms of the stock screens like a browser would."""
+
+    def __init__(self, client, auth):
+        self.client = client
+        self.auth = auth
+
+    def login(self, email: str):
+        """Sign in through the real form."""
+        response = self.auth.login(email)
+        assert response.status_code == 302
+        return response
+
+    def get(self, url: str, **params):
+        """GET a page."""
+        return self.client.get(url, query_string=params)
+
+    def post(self, url: str, data: dict, page_url: str | None = None, **kwargs):
+        """POST a form with the CSRF token and operation id of the page it comes from."""
+        page = self.client.get(page_url or url).get_data(as_text=True)
+        body = {"csrf_token": csrf_token_from(page)}
+        op = re.search(r'name="op" type="hidden" value="([^"]*)"', page) or re.search(
+            r'name="op" value="([^"]*)"', page
+        )
+        if op:
+            body["op"] = op.group(1)
+        body.update(data)
+        return self.client.post(url, data=body, **kwargs)
+
+
+@pytest.fixture
+def screens(client, auth):
+    """The screen driver for the test client."""
+    return Screens(client, auth)
+
+
+def text(response) -> str:
+    """A response's HTML as text."""
+    return response.get_data(as_text=True)
