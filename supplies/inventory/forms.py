@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from supplies.models.site import SITE_KINDS
@@ -10,9 +11,9 @@ from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
 from supplies.services.inventory import ADJUSTMENT_REASONS
 
 
-def _choices(values, blank: str | None = None) -> list[tuple[str, str]]:
-    options = [(value, value.replace("_", " ")) for value in values]
-    return [("", blank)] + options if blank is not None else options
+def _choices(values, blank: str | None = None) -> list[SelectChoice]:
+    options = [SelectChoice(value, value.replace("_", " ")) for value in values]
+    return [SelectChoice("", blank), *options] if blank is not None else options
 
 
 def _select(label: str, choices=(), blank: str | None = None) -> SelectField:

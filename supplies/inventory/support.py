@@ -4,6 +4,7 @@ import re
 import uuid
 
 from flask import abort, flash
+from wtforms.fields.choices import SelectChoice
 
 from supplies.services import catalog, permissions
 from supplies.services import validation as v
@@ -112,9 +113,9 @@ def funding_choices() -> list[tuple[str, str]]:
     return [(f.code, f"{f.name} ({f.code})") for f in catalog.list_funding_sources() if f.active]
 
 
-def with_blank(choices, label: str) -> list[tuple[str, str]]:
-    """Choices led by an empty option."""
-    return [("", label), *choices]
+def with_blank(choices, label: str) -> list[SelectChoice]:
+    """Select options led by an empty one."""
+    return [SelectChoice("", label), *(SelectChoice(value, text) for value, text in choices)]
 
 
 def require(user, action: str, site_id: int | None = None) -> None:

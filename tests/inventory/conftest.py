@@ -3,8 +3,16 @@
 import re
 
 import pytest
+from flask import g, has_app_context
 
 from tests.conftest import csrf_token_from
+
+
+def _fresh_request_globals() -> None:
+    # The tests' app context is shared by the client's requests, and Flask-WTF caches the
+    # CSRF token in g: forget it, as a new request in production would.
+    if has_app_context():
+        g.pop("csrf_token", None)
 
 
 class Screens:
@@ -16,16 +24,19 @@ class Screens:
 
     def login(self, email: str):
         """Sign in through the real form."""
+        _fresh_request_globals()
         response = self.auth.login(email)
         assert response.status_code == 302
         return response
 
     def get(self, url: str, **params):
         """GET a page."""
+        _fresh_request_globals()
         return self.client.get(url, query_string=params)
 
     def post(self, url: str, data: dict, page_url: str | None = None, **kwargs):
         """POST a form with the CSRF token and operation id of the page it comes from."""
+        _fresh_request_globals()
         page = self.client.get(page_url or url).get_data(as_text=True)
         body = {"csrf_token": csrf_token_from(page)}
         op = re.search(r'name="op" type="hidden" value="([^"]*)"', page) or re.search(
