@@ -9,10 +9,11 @@ from tests.conftest import csrf_token_from
 
 
 def _fresh_request_globals() -> None:
-    # The tests' app context is shared by the client's requests, and Flask-WTF caches the
-    # CSRF token in g: forget it, as a new request in production would.
+    # The tests' app context is shared by the client's requests, and Flask-WTF and
+    # Flask-Login cache the CSRF token and the user in g: forget them, as a new request would.
     if has_app_context():
         g.pop("csrf_token", None)
+        g.pop("_login_user", None)
 
 
 class Screens:
@@ -29,10 +30,17 @@ class Screens:
         assert response.status_code == 302
         return response
 
+    def sign_out(self):
+        """Sign out with the header's form."""
+        _fresh_request_globals()
+        response = self.auth.logout()
+        _fresh_request_globals()
+        return response
+
     def get(self, url: str, **params):
         """GET a page."""
         _fresh_request_globals()
-        return self.client.get(url, query_string=params)
+        return self.client.get(url, query_string=params or None)
 
     def post(self, url: str, data: dict, page_url: str | None = None, **kwargs):
         """POST a form with the CSRF token and operation id of the page it comes from."""
