@@ -1,12 +1,12 @@
 """The stock card of a site and supply: every movement with a running balance."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, Movement, User
+from supplies.models import Balance, Batch, Movement, Site, User
 from supplies.services import catalog, clock, permissions
 from supplies.services import validation as v
 
@@ -72,6 +72,26 @@ def _lots_before(site_id: int, supply_id: int, moment: datetime):
     return [(lot, expires, int(total)) for lot, expires, total in rows if total]
 
 
+def _name_transfer_partners(card: StockCard, site_id: int) -> None:
+    """Say where a transfer came from or went to, from the other half of the same operation."""
+    ids = {r.operation_id for r in card.rows if r.kind in ("transfer_in", "transfer_out")}
+    if not ids:
+        return
+    partners = dict(
+        db.session.execute(
+            db.select(Movement.operation_id, Site.code)
+            .join(Site, Site.id == Movement.site_id)
+            .where(Movement.operation_id.in_(ids), Movement.site_id != site_id)
+            .distinct()
+        ).all()
+    )
+    for index, row in enumerate(card.rows):
+        partner = partners.get(row.operation_id)
+        if partner and row.reason is None:
+            why = f"from {partner}" if row.kind == "transfer_in" else f"to {partner}"
+            card.rows[index] = replace(row, reason=why)
+
+
 def parse_period(start, end) -> tuple[date | None, date]:
     """The card's period from typed dates; the end defaults to today."""
     fields = v.Fields()
@@ -130,6 +150,7 @@ def stock_card(user, site_code, supply_code, start=None, end=None) -> StockCard:
                 movement.operation_id,
             )
         )
+    _name_transfer_partners(card, site.id)
     card.closing = _sum_before(site.id, supply.id, end_moment)
     card.lots_at_end = _lots_before(site.id, supply.id, end_moment)
     card.on_hand_now = int(
