@@ -26,6 +26,20 @@ def _posted_entries() -> list[CountEntry]:
     return entries
 
 
+@bp.get("/count")
+def count_index():
+    """The sites this user may count, and counts waiting for confirmation there."""
+    s.require(current_user, "count")
+    sites = [
+        site
+        for site in catalog.list_sites(current_user)
+        if site.active and permissions.can(current_user, "count", site.id)
+    ]
+    return render_template(
+        "inventory/count_index.html", sites=sites, pending=counting.pending(current_user)
+    )
+
+
 @bp.route("/sites/<code>/count", methods=["GET", "POST"])
 def count_sheet(code: str):
     """Every supply and lot at a site with an entry box; blind hides what the books expect."""
@@ -51,7 +65,10 @@ def count_sheet(code: str):
             s.show_errors(form, error)
             errors, status = error.fields, s.status_of(error)
         else:
-            flash("Count saved. Review the differences below.", "success")
+            if permissions.can(current_user, "manage_stock", site.id):
+                flash("Count saved. Review the differences, then confirm.", "success")
+            else:
+                flash("Count saved. Nothing changes until a coordinator confirms it.", "success")
             return redirect(url_for("inventory.count_review", session_id=outcome.result["id"]))
     elif form.is_submitted():
         flash("The form expired; please submit it again.", "error")

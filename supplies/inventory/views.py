@@ -1,6 +1,7 @@
 """Stock work screens: overview, receive, transfer, adjust, write-off, count, lots, stock card."""
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -26,6 +27,20 @@ bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 def signed_in():
     """Every stock screen needs a signed-in user; each view checks role and site."""
     return None
+
+
+def _program_time(moment) -> str:
+    """An instant (aware datetime or ISO text) as the program's local date and time."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = moment.astimezone(clock.program_timezone())
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@bp.app_context_processor
+def time_helper():
+    """program_time(): times shown in APP_TIMEZONE (the overview is also the home page)."""
+    return {"program_time": _program_time}
 
 
 @bp.context_processor
@@ -73,10 +88,16 @@ def receive():
             form.lines.append_entry()
         form.received_on.data = clock.today().isoformat()
         form.site.data = request.args.get("site", "")
+    more_lines = request.method == "POST" and "more_lines" in request.form
+    for _ in range(4 if more_lines else 0):
+        if len(form.lines) < form.lines.max_entries:
+            form.lines.append_entry()
     _receive_choices(form)
     s.prepare(form)
     others, status = {}, 200
-    if form.validate_on_submit():
+    if more_lines:
+        pass  # only more blank lines: nothing is recorded, what was typed stays
+    elif form.validate_on_submit():
         used = [e for e in form.lines if s.line_is_used(e.form)]
         lines = [
             ReceiptLine(

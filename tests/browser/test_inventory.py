@@ -154,3 +154,39 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     assert _cell(page, "VAN", "NARCAN4") == 17 == _api_total(page, "VAN", "NARCAN4")
     assert "low" not in page.locator('td[data-site="VAN"][data-supply="NARCAN4"]').inner_text()
     assert stock.check_ledger() == []
+
+
+def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, phone, desktop):
+    _program(live_make)
+    live_make.user("van@example.org", "staff", sites=("VAN",))
+    live_make.receive("VAN", "NARCAN4", 12, lot="V-7")
+    live_make.receive("VAN", "FTS", 200)
+
+    sign_in(phone, "van@example.org", PASSWORD)
+    phone.wait_for_url("**/home")
+    phone.get_by_role("link", name="Count", exact=True).click()
+    phone.get_by_role("link", name="Blind count at VAN").click()
+    assert phone.locator("td.expected").count() == 0  # blind: the books stay hidden
+    phone.get_by_label("Counted Narcan 4 mg nasal spray lot V-7").fill("12")
+    phone.get_by_label("Counted Fentanyl test strip").fill("190")
+    screenshot(phone, "inventory-count-blind-phone")
+    phone.get_by_role("button", name="Review the count").click()
+    phone.wait_for_url("**/inventory/counts/*")
+    assert phone.get_by_text("Waiting for a coordinator to confirm").is_visible()
+    assert phone.get_by_role("button", name="Confirm count").count() == 0
+    screenshot(phone, "inventory-count-waiting-phone")
+    review_url = phone.url
+
+    sign_in(desktop, "coord@example.org", PASSWORD)
+    desktop.wait_for_url("**/home")
+    desktop.get_by_role("link", name=re.compile("Outreach van: 2 lines")).click()
+    assert desktop.url == review_url
+    strips = desktop.locator("table.count-review tr", has_text="Fentanyl").inner_text()
+    assert re.search(r"200\s+190\s+-10", strips), strips
+    desktop.get_by_role("button", name="Confirm count").click()
+    assert "confirmed" in desktop.get_by_role("heading", level=1).inner_text()
+    assert _api_total(desktop, "VAN", "FTS") == 190
+    assert _api_total(desktop, "VAN", "NARCAN4") == 12
+    desktop.goto("/inventory/")
+    assert _cell(desktop, "VAN", "FTS") == 190
+    assert stock.check_ledger() == []

@@ -174,3 +174,12 @@ def test_write_off_all_expired_stock_of_a_site(make, program, screens):
 def test_unknown_site_in_the_address_is_a_404(program, screens):
     screens.login("coord@example.org")
     assert screens.get("/inventory/sites/NOPE/write-off-expired").status_code == 404
+
+
+def test_more_lines_keeps_what_was_typed_and_records_nothing(program, screens):
+    screens.login("coord@example.org")
+    response = screens.post("/inventory/receive", _receipt(more_lines="1"))
+    assert response.status_code == 200
+    page = text(response)
+    assert 'id="lines-7-supply"' in page and 'value="NX1"' in page
+    assert _on_hand(program["users"]["coordinator"], "HUB", "NARCAN4") == 0
