@@ -8,7 +8,13 @@ from wtforms.fields.choices import SelectChoice
 
 from supplies.services import catalog, permissions
 from supplies.services import validation as v
-from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services.errors import (
+    DomainError,
+    Forbidden,
+    IdempotencyConflict,
+    NotFound,
+    ValidationFailed,
+)
 from supplies.services.operations import OperationRequest
 
 _WHOLE = re.compile(r"^[+-]?\d{1,9}$")
@@ -76,6 +82,14 @@ def show_errors(form, error: DomainError, aliases: dict | None = None) -> dict:
         abort(403, error.message)
     if isinstance(error, NotFound) and not error.fields:
         abort(404, error.message)
+    if isinstance(error, IdempotencyConflict) and form is not None:
+        # Back button after a recorded form, values changed: offer a fresh operation.
+        form.op.data = str(uuid.uuid4())
+        flash(
+            "That form was already recorded. Check the values and submit again to record another.",
+            "error",
+        )
+        return {}
     fields = _fields_by_name(form) if form is not None else {}
     aliases = aliases or {}
     others = {}

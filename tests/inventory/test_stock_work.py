@@ -1,10 +1,12 @@
 """Receive, transfer with its packing slip, adjust and write off expired, through the forms."""
 
+import re
 from datetime import date, timedelta
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, Movement
 from supplies.services import stock
+from tests.conftest import csrf_token_from
 from tests.inventory.conftest import text
 
 
@@ -74,10 +76,6 @@ def test_receive_checks_a_known_lot_has_the_same_expiry(make, program, screens):
 def test_a_double_submitted_receipt_records_once(program, screens):
     screens.login("coord@example.org")
     page = text(screens.get("/inventory/receive"))
-    import re
-
-    from tests.conftest import csrf_token_from
-
     data = _receipt(
         csrf_token=csrf_token_from(page),
         op=re.search(r'name="op" type="hidden" value="([^"]*)"', page).group(1),
@@ -183,3 +181,23 @@ def test_more_lines_keeps_what_was_typed_and_records_nothing(program, screens):
     page = text(response)
     assert 'id="lines-7-supply"' in page and 'value="NX1"' in page
     assert _on_hand(program["users"]["coordinator"], "HUB", "NARCAN4") == 0
+
+
+def test_a_recorded_form_sent_again_with_other_values_gets_a_fresh_id(make, program, screens):
+    make.receive("HUB", "FTS", 50)
+    screens.login("coord@example.org")
+    page = text(screens.get("/inventory/adjust"))
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "op": re.search(r'name="op" type="hidden" value="([^"]*)"', page).group(1),
+        "site": "HUB",
+        "supply": "FTS",
+        "quantity": "-5",
+        "reason": "damaged",
+    }
+    assert screens.client.post("/inventory/adjust", data=data).status_code == 302
+    response = screens.client.post("/inventory/adjust", data={**data, "quantity": "-6"})
+    assert response.status_code == 409
+    html = text(response)
+    assert "already recorded" in html and data["op"] not in html
+    assert _on_hand(program["users"]["coordinator"], "HUB", "FTS") == 45
