@@ -14,6 +14,7 @@ from supplies.inventory.forms import (
     TransferForm,
 )
 from supplies.services import catalog, clock, inventory, overview, transfers, write_off
+from supplies.services import stock as stock_service
 from supplies.services.errors import DomainError
 from supplies.services.inventory import ReceiptLine
 
@@ -64,6 +65,16 @@ def stock_overview():
 
 
 # --- receive -------------------------------------------------------------------------------
+
+
+def _lot_options(usable_only: bool) -> list[dict]:
+    """Lots on hand (only those that can move, for a transfer), for the lot field's suggestions."""
+    return [
+        row
+        for row in stock_service.stock_rows(current_user)
+        if row["lot_number"]
+        and (not usable_only or (row["status"] == "available" and not row["expired"]))
+    ]
 
 
 def _receive_choices(form: ReceiveForm) -> None:
@@ -174,7 +185,8 @@ def transfer():
     elif form.is_submitted():
         flash("The form expired; please submit it again.", "error")
         status = 400
-    return render_template("inventory/transfer.html", form=form), status
+    page = render_template("inventory/transfer.html", form=form, lots=_lot_options(True))
+    return page, status
 
 
 @bp.get("/transfers/<operation_id>")
@@ -222,7 +234,8 @@ def adjust():
     elif form.is_submitted():
         flash("The form expired; please submit it again.", "error")
         status = 400
-    return render_template("inventory/adjust.html", form=form), status
+    page = render_template("inventory/adjust.html", form=form, lots=_lot_options(False))
+    return page, status
 
 
 @bp.route("/sites/<code>/write-off-expired", methods=["GET", "POST"])
