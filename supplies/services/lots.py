@@ -27,13 +27,13 @@ class Lot:
 
 
 def all_lots(user, limit: int = 500) -> list[Lot]:
-    """Every lot (supplies that track lots), soonest expiry first, with its units per site."""
+    """Lots of supplies that track them (the newest `limit`), with their units per site."""
     permissions.require(user, "manage_stock")
     batches = db.session.execute(
         db.select(Batch.supply_id, Batch.lot_number, Batch.expires_on, Batch.status)
         .where(Batch.lot_number.is_not(None))
         .group_by(Batch.supply_id, Batch.lot_number, Batch.expires_on, Batch.status)
-        .order_by(Batch.expires_on.asc().nulls_last(), Batch.lot_number)
+        .order_by(Batch.expires_on.desc().nulls_first(), Batch.lot_number)
         .limit(limit)
     ).all()
     supplies = {s.id: s for s in db.session.execute(db.select(Supply)).scalars()}
@@ -53,4 +53,7 @@ def all_lots(user, limit: int = 500) -> list[Lot]:
         lot = found.get((supply_id, lot_number))
         if lot is not None:
             lot.places.append((sites[site_id], int(quantity)))
-    return list(found.values())
+    # Lots with units on hand first, each group soonest expiry first.
+    return sorted(
+        found.values(), key=lambda lot: (lot.units == 0, lot.expires_on or date.max, lot.lot_number)
+    )

@@ -167,3 +167,30 @@ def test_staff_sees_the_stock_card_of_their_own_site_only(make, program, screens
     screens.login("staff@example.org")
     assert screens.get("/inventory/stock-card", site="HUB", supply="FTS").status_code == 200
     assert screens.get("/inventory/stock-card", site="VAN", supply="FTS").status_code == 403
+
+
+def test_stock_card_links_transfers_to_their_packing_slip(make, program, screens):
+    make.receive("HUB", "FTS", 10)
+    screens.login("coord@example.org")
+    data = {"from_site": "HUB", "to_site": "VAN", "supply": "FTS", "quantity": "4"}
+    slip_url = screens.post("/inventory/transfer", data).headers["Location"]
+    card = text(screens.get("/inventory/stock-card", site="VAN", supply="FTS"))
+    assert f'href="{slip_url}"' in card and "from HUB" in card
+
+
+def test_lots_with_units_come_first(make, program, screens):
+    make.receive("HUB", "NARCAN4", 2, lot="GONE", expires_in_days=10)
+    make.receive("HUB", "NARCAN4", 3, lot="HERE", expires_in_days=300)
+    screens.login("coord@example.org")
+    screens.post(
+        "/inventory/adjust",
+        {
+            "site": "HUB",
+            "supply": "NARCAN4",
+            "quantity": "-2",
+            "reason": "damaged",
+            "lot_number": "GONE",
+        },
+    )
+    page = text(screens.get("/inventory/lots"))
+    assert page.index("lot HERE") < page.index("lot GONE")

@@ -88,3 +88,17 @@ def test_staff_and_funders_cannot_open_the_overview(program, screens, email):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/inventory/receive")
     assert response.status_code == 302 and "/?next=" in response.headers["Location"]
+
+
+def test_admin_home_is_the_stock_overview_too(make, program, screens):
+    screens.login("admin@example.org")
+    page = text(screens.get("/home"))
+    assert "Stock overview" in page and 'href="/inventory/"' in page
+
+
+def test_staff_nav_offers_counting_at_their_sites_only(program, screens):
+    screens.login("staff@example.org")
+    home = text(screens.get("/home"))
+    assert 'href="/inventory/count"' in home and 'href="/inventory/"' not in home
+    page = text(screens.get("/inventory/count"))
+    assert "Blind count at HUB" in page and "VAN" not in page
