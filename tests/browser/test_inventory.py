@@ -113,7 +113,7 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     assert page.locator("#closing").inner_text() == "9"
     assert page.locator("#on-hand-now").inner_text() == "9"
     kinds = page.locator("table.stock-card tbody tr td:nth-child(2)").all_inner_texts()
-    assert kinds == ["transfer in", "count"]
+    assert kinds == ["transfer in slip", "count"]  # a transfer links its packing slip
     assert "from HUB" in page.locator("table.stock-card tbody tr").first.inner_text()
     screenshot(page, "inventory-stock-card-desktop")
     page.goto("/inventory/stock-card?site=HUB&supply=NARCAN4")
