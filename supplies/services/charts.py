@@ -67,7 +67,8 @@ def category_css(category: str) -> str:
 def weekly_chart(data: WeeklyUnits) -> StackedChart:
     """A row per week (oldest first), each bar stacked by category, its total at the end."""
     weeks = len(data.weeks)
-    top = _nice_max(max([data.total(i) for i in range(weeks)] + [1]))
+    top = _nice_max(max([data.total(i) for i in range(weeks)] + [2]))
+    top += top % 2  # the middle grid line must fall on a whole number
     plot_w = WIDTH - LEFT - RIGHT
     height = TOP + weeks * ROW + BOTTOM
     bars, labels, totals = [], [], []

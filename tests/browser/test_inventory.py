@@ -190,3 +190,41 @@ def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, pho
     desktop.goto("/inventory/")
     assert _cell(desktop, "VAN", "FTS") == 190
     assert stock.check_ledger() == []
+
+
+def test_write_off_expired_and_recall_a_lot(live_make, desktop):
+    _program(live_make)
+    live_make.receive("HUB", "NARCAN4", 5, lot="OLD-1", expires_in_days=-3)
+    live_make.receive("HUB", "NARCAN4", 7, lot="GOOD-2", expires_in_days=45)
+    live_make.receive("VAN", "NARCAN4", 4, lot="GOOD-2", expires_in_days=45)
+    page = desktop
+    sign_in(page, "coord@example.org", PASSWORD)
+    page.wait_for_url("**/home")
+    assert (
+        "Within 31 to 60 days (11 units)"
+        in page.locator("#expiring-h + h3 ~ h3").first.inner_text()
+    )
+    assert "+5 unusable" in page.locator('td[data-site="HUB"][data-supply="NARCAN4"]').inner_text()
+
+    page.get_by_role("link", name="Write off expired at HUB").click()
+    page.get_by_role("button", name="Write off 5 expired units").click()
+    page.wait_for_url("**/inventory/")
+    assert "Wrote off 5 expired units at HUB." in page.get_by_role("status").first.inner_text()
+    assert page.get_by_text("No expired units on hand.").is_visible()
+    assert _api_total(page, "HUB", "NARCAN4") == 7
+
+    page.get_by_role("link", name="Lots").first.click()
+    lot = page.locator("section.lot", has_text="lot GOOD-2")
+    assert "11 units on hand" in lot.inner_text()
+    lot.get_by_label("New status").select_option("recalled")
+    lot.get_by_label("Note").fill("Manufacturer recall notice")
+    lot.get_by_role("button", name="Set status of GOOD-2").click()
+    assert "is now recalled" in page.get_by_role("status").first.inner_text()
+    page.goto("/inventory/")
+    blocked = page.locator("#blocked-h + .table-wrap").inner_text()
+    assert "Downtown hub" in blocked and "Outreach van" in blocked
+    assert _cell(page, "HUB", "NARCAN4") == 0 and _cell(page, "VAN", "NARCAN4") == 0
+    rows = page.request.get("/api/v1/stock").json()
+    assert {r["status"] for r in rows if r["lot_number"] == "GOOD-2"} == {"recalled"}
+    screenshot(page, "inventory-recall-overview-desktop")
+    assert stock.check_ledger() == []

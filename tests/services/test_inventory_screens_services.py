@@ -212,3 +212,10 @@ def test_par_levels_replace_and_remove(program):
     assert "target-FTS" in error.value.fields
     with pytest.raises(Forbidden):
         par_levels.set_par_levels(program["users"]["staff"], req(), "HUB", [ParEntry("FTS", 1, 2)])
+
+
+def test_chart_scale_is_whole_numbers_even_when_empty(program):
+    weekly = overview.weekly_distribution(program["users"]["coordinator"])
+    chart = charts.weekly_chart(weekly)
+    assert [t.label for t in chart.x_ticks] == ["0", "1", "2"]
+    assert chart.bars == [] and all(t.label == "0" for t in chart.totals)
