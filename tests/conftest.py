@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from supplies import create_app
@@ -46,8 +47,14 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        """Send the request from an empty context."""
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        """Send the request from an empty context, then let the test see what it wrote."""
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            # End the test's read snapshot (commit: nothing pending, nothing expired).
+            session = db.session()
+            if session.in_transaction():
+                session.commit()
+        return response
 
 
 def make_app(database, create_schema: bool = True, **overrides):

@@ -59,6 +59,32 @@ EXPECTED = {
     "POST reports.index":                     (302, 200, 200, 403, 200),
     "GET reports.job":                        (302, 404, 404, 403, 403),
     "GET reports.archived":                   (302, 404, 404, 403, 404),
+    # inventory: coordinators and admins; staff count at their own sites
+    "GET inventory.stock_overview":           (302, 200, 200, 403, 403),
+    "GET inventory.receive":                  (302, 200, 200, 403, 403),
+    "POST inventory.receive":                 (302, 422, 422, 403, 403),
+    "GET inventory.transfer":                 (302, 200, 200, 403, 403),
+    "POST inventory.transfer":                (302, 422, 422, 403, 403),
+    "GET inventory.packing_slip":             (302, 404, 404, 403, 403),
+    "GET inventory.adjust":                   (302, 200, 200, 403, 403),
+    "POST inventory.adjust":                  (302, 422, 422, 403, 403),
+    "GET inventory.write_off_expired":        (302, 200, 200, 403, 403),
+    "POST inventory.write_off_expired":       (302, 200, 200, 403, 403),
+    "GET inventory.count_index":              (302, 200, 200, 200, 403),
+    "GET inventory.count_sheet":              (302, 200, 200, 200, 403),
+    "POST inventory.count_sheet":             (302, 422, 422, 422, 403),
+    "GET inventory.count_review":             (302, 404, 404, 404, 403),
+    "POST inventory.count_confirm":           (302, 302, 302, 403, 403),
+    "POST inventory.count_discard":           (302, 302, 302, 403, 403),
+    "GET inventory.lots":                     (302, 200, 200, 403, 403),
+    "POST inventory.lots":                    (302, 422, 422, 403, 403),
+    "GET inventory.stock_card":               (302, 200, 200, 200, 403),
+    "GET inventory.par_levels_edit":          (302, 200, 200, 403, 403),
+    "POST inventory.par_levels_edit":         (302, 302, 302, 403, 403),
+    "GET inventory.catalog_list":             (302, 200, 200, 403, 403),
+    "GET inventory.catalog_edit":             (302, 200, 200, 403, 403),
+    "POST inventory.catalog_edit":            (302, 422, 422, 403, 403),
+    "POST inventory.catalog_active":          (302, 302, 302, 403, 403),
     # api (the same status by session and by bearer token)
     "GET api.openapi":                        (200, 200, 200, 200, 200),
     "GET api.list_sites":                     (401, 200, 200, 200, 200),
@@ -118,6 +144,10 @@ URL_VALUES = {
     "event_id": lambda w: w.event_id(),
     "token": "not-a-real-reset-token",
     "job_id": "no-such-job",
+    "kind": "site",
+    "code": "HUB",
+    "session_id": "999999",
+    "operation_id": "00000000-0000-4000-8000-000000000000",
     "name": "no-such-workbook.xlsx",
 }
 
@@ -174,6 +204,9 @@ BODIES = {
 # must answer 403 by session and by token. "url": URL variables, "query": the query
 # string, "body": JSON (api.*) or form fields; values may be callables taking the World.
 OTHER_SITE = {
+    "GET inventory.count_sheet": {"url": {"code": "VAN"}},
+    "POST inventory.count_sheet": {"url": {"code": "VAN"}},
+    "GET inventory.stock_card": {"query": {"site": "VAN", "supply": "FTS"}},
     "GET api.stock": {"query": {"site": "VAN"}},
     "GET api.list_distributions": {"query": {"site": "VAN"}},
     "POST api.create_count": {"body": {"site": "VAN", "supply": "FTS", "counted": 0}},

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from supplies.services import catalog
+from supplies.services import catalog, overview
 from supplies.services import stock as stock_service
 
 bp = Blueprint("main", __name__)
@@ -13,6 +13,10 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     """A plain home page per role; the full screens come from their own areas."""
+    if current_user.role in ("admin", "coordinator"):
+        # The coordinator's home is the stock overview (issue 4).
+        screen = overview.home_screen(current_user)
+        return render_template("inventory/overview.html", welcome=True, **screen)
     sites = catalog.list_sites(current_user)
     rows = []
     if current_user.role in ("admin", "coordinator", "staff"):

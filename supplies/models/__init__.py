@@ -1,6 +1,7 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
 from supplies.models.audit import AuditEntry
+from supplies.models.count import CountSession
 from supplies.models.distribution import DistributionEvent, DistributionLine
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "Balance",
     "Batch",
+    "CountSession",
     "DistributionEvent",
     "DistributionLine",
     "FundingSource",

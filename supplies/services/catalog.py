@@ -1,18 +1,19 @@
-"""Sites, supplies and funding sources: look-ups by code and their creation."""
+"""Sites, supplies and funding sources: look-ups by code, creation, editing, deactivation."""
 
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from supplies.extensions import db
-from supplies.models import FundingSource, Site, Supply
+from supplies.models import Balance, Batch, FundingSource, Site, Supply
 from supplies.models.site import SITE_KINDS
-from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
+from supplies.models.supply import REVERSAL_CATEGORIES, SUPPLY_CATEGORIES, SUPPLY_UNITS
 from supplies.services import audit, operations, permissions
 from supplies.services import validation as v
-from supplies.services.errors import Conflict, ValidationFailed
+from supplies.services.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.operations import OperationRequest, OperationResult
+from supplies.services.unit_of_work import transaction
 
 
 @dataclass(frozen=True)
@@ -245,3 +246,132 @@ def create_funding_source(actor, request: OperationRequest, body: dict) -> Opera
         fields.fail("ends_on", "must not be before starts_on")
     fields.raise_if_any()
     return _create(actor, request, "funding_source", FundingSource, values, funding_result)
+
+
+# --- editing and deactivating: codes never change, nothing with history is deleted ---------
+
+_MODELS = {"site": Site, "supply": Supply, "funding": FundingSource}
+_SHAPES = {"site": site_result, "supply": supply_result, "funding": funding_result}
+
+
+def _thing_by_code(kind: str, code):
+    model = _MODELS[kind]
+    thing = db.session.execute(db.select(model).where(model.code == code)).scalar_one_or_none()
+    if thing is None:
+        raise NotFound(f"No {kind} has the code {code}.", {"code": "unknown code"})
+    return thing
+
+
+def _units_on_hand(column, thing_id: int) -> int:
+    return int(
+        db.session.execute(
+            db.select(func.coalesce(func.sum(Balance.quantity), 0)).where(column == thing_id)
+        ).scalar_one()
+    )
+
+
+def _update(actor, request: OperationRequest, kind: str, code, values: dict) -> OperationResult:
+    permissions.require(actor, "manage_catalog")
+    replayed = operations.replay(request, f"{kind}_edit")
+    if replayed:
+        return replayed
+    thing = _thing_by_code(kind, code)
+    before = _SHAPES[kind](thing)
+    with transaction():
+        for name, value in values.items():
+            setattr(thing, name, value)
+        db.session.flush()
+        result = _SHAPES[kind](thing)
+        changes = {k: [before[k], result[k]] for k in result if before[k] != result[k]}
+        operations.record(request, f"{kind}_edit", actor.id, result)
+        audit.record(actor.id, f"{kind}.edit", kind, thing.code, changes)
+    return OperationResult(result, created=True)
+
+
+def update_site(actor, request: OperationRequest, code, body: dict) -> OperationResult:
+    """Change a site's name, kind or county (its code stays: exports and URLs use it)."""
+    fields = v.Fields()
+    values = {
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "kind": fields.check("kind", v.choice, body.get("kind"), SITE_KINDS, required=True),
+        "county": fields.check("county", v.text, body.get("county"), 80, required=False),
+    }
+    fields.raise_if_any()
+    return _update(actor, request, "site", code, values)
+
+
+def update_supply(actor, request: OperationRequest, code, body: dict) -> OperationResult:
+    """Change a supply's name, category, unit or doses; lot tracking is fixed once stocked."""
+    fields = v.Fields()
+    category = fields.check(
+        "category", v.choice, body.get("category"), SUPPLY_CATEGORIES, required=True
+    )
+    values = {
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "category": category,
+        "unit": fields.check("unit", v.choice, body.get("unit"), SUPPLY_UNITS, required=True),
+        "doses_per_unit": fields.check(
+            "doses_per_unit", v.quantity, body.get("doses_per_unit", 0), 0, 100
+        ),
+        "tracks_lots": fields.check("tracks_lots", v.boolean, body.get("tracks_lots", False)),
+    }
+    if category in REVERSAL_CATEGORIES:
+        if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
+            fields.fail("doses_per_unit", "a reversal medication needs its doses per unit")
+        if values["tracks_lots"] is False:
+            fields.fail("tracks_lots", "medications must track lots")
+    fields.raise_if_any()
+    supply = _thing_by_code("supply", code)
+    if values["tracks_lots"] != supply.tracks_lots:
+        has_batches = db.session.execute(
+            db.select(Batch.id).where(Batch.supply_id == supply.id).limit(1)
+        ).first()
+        if has_batches:
+            raise ValidationFailed(
+                "Lot tracking cannot change once the supply has been received.",
+                {"tracks_lots": "cannot change once stock has been received"},
+            )
+    return _update(actor, request, "supply", code, values)
+
+
+def update_funding_source(actor, request: OperationRequest, code, body: dict) -> OperationResult:
+    """Change a funding source's name, funder or grant dates."""
+    fields = v.Fields()
+    values = {
+        "name": fields.check("name", v.text, body.get("name"), 120),
+        "funder": fields.check("funder", v.text, body.get("funder"), 120, required=False),
+        "starts_on": fields.check("starts_on", v.iso_date, body.get("starts_on")),
+        "ends_on": fields.check("ends_on", v.iso_date, body.get("ends_on")),
+    }
+    if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
+        fields.fail("ends_on", "must not be before starts_on")
+    fields.raise_if_any()
+    return _update(actor, request, "funding", code, values)
+
+
+def set_active(actor, request: OperationRequest, kind: str, code, active) -> OperationResult:
+    """Deactivate or reactivate a site, supply or funding source; stock must be gone first."""
+    fields = v.Fields()
+    active = fields.check("active", v.boolean, active, required=True)
+    fields.raise_if_any()
+    permissions.require(actor, "manage_catalog")
+    replayed = operations.replay(request, f"{kind}_active")
+    if replayed:
+        return replayed
+    thing = _thing_by_code(kind, code)
+    if not active and kind in ("site", "supply"):
+        column = Balance.site_id if kind == "site" else Balance.supply_id
+        units = _units_on_hand(column, thing.id)
+        if units:
+            raise Conflict(
+                f"{thing.name} still has {units} units on hand: transfer or write them off first.",
+                {"active": f"{units} units still on hand"},
+            )
+    with transaction():
+        thing.active = active
+        db.session.flush()
+        result = _SHAPES[kind](thing)
+        operations.record(request, f"{kind}_active", actor.id, result)
+        action = "activate" if active else "deactivate"
+        audit.record(actor.id, f"{kind}.{action}", kind, thing.code, {"active": active})
+    return OperationResult(result, created=True)

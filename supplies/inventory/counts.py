@@ -1,0 +1,132 @@
+"""Physical count screens: the count sheet, the review of differences, confirm or discard."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from supplies.inventory import support as s
+from supplies.inventory.forms import CountForm, OperationForm
+from supplies.inventory.views import bp
+from supplies.services import catalog, counting, permissions
+from supplies.services.counting import CountEntry
+from supplies.services.errors import DomainError
+
+
+def _posted_entries() -> list[CountEntry]:
+    entries = []
+    index = 0
+    while f"line-{index}-supply" in request.form and index < 2000:
+        entries.append(
+            CountEntry(
+                request.form.get(f"line-{index}-supply", ""),
+                s.blank_to_none(request.form.get(f"line-{index}-lot")),
+                s.as_number(request.form.get(f"line-{index}-counted", "")),
+            )
+        )
+        index += 1
+    return entries
+
+
+@bp.get("/count")
+def count_index():
+    """The sites this user may count, and counts waiting for confirmation there."""
+    s.require(current_user, "count")
+    sites = [
+        site
+        for site in catalog.list_sites(current_user)
+        if site.active and permissions.can(current_user, "count", site.id)
+    ]
+    return render_template(
+        "inventory/count_index.html", sites=sites, pending=counting.pending(current_user)
+    )
+
+
+@bp.route("/sites/<code>/count", methods=["GET", "POST"])
+def count_sheet(code: str):
+    """Every supply and lot at a site with an entry box; blind hides what the books expect."""
+    site = catalog.site_by_code(code)
+    s.require(current_user, "count", site.id)
+    form = CountForm()
+    if request.method == "GET":
+        form.blind.data = request.args.get("blind") == "1"
+    s.prepare(form)
+    errors, status = {}, 200
+    if form.validate_on_submit():
+        entries = _posted_entries()
+        body = {
+            "site": code,
+            "blind": form.blind.data,
+            "lines": [list(e.__dict__.values()) for e in entries],
+        }
+        try:
+            outcome = counting.submit(
+                current_user, s.operation_request(form, body), code, entries, form.blind.data
+            )
+        except DomainError as error:
+            s.show_errors(form, error)
+            errors, status = error.fields, s.status_of(error)
+        else:
+            if permissions.can(current_user, "manage_stock", site.id):
+                flash("Count saved. Review the differences, then confirm.", "success")
+            else:
+                flash("Count saved. Nothing changes until a coordinator confirms it.", "success")
+            return redirect(url_for("inventory.count_review", session_id=outcome.result["id"]))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    _, lines = counting.count_sheet(current_user, code)
+    page = render_template(
+        "inventory/count_sheet.html",
+        form=form,
+        site=site,
+        lines=lines,
+        errors=errors,
+        values=request.form,
+    )
+    return page, status
+
+
+@bp.get("/counts/<session_id>")
+def count_review(session_id: str):
+    """The differences of a count against the books, with confirm and discard for coordinators."""
+    s.require(current_user, "count")
+    session, site, lines, counter = counting.review(current_user, session_id)
+    form = OperationForm()
+    s.prepare(form)
+    return render_template(
+        "inventory/count_review.html",
+        session=session,
+        site=site,
+        lines=lines,
+        counter=counter,
+        form=form,
+        may_confirm=permissions.can(current_user, "manage_stock", site.id),
+    )
+
+
+def _decide(session_id: str, decide, done: str):
+    s.require(current_user, "manage_stock")
+    form = OperationForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please submit it again.", "error")
+        return redirect(url_for("inventory.count_review", session_id=session_id))
+    try:
+        decide(current_user, s.operation_request(form, {"session": session_id}), session_id)
+    except DomainError as error:
+        if error.code == "forbidden":
+            raise
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("inventory.count_review", session_id=session_id))
+
+
+@bp.post("/counts/<session_id>/confirm")
+def count_confirm(session_id: str):
+    """Apply the count: one count movement per difference."""
+    return _decide(session_id, counting.confirm, "Count confirmed; stock now matches the shelf.")
+
+
+@bp.post("/counts/<session_id>/discard")
+def count_discard(session_id: str):
+    """Drop the count without changing stock."""
+    return _decide(session_id, counting.discard, "Count discarded; stock is unchanged.")

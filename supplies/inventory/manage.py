@@ -1,0 +1,184 @@
+"""Managing sites, supplies, funding sources and par levels: create, edit, deactivate."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from supplies.inventory import support as s
+from supplies.inventory.forms import FundingForm, OperationForm, SiteForm, SupplyForm
+from supplies.inventory.views import bp
+from supplies.services import catalog, par_levels
+from supplies.services.errors import DomainError
+from supplies.services.par_levels import ParEntry
+
+# kind -> (form, create, update, editable fields, title)
+KINDS = {
+    "site": (
+        SiteForm,
+        catalog.create_site,
+        catalog.update_site,
+        ("name", "kind", "county"),
+        "site",
+    ),
+    "supply": (
+        SupplyForm,
+        catalog.create_supply,
+        catalog.update_supply,
+        ("name", "category", "unit", "doses_per_unit", "tracks_lots"),
+        "supply",
+    ),
+    "funding": (
+        FundingForm,
+        catalog.create_funding_source,
+        catalog.update_funding_source,
+        ("name", "funder", "starts_on", "ends_on"),
+        "funding source",
+    ),
+}
+
+
+def _body(form, names) -> dict:
+    body = {}
+    for name in names:
+        value = form[name].data
+        if name == "doses_per_unit":
+            value = s.as_number(value) if value else 0
+        elif name != "tracks_lots":
+            value = s.blank_to_none(value)
+        body[name] = value
+    return body
+
+
+def _thing(kind: str, code: str):
+    things = {
+        "site": catalog.list_sites(current_user),
+        "supply": catalog.list_supplies(),
+        "funding": catalog.list_funding_sources(),
+    }[kind]
+    for thing in things:
+        if thing.code == code:
+            return thing
+    abort(404)
+
+
+@bp.get("/catalog")
+def catalog_list():
+    """Sites, supplies and funding sources, active or not."""
+    s.require(current_user, "manage_catalog")
+    form = OperationForm()
+    s.prepare(form)
+    return render_template(
+        "inventory/catalog.html",
+        sites=catalog.list_sites(current_user),
+        supplies=catalog.list_supplies(),
+        funding=catalog.list_funding_sources(),
+        form=form,
+    )
+
+
+@bp.route("/catalog/<kind>/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/catalog/<kind>/<code>/edit", methods=["GET", "POST"])
+def catalog_edit(kind: str, code: str | None):
+    """Create a site, supply or funding source, or edit one (its code never changes)."""
+    s.require(current_user, "manage_catalog")
+    if kind not in KINDS:
+        abort(404)
+    form_class, create, update, names, title = KINDS[kind]
+    thing = _thing(kind, code) if code else None
+    form = form_class(obj=thing) if request.method == "GET" else form_class()
+    if request.method == "GET" and thing is not None:
+        for name in ("starts_on", "ends_on"):
+            if name in names and getattr(thing, name):
+                form[name].data = getattr(thing, name).isoformat()
+    s.prepare(form)
+    status = 200
+    if form.validate_on_submit():
+        body = _body(form, names)
+        try:
+            if thing is None:
+                body["code"] = s.blank_to_none(form.code.data)
+                create(current_user, s.operation_request(form, body), body)
+            else:
+                update(current_user, s.operation_request(form, body), code, body)
+        except DomainError as error:
+            s.show_errors(form, error)
+            status = s.status_of(error)
+        else:
+            saved = body.get("code") or code
+            flash(f"Saved {title} {saved}.", "success")
+            return redirect(url_for("inventory.catalog_list"))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    page = render_template(
+        "inventory/catalog_edit.html", form=form, kind=kind, title=title, thing=thing
+    )
+    return page, status
+
+
+@bp.post("/catalog/<kind>/<code>/active")
+def catalog_active(kind: str, code: str):
+    """Deactivate or reactivate; nothing with history is ever deleted."""
+    s.require(current_user, "manage_catalog")
+    if kind not in KINDS:
+        abort(404)
+    form = OperationForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please submit it again.", "error")
+        return redirect(url_for("inventory.catalog_list"))
+    active = request.form.get("active") == "1"
+    body = {"kind": kind, "code": code, "active": active}
+    try:
+        catalog.set_active(current_user, s.operation_request(form, body), kind, code, active)
+    except DomainError as error:
+        s.show_errors(None, error)
+    else:
+        flash(f"{code} is now {'active' if active else 'inactive'}.", "success")
+    return redirect(url_for("inventory.catalog_list"))
+
+
+@bp.route("/sites/<code>/par-levels", methods=["GET", "POST"])
+def par_levels_edit(code: str):
+    """A site's minimum and target for each supply."""
+    site = catalog.site_by_code(code, active_only=False)
+    s.require(current_user, "manage_stock", site.id)
+    supplies = [x for x in catalog.list_supplies() if x.active]
+    form = OperationForm()
+    s.prepare(form)
+    errors, status = {}, 200
+    current = par_levels.par_levels_of(site.id)
+    values = {}
+    for supply in supplies:
+        level = current.get(supply.id)
+        values[f"minimum-{supply.code}"] = str(level.minimum) if level else ""
+        values[f"target-{supply.code}"] = str(level.target) if level else ""
+    if form.validate_on_submit():
+        values = {key: request.form.get(key, "") for key in values}
+        entries = [
+            ParEntry(
+                x.code,
+                s.as_number(values[f"minimum-{x.code}"]),
+                s.as_number(values[f"target-{x.code}"]),
+            )
+            for x in supplies
+        ]
+        body = {"site": code, "levels": [list(e.__dict__.values()) for e in entries]}
+        try:
+            par_levels.set_par_levels(current_user, s.operation_request(form, body), code, entries)
+        except DomainError as error:
+            s.show_errors(form, error)
+            errors, status = error.fields, s.status_of(error)
+        else:
+            flash(f"Par levels of {site.name} saved.", "success")
+            return redirect(url_for("inventory.stock_overview"))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    page = render_template(
+        "inventory/par_levels.html",
+        form=form,
+        site=site,
+        supplies=supplies,
+        values=values,
+        errors=errors,
+    )
+    return page, status

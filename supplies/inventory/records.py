@@ -1,0 +1,81 @@
+"""Lots and the stock card: reading the record, and quarantining or recalling a lot."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from supplies.inventory import support as s
+from supplies.inventory.forms import LotStatusForm
+from supplies.inventory.views import bp
+from supplies.services import catalog, inventory
+from supplies.services import lots as lot_service
+from supplies.services import stock_card as cards
+from supplies.services.errors import DomainError
+
+# --- lots ----------------------------------------------------------------------------------
+
+
+@bp.route("/lots", methods=["GET", "POST"])
+def lots():
+    """Every lot with its status and where its units are; quarantine, recall or release."""
+    s.require(current_user, "manage_stock")
+    form = LotStatusForm()
+    s.prepare(form)
+    failed, status = None, 200
+    if form.validate_on_submit():
+        body = {
+            "supply": form.supply.data or None,
+            "lot_number": form.lot_number.data or None,
+            "status": form.status.data or None,
+            "note": s.blank_to_none(form.note.data),
+        }
+        try:
+            outcome = inventory.set_lot_status(current_user, s.operation_request(form, body), body)
+        except DomainError as error:
+            s.show_errors(form, error)
+            failed, status = (form.supply.data, form.lot_number.data), s.status_of(error)
+        else:
+            result = outcome.result
+            flash(
+                f"Lot {result['lot_number']} of {result['supply']} is now {result['status']}.",
+                "success",
+            )
+            return redirect(url_for("inventory.lots"))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    page = render_template(
+        "inventory/lots.html", lots=lot_service.all_lots(current_user), form=form, failed=failed
+    )
+    return page, status
+
+
+# --- stock card ----------------------------------------------------------------------------
+
+
+@bp.get("/stock-card")
+def stock_card():
+    """Every movement of a supply at a site with its running balance; stock as of a date."""
+    s.require(current_user, "see_stock")
+    args = {k: request.args.get(k, "") for k in ("site", "supply", "start", "end")}
+    card, errors, status = None, {}, 200
+    if args["site"] or args["supply"]:
+        try:
+            card = cards.stock_card(
+                current_user,
+                args["site"] or None,
+                args["supply"] or None,
+                args["start"] or None,
+                args["end"] or None,
+            )
+        except DomainError as error:
+            s.show_errors(None, error)
+            errors, status = error.fields, s.status_of(error)
+    page = render_template(
+        "inventory/stock_card.html",
+        card=card,
+        args=args,
+        errors=errors,
+        sites=s.site_choices(current_user, active_only=False),
+        supplies=[(x.code, x.name) for x in catalog.list_supplies()],
+    )
+    return page, status

@@ -1,0 +1,262 @@
+"""The stock blueprint and its stock work: overview, receive, transfer, adjust, write-off."""
+
+import uuid
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from supplies.inventory import support as s
+from supplies.inventory.forms import (
+    AdjustForm,
+    OperationForm,
+    ReceiveForm,
+    TransferForm,
+)
+from supplies.services import catalog, clock, inventory, overview, transfers, write_off
+from supplies.services import stock as stock_service
+from supplies.services.errors import DomainError
+from supplies.services.inventory import ReceiptLine
+
+bp = Blueprint("inventory", __name__, url_prefix="/inventory")
+
+
+@bp.before_request
+@login_required
+def signed_in():
+    """Every stock screen needs a signed-in user; each view checks role and site."""
+    return None
+
+
+def _program_time(moment) -> str:
+    """An instant (aware datetime or ISO text) as the program's local date and time."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = moment.astimezone(clock.program_timezone())
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@bp.app_context_processor
+def time_helper():
+    """program_time(): times shown in APP_TIMEZONE (the overview is also the home page)."""
+    return {"program_time": _program_time}
+
+
+@bp.context_processor
+def operation_ids():
+    """new_op_id() for forms written by hand: each form gets its own operation id."""
+    return {"new_op_id": lambda: str(uuid.uuid4())}
+
+
+@bp.errorhandler(DomainError)
+def refused(error: DomainError):
+    """A refusal outside a form (an unknown site in the address, a forbidden site): a page."""
+    status = {"forbidden": 403, "not_found": 404}.get(error.code, 400)
+    if error.code == "invalid" and set(error.fields) & {"site", "supply", "code"}:
+        status = 404
+    return render_template("error.html", error=None, message=error.message), status
+
+
+@bp.get("/")
+def stock_overview():
+    """Sites by supplies against par, restock suggestions, lots to watch, the weekly chart."""
+    s.require(current_user, "manage_stock")
+    return render_template("inventory/overview.html", **overview.home_screen(current_user))
+
+
+# --- receive -------------------------------------------------------------------------------
+
+
+def _lot_options(usable_only: bool) -> list[dict]:
+    """Lots on hand (only those that can move, for a transfer), for the lot field's suggestions."""
+    return [
+        row
+        for row in stock_service.stock_rows(current_user)
+        if row["lot_number"]
+        and (not usable_only or (row["status"] == "available" and not row["expired"]))
+    ]
+
+
+def _receive_choices(form: ReceiveForm) -> None:
+    form.site.choices = s.with_blank(s.site_choices(current_user), "Choose a site")
+    supplies = s.with_blank(s.supply_choices(), "Choose a supply")
+    funding = s.with_blank(s.funding_choices(), "None")
+    for entry in form.lines:
+        entry.form.supply.choices = supplies
+        entry.form.funding.choices = funding
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+def receive():
+    """Receive a shipment of several lines at one site."""
+    s.require(current_user, "manage_stock")
+    form = ReceiveForm()
+    if request.method == "GET":
+        wanted = s.as_number(request.args.get("lines", ""))
+        while isinstance(wanted, int) and len(form.lines) < min(wanted, 40):
+            form.lines.append_entry()
+        form.received_on.data = clock.today().isoformat()
+        form.site.data = request.args.get("site", "")
+    more_lines = request.method == "POST" and "more_lines" in request.form
+    for _ in range(4 if more_lines else 0):
+        if len(form.lines) < form.lines.max_entries:
+            form.lines.append_entry()
+    _receive_choices(form)
+    s.prepare(form)
+    others, status = {}, 200
+    if more_lines:
+        pass  # only more blank lines: nothing is recorded, what was typed stays
+    elif form.validate_on_submit():
+        used = [e for e in form.lines if s.line_is_used(e.form)]
+        lines = [
+            ReceiptLine(
+                e.form.supply.data or None,
+                s.as_number(e.form.quantity.data),
+                s.blank_to_none(e.form.lot_number.data),
+                s.blank_to_none(e.form.expires_on.data),
+                e.form.funding.data or None,
+            )
+            for e in used
+        ]
+        body = {
+            "site": form.site.data,
+            "received_on": form.received_on.data,
+            "source": form.source.data,
+            "lines": [list(line.__dict__.values()) for line in lines],
+        }
+        try:
+            outcome = inventory.receive(
+                current_user,
+                s.operation_request(form, body),
+                form.site.data or None,
+                lines,
+                received_on=s.blank_to_none(form.received_on.data),
+                source=form.source.data or None,
+                prefixes=[f"{e.name}-" for e in used],
+            )
+        except DomainError as error:
+            others, status = s.show_errors(form, error), s.status_of(error)
+        else:
+            result = outcome.result
+            units = sum(line["quantity"] for line in result["lines"])
+            flash(
+                f"Received {units} units in {len(result['lines'])} lines at {result['site']}.",
+                "success",
+            )
+            return redirect(url_for("inventory.stock_overview"))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    return render_template("inventory/receive.html", form=form, others=others), status
+
+
+# --- transfer and packing slip ---------------------------------------------------------------
+
+
+@bp.route("/transfer", methods=["GET", "POST"])
+def transfer():
+    """Move units of a supply between sites, first expiry first unless a lot is named."""
+    s.require(current_user, "manage_stock")
+    form = TransferForm()
+    sites = s.with_blank(s.site_choices(current_user), "Choose a site")
+    form.from_site.choices = form.to_site.choices = sites
+    form.supply.choices = s.with_blank(s.supply_choices(), "Choose a supply")
+    if request.method == "GET":
+        for name in ("from_site", "to_site", "supply", "quantity", "lot_number"):
+            form[name].data = request.args.get(name, "")
+    s.prepare(form)
+    status = 200
+    if form.validate_on_submit():
+        body = {
+            "from_site": form.from_site.data or None,
+            "to_site": form.to_site.data or None,
+            "supply": form.supply.data or None,
+            "quantity": s.as_number(form.quantity.data),
+            "lot_number": s.blank_to_none(form.lot_number.data),
+        }
+        try:
+            outcome = inventory.transfer(current_user, s.operation_request(form, body), body)
+        except DomainError as error:
+            s.show_errors(form, error)
+            status = s.status_of(error)
+        else:
+            flash(f"Transferred {outcome.result['quantity']} units.", "success")
+            return redirect(url_for("inventory.packing_slip", operation_id=outcome.result["id"]))
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    page = render_template("inventory/transfer.html", form=form, lots=_lot_options(True))
+    return page, status
+
+
+@bp.get("/transfers/<operation_id>")
+def packing_slip(operation_id: str):
+    """A printable packing slip for a transfer."""
+    slip = transfers.packing_slip(current_user, operation_id)
+    return render_template("inventory/packing_slip.html", slip=slip)
+
+
+# --- adjust and write off expired ----------------------------------------------------------
+
+
+@bp.route("/adjust", methods=["GET", "POST"])
+def adjust():
+    """Write units off or back on with a reason code."""
+    s.require(current_user, "manage_stock")
+    form = AdjustForm()
+    form.site.choices = s.with_blank(s.site_choices(current_user), "Choose a site")
+    form.supply.choices = s.with_blank(s.supply_choices(), "Choose a supply")
+    if request.method == "GET":
+        for name in ("site", "supply", "lot_number", "quantity", "reason"):
+            form[name].data = request.args.get(name, "")
+    s.prepare(form)
+    status = 200
+    if form.validate_on_submit():
+        body = {
+            "site": form.site.data or None,
+            "supply": form.supply.data or None,
+            "quantity": s.as_number(form.quantity.data),
+            "reason": form.reason.data or None,
+            "lot_number": s.blank_to_none(form.lot_number.data),
+            "note": s.blank_to_none(form.note.data),
+        }
+        try:
+            outcome = inventory.adjust(current_user, s.operation_request(form, body), body)
+        except DomainError as error:
+            s.show_errors(form, error)
+            status = s.status_of(error)
+        else:
+            result = outcome.result
+            flash(f"Adjusted {result['quantity']:+d} units ({result['reason']}).", "success")
+            return redirect(
+                url_for("inventory.stock_card", site=result["site"], supply=result["supply"])
+            )
+    elif form.is_submitted():
+        flash("The form expired; please submit it again.", "error")
+        status = 400
+    page = render_template("inventory/adjust.html", form=form, lots=_lot_options(False))
+    return page, status
+
+
+@bp.route("/sites/<code>/write-off-expired", methods=["GET", "POST"])
+def write_off_expired(code: str):
+    """Confirm, then write off every expired unit at a site."""
+    site = catalog.site_by_code(code, active_only=False)
+    s.require(current_user, "manage_stock", site.id)
+    form = OperationForm()
+    s.prepare(form)
+    if form.validate_on_submit():
+        try:
+            outcome = write_off.write_off_expired(
+                current_user, s.operation_request(form, {"site": code}), code
+            )
+        except DomainError as error:
+            s.show_errors(form, error)
+        else:
+            flash(f"Wrote off {outcome.result['units']} expired units at {code}.", "success")
+            return redirect(url_for("inventory.stock_overview"))
+    held = write_off.expired_holdings(site.id)
+    return render_template("inventory/write_off.html", form=form, site=site, held=held)
+
+
+from supplies.inventory import counts, manage, records  # noqa: E402,F401  (routes on this blueprint)

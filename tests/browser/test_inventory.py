@@ -1,0 +1,230 @@
+"""A coordinator's month in the browser: receive, transfer, count, then read the stock card.
+
+Every number is read off the screen and checked against /api/v1/stock and check-ledger.
+"""
+
+import re
+import uuid
+from datetime import date, timedelta
+
+from supplies.services import distribution, stock
+from supplies.services.operations import OperationRequest
+from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import PASSWORD
+
+
+def _program(make):
+    make.site("HUB", name="Downtown hub")
+    make.site("VAN", kind="mobile_van", name="Outreach van")
+    make.supply("NARCAN4", name="Narcan 4 mg nasal spray")
+    make.supply("FTS", category="fentanyl_test_strip", name="Fentanyl test strip")
+    make.funding("SOR")
+    return make.user("coord@example.org", "coordinator")
+
+
+def _distribute(user, site, supply, quantity, days_ago):
+    moment = (date.today() - timedelta(days=days_ago)).isoformat() + "T12:00:00"
+    body = {
+        "id": str(uuid.uuid4()),
+        "site": site,
+        "occurred_at": moment,
+        "items": [{"supply": supply, "quantity": quantity}],
+    }
+    distribution.distribute(user, OperationRequest.new(body["id"], body), body)
+
+
+def _cell(page, site, supply) -> int:
+    text = page.locator(f'td[data-site="{site}"][data-supply="{supply}"] .qty').inner_text()
+    return int(text)
+
+
+def _api_total(page, site, supply) -> int:
+    rows = page.request.get(f"/api/v1/stock?site={site}").json()
+    return sum(r["quantity"] for r in rows if r["supply"] == supply)
+
+
+def _balances(page) -> list[int]:
+    return [int(t) for t in page.locator("td.balance").all_inner_texts()]
+
+
+def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
+    coordinator = _program(live_make)
+    page = desktop
+    sign_in(page, "coord@example.org", PASSWORD)
+    page.wait_for_url("**/home")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+
+    # Receive one shipment of two lines.
+    expiry = (date.today() + timedelta(days=400)).isoformat()
+    page.get_by_role("link", name="Receive").first.click()
+    page.select_option("#site", "HUB")
+    page.select_option("#source", "state_program")
+    page.select_option("#lines-0-supply", "NARCAN4")
+    page.fill("#lines-0-quantity", "24")
+    page.fill("#lines-0-lot_number", "NX-1")
+    page.fill("#lines-0-expires_on", expiry)
+    page.select_option("#lines-0-funding", "SOR")
+    page.select_option("#lines-1-supply", "FTS")
+    page.fill("#lines-1-quantity", "500")
+    screenshot(page, "inventory-receive-desktop")
+    page.get_by_role("button", name="Receive").click()
+    page.wait_for_url("**/inventory/")
+    assert "Received 524 units in 2 lines at HUB." in page.get_by_role("status").first.inner_text()
+    assert _cell(page, "HUB", "NARCAN4") == 24 == _api_total(page, "HUB", "NARCAN4")
+    assert _cell(page, "HUB", "FTS") == 500 == _api_total(page, "HUB", "FTS")
+
+    # A mistake first: the error names the field and keeps the numbers typed.
+    page.get_by_role("link", name="Transfer").first.click()
+    page.select_option("#from_site", "HUB")
+    page.select_option("#to_site", "VAN")
+    page.select_option("#supply", "NARCAN4")
+    page.fill("#quantity", "99")
+    page.get_by_role("button", name="Transfer").click()
+    assert page.locator("#quantity-error").inner_text() == "only 24 available"
+    assert page.locator("#quantity").get_attribute("aria-describedby") == "quantity-error"
+    assert page.locator("#quantity").input_value() == "99"
+    screenshot(page, "inventory-transfer-error-desktop")
+    page.fill("#quantity", "10")
+    page.get_by_role("button", name="Transfer").click()
+    page.wait_for_url("**/inventory/transfers/*")
+    slip = page.locator("article.slip")
+    assert "Narcan 4 mg nasal spray: 10 units" in slip.inner_text()
+    assert "NX-1" in slip.inner_text()
+    screenshot(page, "inventory-packing-slip-desktop")
+    assert _api_total(page, "VAN", "NARCAN4") == 10
+    assert _api_total(page, "HUB", "NARCAN4") == 14
+
+    # Count the van: one box is missing; review, then confirm.
+    page.goto("/inventory/sites/VAN/count")
+    row = page.locator("tr", has_text="NX-1")
+    assert row.locator("td.num").inner_text() == "10"
+    row.get_by_role("textbox").fill("9")
+    page.get_by_role("button", name="Review the count").click()
+    page.wait_for_url("**/inventory/counts/*")
+    review = page.locator("table.count-review tr", has_text="NX-1").inner_text()
+    assert re.search(r"10\s+9\s+-1", review), review
+    screenshot(page, "inventory-count-review-desktop")
+    page.get_by_role("button", name="Confirm count").click()
+    assert "confirmed" in page.get_by_role("heading", level=1).inner_text()
+
+    # The stock card of the van: transfer in, then the count; balances on screen.
+    page.goto("/inventory/stock-card?site=VAN&supply=NARCAN4")
+    assert _balances(page) == [10, 9]
+    assert page.locator("#closing").inner_text() == "9"
+    assert page.locator("#on-hand-now").inner_text() == "9"
+    kinds = page.locator("table.stock-card tbody tr td:nth-child(2)").all_inner_texts()
+    assert kinds == ["transfer in slip", "count"]  # a transfer links its packing slip
+    assert "from HUB" in page.locator("table.stock-card tbody tr").first.inner_text()
+    screenshot(page, "inventory-stock-card-desktop")
+    page.goto("/inventory/stock-card?site=HUB&supply=NARCAN4")
+    assert _balances(page) == [24, 14]
+
+    # The overview agrees with the API and the ledger.
+    page.goto("/inventory/")
+    assert _cell(page, "VAN", "NARCAN4") == 9 == _api_total(page, "VAN", "NARCAN4")
+    assert _cell(page, "HUB", "NARCAN4") == 14 == _api_total(page, "HUB", "NARCAN4")
+    assert stock.check_ledger() == []
+
+    # Some weeks of distributions for the chart, then the home page on a phone.
+    for days_ago, quantity in ((0, 2), (8, 3), (30, 1)):
+        _distribute(coordinator, "HUB", "NARCAN4", quantity, days_ago)
+    _distribute(coordinator, "HUB", "FTS", 20, 3)
+    sign_in(phone, "coord@example.org", PASSWORD)
+    phone.wait_for_url("**/home")
+    assert phone.locator("svg.chart-svg rect.bar").count() >= 3
+    phone.get_by_text("The chart as a table").click()
+    screenshot(phone, "inventory-home-phone")
+
+    # A par level for the van makes it low; the suggestion starts the transfer in one click.
+    page.goto("/inventory/sites/VAN/par-levels")
+    page.fill("#minimum-NARCAN4", "12")
+    page.fill("#target-NARCAN4", "20")
+    page.get_by_role("button", name="Save par levels").click()
+    page.wait_for_url("**/inventory/")
+    assert _cell(page, "HUB", "NARCAN4") == 8 == _api_total(page, "HUB", "NARCAN4")
+    van = page.locator('td[data-site="VAN"][data-supply="NARCAN4"]')
+    assert "low" in van.inner_text() and "min 12 · target 20" in van.inner_text()
+    screenshot(page, "inventory-overview-desktop")
+    page.get_by_role("link", name="Transfer 8").click()
+    assert page.locator("#quantity").input_value() == "8"
+    assert page.locator("#to_site").input_value() == "VAN"
+    page.get_by_role("button", name="Transfer").click()
+    page.wait_for_url("**/inventory/transfers/*")
+    page.goto("/inventory/")
+    assert _cell(page, "VAN", "NARCAN4") == 17 == _api_total(page, "VAN", "NARCAN4")
+    assert "low" not in page.locator('td[data-site="VAN"][data-supply="NARCAN4"]').inner_text()
+    assert stock.check_ledger() == []
+
+
+def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, phone, desktop):
+    _program(live_make)
+    live_make.user("van@example.org", "staff", sites=("VAN",))
+    live_make.receive("VAN", "NARCAN4", 12, lot="V-7")
+    live_make.receive("VAN", "FTS", 200)
+
+    sign_in(phone, "van@example.org", PASSWORD)
+    phone.wait_for_url("**/home")
+    phone.get_by_role("link", name="Count", exact=True).click()
+    phone.get_by_role("link", name="Blind count at VAN").click()
+    assert phone.locator("td.expected").count() == 0  # blind: the books stay hidden
+    phone.get_by_label("Counted Narcan 4 mg nasal spray lot V-7").fill("12")
+    phone.get_by_label("Counted Fentanyl test strip").fill("190")
+    screenshot(phone, "inventory-count-blind-phone")
+    phone.get_by_role("button", name="Review the count").click()
+    phone.wait_for_url("**/inventory/counts/*")
+    assert phone.get_by_text("Waiting for a coordinator to confirm").is_visible()
+    assert phone.get_by_role("button", name="Confirm count").count() == 0
+    screenshot(phone, "inventory-count-waiting-phone")
+    review_url = phone.url
+
+    sign_in(desktop, "coord@example.org", PASSWORD)
+    desktop.wait_for_url("**/home")
+    desktop.get_by_role("link", name=re.compile("Outreach van: 2 lines")).click()
+    assert desktop.url == review_url
+    strips = desktop.locator("table.count-review tr", has_text="Fentanyl").inner_text()
+    assert re.search(r"200\s+190\s+-10", strips), strips
+    desktop.get_by_role("button", name="Confirm count").click()
+    assert "confirmed" in desktop.get_by_role("heading", level=1).inner_text()
+    assert _api_total(desktop, "VAN", "FTS") == 190
+    assert _api_total(desktop, "VAN", "NARCAN4") == 12
+    desktop.goto("/inventory/")
+    assert _cell(desktop, "VAN", "FTS") == 190
+    assert stock.check_ledger() == []
+
+
+def test_write_off_expired_and_recall_a_lot(live_make, desktop):
+    _program(live_make)
+    live_make.receive("HUB", "NARCAN4", 5, lot="OLD-1", expires_in_days=-3)
+    live_make.receive("HUB", "NARCAN4", 7, lot="GOOD-2", expires_in_days=45)
+    live_make.receive("VAN", "NARCAN4", 4, lot="GOOD-2", expires_in_days=45)
+    page = desktop
+    sign_in(page, "coord@example.org", PASSWORD)
+    page.wait_for_url("**/home")
+    assert (
+        "Within 31 to 60 days (11 units)"
+        in page.locator("#expiring-h + h3 ~ h3").first.inner_text()
+    )
+    assert "+5 unusable" in page.locator('td[data-site="HUB"][data-supply="NARCAN4"]').inner_text()
+
+    page.get_by_role("link", name="Write off expired at HUB").click()
+    page.get_by_role("button", name="Write off 5 expired units").click()
+    page.wait_for_url("**/inventory/")
+    assert "Wrote off 5 expired units at HUB." in page.get_by_role("status").first.inner_text()
+    assert page.get_by_text("No expired units on hand.").is_visible()
+    assert _api_total(page, "HUB", "NARCAN4") == 7
+
+    page.get_by_role("link", name="Lots").first.click()
+    lot = page.locator("section.lot", has_text="lot GOOD-2")
+    assert "11 units on hand" in lot.inner_text()
+    lot.get_by_label("New status").select_option("recalled")
+    lot.get_by_label("Note").fill("Manufacturer recall notice")
+    lot.get_by_role("button", name="Set status of GOOD-2").click()
+    assert "is now recalled" in page.get_by_role("status").first.inner_text()
+    page.goto("/inventory/")
+    blocked = page.locator("#blocked-h + .table-wrap").inner_text()
+    assert "Downtown hub" in blocked and "Outreach van" in blocked
+    assert _cell(page, "HUB", "NARCAN4") == 0 and _cell(page, "VAN", "NARCAN4") == 0
+    rows = page.request.get("/api/v1/stock").json()
+    assert {r["status"] for r in rows if r["lot_number"] == "GOOD-2"} == {"recalled"}
+    screenshot(page, "inventory-recall-overview-desktop")
+    assert stock.check_ledger() == []

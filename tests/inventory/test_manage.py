@@ -1,0 +1,142 @@
+"""Managing sites, supplies, funding sources and par levels through the screens."""
+
+from supplies.extensions import db
+from supplies.models import AuditEntry, ParLevel, Site, Supply
+from supplies.services import catalog
+from tests.inventory.conftest import text
+
+
+def _audit_actions() -> set[str]:
+    return set(db.session.execute(db.select(AuditEntry.action)).scalars())
+
+
+def test_create_and_edit_a_site_keeping_its_code(program, screens):
+    screens.login("coord@example.org")
+    data = {"code": "NORTH", "name": "North clinic", "kind": "fixed_site", "county": "Birch"}
+    assert screens.post("/inventory/catalog/site/new", data).status_code == 302
+    edit = {"name": "North harm reduction clinic", "kind": "partner_agency", "county": ""}
+    assert screens.post("/inventory/catalog/site/NORTH/edit", edit).status_code == 302
+    site = catalog.site_by_code("NORTH")
+    db.session.refresh(site)
+    assert (site.name, site.kind, site.county) == (
+        "North harm reduction clinic",
+        "partner_agency",
+        None,
+    )
+    assert {"site.create", "site.edit"} <= _audit_actions()
+
+
+def test_site_form_errors_name_fields_and_keep_values(program, screens):
+    screens.login("coord@example.org")
+    data = {"code": "HUB", "name": "Second hub", "kind": ""}
+    response = screens.post("/inventory/catalog/site/new", data)
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="kind-error"' in page and 'value="Second hub"' in page
+    data["kind"] = "fixed_site"
+    response = screens.post("/inventory/catalog/site/new", data)
+    assert response.status_code == 409 and 'id="code-error"' in text(response)
+
+
+def test_medication_supplies_need_doses_and_lots(program, screens):
+    screens.login("coord@example.org")
+    data = {"code": "KLOX8", "name": "Kloxxado 8 mg", "category": "naloxone_nasal", "unit": "box"}
+    response = screens.post("/inventory/catalog/supply/new", data)
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="doses_per_unit-error"' in page and 'id="tracks_lots-error"' in page
+    data.update({"doses_per_unit": "2", "tracks_lots": "y"})
+    assert screens.post("/inventory/catalog/supply/new", data).status_code == 302
+    supply = catalog.supply_by_code("KLOX8")
+    assert supply.tracks_lots and supply.doses_per_unit == 2
+
+
+def test_lot_tracking_is_fixed_once_stock_was_received(make, program, screens):
+    make.receive("HUB", "FTS", 10)
+    screens.login("coord@example.org")
+    data = {
+        "name": "Strips",
+        "category": "fentanyl_test_strip",
+        "unit": "strip",
+        "tracks_lots": "y",
+    }
+    response = screens.post("/inventory/catalog/supply/FTS/edit", data)
+    assert response.status_code == 422 and 'id="tracks_lots-error"' in text(response)
+
+
+def test_deactivating_needs_the_stock_gone_and_nothing_is_deleted(make, program, screens):
+    make.receive("VAN", "FTS", 3)
+    screens.login("coord@example.org")
+    screens.post(
+        "/inventory/catalog/site/VAN/active", {"active": "0"}, page_url="/inventory/catalog"
+    )
+    van = db.session.execute(db.select(Site).where(Site.code == "VAN")).scalar_one()
+    db.session.refresh(van)
+    assert van.active  # 3 units still there
+    screens.post(
+        "/inventory/adjust", {"site": "VAN", "supply": "FTS", "quantity": "-3", "reason": "damaged"}
+    )
+    screens.post(
+        "/inventory/catalog/site/VAN/active", {"active": "0"}, page_url="/inventory/catalog"
+    )
+    db.session.refresh(van)
+    assert not van.active
+    page = text(screens.get("/inventory/catalog"))
+    assert "Reactivate VAN" in page
+    screens.post(
+        "/inventory/catalog/site/VAN/active", {"active": "1"}, page_url="/inventory/catalog"
+    )
+    db.session.refresh(van)
+    assert van.active
+    assert {"site.deactivate", "site.activate"} <= _audit_actions()
+    fts = db.session.execute(db.select(Supply).where(Supply.code == "FTS")).scalar_one()
+    assert fts.active
+
+
+def test_funding_source_dates_are_checked(program, screens):
+    screens.login("coord@example.org")
+    data = {
+        "code": "OPIOID-SETTLE",
+        "name": "Settlement",
+        "starts_on": "2026-07-01",
+        "ends_on": "2025-06-30",
+    }
+    response = screens.post("/inventory/catalog/funding/new", data)
+    assert response.status_code == 422 and 'id="ends_on-error"' in text(response)
+    data["ends_on"] = "2027-06-30"
+    assert screens.post("/inventory/catalog/funding/new", data).status_code == 302
+    edit = {
+        "name": "Opioid settlement",
+        "funder": "County",
+        "starts_on": "2026-07-01",
+        "ends_on": "",
+    }
+    assert screens.post("/inventory/catalog/funding/OPIOID-SETTLE/edit", edit).status_code == 302
+    assert catalog.funding_by_code("OPIOID-SETTLE").ends_on is None
+
+
+def test_staff_cannot_manage_the_catalog(program, screens):
+    screens.login("staff@example.org")
+    assert screens.get("/inventory/catalog").status_code == 403
+    assert screens.get("/inventory/catalog/site/new").status_code == 403
+
+
+def test_par_levels_are_set_changed_and_removed(program, screens):
+    screens.login("coord@example.org")
+    url = "/inventory/sites/VAN/par-levels"
+    data = {"minimum-NARCAN4": "10", "target-NARCAN4": "30", "minimum-FTS": "", "target-FTS": ""}
+    assert screens.post(url, data).status_code == 302
+    level = db.session.execute(db.select(ParLevel)).scalar_one()
+    assert (level.minimum, level.target) == (10, 30)
+    page = text(screens.get(url))
+    assert 'value="30"' in page
+    bad = {"minimum-NARCAN4": "10", "target-NARCAN4": "5", "minimum-FTS": "x", "target-FTS": "1"}
+    response = screens.post(url, bad)
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="target-NARCAN4-error"' in page and 'id="minimum-FTS-error"' in page
+    assert 'value="x"' in page
+    clear = {"minimum-NARCAN4": "", "target-NARCAN4": "", "minimum-FTS": "", "target-FTS": ""}
+    assert screens.post(url, clear).status_code == 302
+    assert db.session.execute(db.select(ParLevel)).first() is None
+    assert "par_levels.set" in _audit_actions()
