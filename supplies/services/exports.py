@@ -122,11 +122,8 @@ def _yes_no(value) -> str | None:
     return None if value is None else ("yes" if value else "no")
 
 
-def event_rows(filters: ReportFilters) -> Iterator[dict]:
-    """One row per line of every non-voided event, streamed from the database.
-
-    Events are numbered within the export; no event id, user or free text is included.
-    """
+def raw_event_rows(filters: ReportFilters):
+    """The export's query, streamed as database rows (event_rows shapes them)."""
     event = DistributionEvent
     conditions = reporting.event_conditions(filters)
     query = (
@@ -156,9 +153,17 @@ def event_rows(filters: ReportFilters) -> Iterator[dict]:
         .order_by(event.occurred_at, event.id, DistributionLine.id)
         .execution_options(yield_per=1000)
     )
+    return db.session.execute(query)
+
+
+def event_rows(filters: ReportFilters) -> Iterator[dict]:
+    """One row per line of every non-voided event, streamed from the database.
+
+    Events are numbered within the export; no event id, user or free text is included.
+    """
     tz = clock.program_timezone()
     number, previous = 0, None
-    for row in db.session.execute(query):
+    for row in raw_event_rows(filters):
         if row[0] != previous:
             number, previous = number + 1, row[0]
         local = row[1].astimezone(tz).replace(tzinfo=None, microsecond=0)

@@ -29,6 +29,7 @@ from supplies.services.workbook_layout import (
     about_rows,
 )
 
+STREAMED_AS_IS = (INTEGER, DATE, DATETIME)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
 TABLE_STYLE = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
@@ -174,20 +175,26 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_
         cell.font = BOLD
         header.append(cell)
     ws.append(header)
+    # Whole numbers, dates and times go in as plain values (openpyxl gives dates and times
+    # a date format itself): a styled cell per value would cost more than the XML writing.
+    keys = [column.key for column in columns]
+    styled = [
+        index
+        for index, column in enumerate(columns)
+        if column.number_format and column.number_format not in STREAMED_AS_IS
+    ]
     count = 0
     for row in rows:
-        cells = []
-        for column in columns:
-            value = row.get(column.key)
-            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                cells.append(as_text_safe(WriteOnlyCell(ws), value))
-            elif column.number_format and value is not None:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = column.number_format
-                cells.append(cell)
-            else:
-                cells.append(value)
-        ws.append(cells)
+        values = [row.get(key) for key in keys]
+        for index in styled:
+            if values[index] is not None:
+                cell = WriteOnlyCell(ws, value=values[index])
+                cell.number_format = columns[index].number_format
+                values[index] = cell
+        for index, value in enumerate(values):
+            if type(value) is str and value.startswith(FORMULA_STARTS):
+                values[index] = as_text_safe(WriteOnlyCell(ws), value)
+        ws.append(values)
         count += 1
     if count == 0:
         ws.append([None] * len(columns))

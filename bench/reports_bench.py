@@ -1,0 +1,143 @@
+"""Benchmarks d and e: the quarterly funder workbook and the event-level export at 1M events.
+
+Each measurement runs in its own process so that its peak memory (ru_maxrss) is its own:
+
+    python -m bench.reports_bench workbook DATABASE_URL
+    python -m bench.reports_bench export DATABASE_URL ROWS
+    python -m bench.reports_bench bare DATABASE_URL ROWS
+"""
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import func
+
+from supplies import create_app
+from supplies.extensions import db
+from supplies.models import DistributionEvent, DistributionLine
+from supplies.services import clock, exports, reporting
+
+
+def _app(database_url: str, export_dir: str):
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "EXPORT_DIR": export_dir}
+    )
+
+
+def _last_quarter(today: date) -> tuple[date, date]:
+    first_this = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = first_this - timedelta(days=1)
+    return date(end.year, (end.month - 1) // 3 * 3 + 1, 1), end
+
+
+def _period_with_rows(rows: int) -> tuple[date, date]:
+    """The most recent period (ending today) whose event lines number about `rows`."""
+    end = clock.today()
+    days = db.session.execute(
+        db.select(func.date(DistributionEvent.occurred_at), func.count(DistributionLine.id))
+        .join(DistributionLine, DistributionLine.event_id == DistributionEvent.id)
+        .group_by(func.date(DistributionEvent.occurred_at))
+        .order_by(func.date(DistributionEvent.occurred_at).desc())
+    ).all()
+    total = 0
+    start = end
+    for day, count in days:
+        total += count
+        start = day if isinstance(day, date) else date.fromisoformat(str(day))
+        if total >= rows:
+            break
+    return start, end
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_workbook(database_url: str) -> dict:
+    """Build the last quarter's funder workbook; seconds and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = _app(database_url, folder)
+        with app.app_context():
+            start, end = _last_quarter(clock.today())
+            filters = reporting.make_filters(start.isoformat(), end.isoformat())
+            began = time.perf_counter()
+            record = exports.funder_export(None, filters)
+            seconds = time.perf_counter() - began
+            size = record.size
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "bytes": size, "period": f"{start}..{end}"}
+
+
+def run_export(database_url: str, rows: int) -> dict:
+    """The event-level export of about `rows` lines; rows per second and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = _app(database_url, folder)
+        with app.app_context():
+            start, end = _period_with_rows(rows)
+            filters = reporting.make_filters(start.isoformat(), end.isoformat())
+            written = exports.count_event_rows(filters)
+            began = time.perf_counter()
+            exports.events_export(None, filters)
+            seconds = time.perf_counter() - began
+    return {
+        "rows": written,
+        "seconds": seconds,
+        "rows_per_s": written / seconds,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def run_bare(database_url: str, rows: int) -> dict:
+    """The baseline: the same rows from the same query, appended to a bare write-only sheet."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = _app(database_url, folder)
+        with app.app_context():
+            start, end = _period_with_rows(rows)
+            filters = reporting.make_filters(start.isoformat(), end.isoformat())
+            began = time.perf_counter()
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("Events")
+            written = 0
+            for row in exports.raw_event_rows(filters):
+                # The least any writer must do: Excel has no time zones.
+                ws.append([v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row])
+                written += 1
+            wb.save(Path(folder) / "bare.xlsx")
+            seconds = time.perf_counter() - began
+    return {
+        "rows": written,
+        "seconds": seconds,
+        "rows_per_s": written / seconds,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def measure(kind: str, database_url: str, rows: int | None = None) -> dict:
+    """Run one measurement in a fresh process and return its figures."""
+    command = [sys.executable, "-m", "bench.reports_bench", kind, database_url]
+    if rows is not None:
+        command.append(str(rows))
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Entry point for one measurement in this process."""
+    kind, url = sys.argv[1], sys.argv[2]
+    if kind == "workbook":
+        result = run_workbook(url)
+    elif kind == "export":
+        result = run_export(url, int(sys.argv[3]))
+    else:
+        result = run_bare(url, int(sys.argv[3]))
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
