@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -11,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
 from supplies.extensions import db
-from supplies.models import ApiToken, Site, User
+from supplies.models import ApiToken, Site, User, user_sites
 from supplies.models.user import ROLES
 from supplies.services import audit, clock, passwords, permissions
 from supplies.services import validation as v
@@ -100,15 +101,54 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class TokenUser:
+    """The account behind an API token, read in one statement on every call.
+
+    Carries what the services' permission checks need; the sites of a staff member are
+    read only when a check asks for them.
+    """
+
+    id: int
+    email: str
+    role: str
+    active: bool
+
+    @property
+    def site_ids(self) -> set[int]:
+        """Ids of the sites this user is assigned to (read when first needed)."""
+        cached = self.__dict__.get("_site_ids")
+        if cached is None:
+            rows = db.session.connection().execute(_sites_statement(), {"user_id": self.id})
+            cached = {site_id for (site_id,) in rows}
+            object.__setattr__(self, "_site_ids", cached)
+        return cached
+
+
 @cache
 def _token_statement():
-    tokens = ApiToken.__table__
-    return select(tokens.c.id, tokens.c.user_id, tokens.c.revoked_at, tokens.c.last_used_at).where(
-        tokens.c.token_hash == bindparam("token_hash")
+    tokens, users = ApiToken.__table__, User.__table__
+    return (
+        select(
+            tokens.c.id,
+            tokens.c.revoked_at,
+            tokens.c.last_used_at,
+            users.c.id,
+            users.c.email,
+            users.c.role,
+            users.c.active,
+        )
+        .join(users, users.c.id == tokens.c.user_id)
+        .where(tokens.c.token_hash == bindparam("token_hash"))
     )
 
 
-def user_for_token(token: str) -> User | None:
+@cache
+def _sites_statement():
+    return select(user_sites.c.site_id).where(user_sites.c.user_id == bindparam("user_id"))
+
+
+def user_for_token(token: str) -> TokenUser | None:
     """The active user behind a bearer token, or None for a bad, revoked or orphaned one.
 
     Read on every API call (never cached), so a revoked token or a deactivated user stops
@@ -119,21 +159,21 @@ def user_for_token(token: str) -> User | None:
         .execute(_token_statement(), {"token_hash": hash_token(token)})
         .first()
     )
-    if record is None or record.revoked_at is not None:
+    if record is None:
         return None
-    user = db.session.get(User, record.user_id)
-    if user is None or not user.active:
+    token_id, revoked_at, last_used_at, user_id, email, role, active = record
+    if revoked_at is not None or not active:
         return None
     now = clock.now()
-    if record.last_used_at is None or now - record.last_used_at > TOKEN_TOUCH_INTERVAL:
+    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
         with transaction():
             db.session.execute(
                 db.update(ApiToken)
-                .where(ApiToken.id == record.id)
+                .where(ApiToken.id == token_id)
                 .values(last_used_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return user
+    return TokenUser(user_id, email, role, active)
 
 
 # --- administration: every function below checks that the actor is an admin ---------------

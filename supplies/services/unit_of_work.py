@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from supplies.database import begin_immediate
+from supplies.database import begin_immediate, sqlite_lock_path, writer_turn
 from supplies.extensions import db
 
 _depth: ContextVar[int] = ContextVar("unit_of_work_depth", default=0)
@@ -43,11 +43,13 @@ def transaction() -> Iterator[None]:
     depth_token = _depth.set(1)
     immediate_token = begin_immediate.set(True)
     try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with writer_turn(sqlite_lock_path(db.engine)):
+            try:
+                yield
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         begin_immediate.reset(immediate_token)
         _depth.reset(depth_token)
