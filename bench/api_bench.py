@@ -3,6 +3,7 @@
 import uuid
 from datetime import date, timedelta
 
+from bench import datasets
 from bench.harness import DATA, LoadResult, gunicorn, wrk_post
 from supplies import create_app
 from supplies.extensions import db
@@ -45,10 +46,14 @@ def prepare(database_url: str) -> str:
     return token
 
 
-def floor(seconds: int) -> LoadResult:
-    """The one-row insert endpoint under the same load."""
-    url = f"sqlite:///{DATA / 'floor.db'}"
-    (DATA / "floor.db").unlink(missing_ok=True)
+def floor(seconds: int, postgres: str | None = None) -> LoadResult:
+    """The one-row insert endpoint under the same load, on the same kind of database."""
+    if postgres:
+        url = f"{postgres.rsplit('/', 1)[0]}/bench_floor"
+        datasets.create_postgres_database(url)
+    else:
+        url = f"sqlite:///{DATA / 'floor.db'}"
+        (DATA / "floor.db").unlink(missing_ok=True)
     with gunicorn("bench.floor:app", {"FLOOR_DATABASE_URL": url}) as (base, _):
         wrk_post(f"{base}/insert", FLOOR, None, 2)  # warm-up
         return wrk_post(f"{base}/insert", FLOOR, None, seconds)

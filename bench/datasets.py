@@ -32,7 +32,7 @@ def ensure(events: int) -> str:
     if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
         return url
     if url.startswith("postgresql"):
-        _create_postgres_database(url)
+        create_postgres_database(url)
     print(f"generating {events:,} events into {url} ...", flush=True)
     counts = generate(url, 200, 40, 3, events, seed=7)
     print(f"  {counts}", flush=True)
@@ -40,7 +40,8 @@ def ensure(events: int) -> str:
     return url
 
 
-def _create_postgres_database(url: str) -> None:
+def create_postgres_database(url: str) -> None:
+    """Drop and create the PostgreSQL database the URL names."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]

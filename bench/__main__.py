@@ -1,0 +1,131 @@
+"""`make bench`: every benchmark beside a baseline measured in the same run.
+
+    python -m bench [--quick] [--postgres URL] [--skip-soak]
+
+--quick uses 100,000 events instead of 1,000,000 (for trying things out; the goals are
+stated for 1M). With --postgres, the datasets and the floor live in PostgreSQL databases
+named bench_* on that server (they are replaced).
+"""
+
+import argparse
+import os
+import platform
+import time
+
+from bench import api_bench, datasets, reports_bench, screens, soak
+from bench.harness import machine_description, wrk_available
+
+ROWS = []
+
+
+def row(name: str, figure: str, baseline: str, ratio: float | None, goal: str, ok: bool | None):
+    """Print one line of the table as soon as it is measured, and keep it for the summary."""
+    ratio_text = f"{ratio:.2f}" if ratio is not None else ""
+    verdict = {True: "ok", False: "MISSED", None: ""}[ok]
+    ROWS.append((name, figure, baseline, ratio_text, goal, verdict))
+    print(f"| {name} | {figure} | {baseline} | {ratio_text} | {goal} | {verdict} |", flush=True)
+
+
+def main() -> None:
+    """Run the benchmarks and print the table."""
+    parser = argparse.ArgumentParser(description="benchmarks")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--postgres", default=None)
+    parser.add_argument("--skip-soak", action="store_true")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    args = parser.parse_args()
+    if args.postgres:
+        os.environ["BENCH_POSTGRES_URL"] = args.postgres
+    if not wrk_available():
+        raise SystemExit("wrk is needed for the load runs: apt-get install -y wrk")
+    big = 100_000 if args.quick else 1_000_000
+    database = "PostgreSQL" if args.postgres else "SQLite (WAL)"
+    print(f"machine: {machine_description()}; Python {platform.python_version()}; {database}")
+    print("load generator: wrk (Debian package), 2 threads, 16 connections, on this machine;")
+    print("servers: gunicorn, 2 sync workers, on 127.0.0.1")
+    small_url = datasets.ensure(10_000)
+    big_url = datasets.ensure(big)
+    print()
+    print("| benchmark | figure | baseline | ratio | goal | |")
+    print("|---|---|---|---|---|---|")
+
+    floor = api_bench.floor(args.seconds, args.postgres)
+    small = api_bench.distributions(small_url, args.seconds)
+    row(
+        "a. POST /distributions, 10k events",
+        f"{small.throughput:.0f} req/s, p50 {small.p50_ms:.1f} ms, p99 {small.p99_ms:.1f} ms",
+        f"floor {floor.throughput:.0f} req/s, p50 {floor.p50_ms:.1f} ms",
+        small.throughput / floor.throughput,
+        ">= 0.5 x floor",
+        small.throughput / floor.throughput >= 0.5 and small.non_2xx == 0,
+    )
+    large = api_bench.distributions(big_url, args.seconds)
+    row(
+        f"b. POST /distributions, {big:,} events",
+        f"{large.throughput:.0f} req/s, p50 {large.p50_ms:.1f} ms, p99 {large.p99_ms:.1f} ms",
+        f"10k events: p50 {small.p50_ms:.1f} ms",
+        large.p50_ms / small.p50_ms,
+        "p50 <= 1.25 x 10k",
+        large.p50_ms <= 1.25 * small.p50_ms and large.non_2xx == 0,
+    )
+    pages = [
+        ("stock overview", "coordinator@bench.test", "/inventory/"),
+        ("coordinator home", "coordinator@bench.test", "/home"),
+        ("staff screen", "staff@bench.test", "/home"),
+    ]
+    for label, milliseconds in screens.time_pages(big_url, pages).items():
+        row(
+            f"c. {label}, {big:,} events",
+            f"p50 {milliseconds:.0f} ms server time",
+            "",
+            None,
+            "<= 150 ms",
+            milliseconds <= 150,
+        )
+    book = reports_bench.measure("workbook", big_url)
+    row(
+        f"d. quarterly funder workbook, {big:,} events",
+        f"{book['seconds']:.2f} s, peak {book['peak_mb']:.0f} MB",
+        f"period {book['period']}",
+        None,
+        "<= 5 s, <= 300 MB",
+        book["seconds"] <= 5 and book["peak_mb"] <= 300,
+    )
+    export_rows = min(big, 1_000_000)
+    bare = reports_bench.measure("bare", big_url, export_rows)
+    export = reports_bench.measure("export", big_url, export_rows)
+    tenth = reports_bench.measure("export", big_url, export_rows // 10)
+    row(
+        f"e. event-level export, {export['rows']:,} rows",
+        f"{export['rows_per_s']:.0f} rows/s, peak {export['peak_mb']:.0f} MB",
+        f"bare openpyxl loop {bare['rows_per_s']:.0f} rows/s",
+        export["rows_per_s"] / bare["rows_per_s"],
+        ">= 0.8 x bare",
+        export["rows_per_s"] / bare["rows_per_s"] >= 0.8,
+    )
+    row(
+        "e. export memory, 10x the rows",
+        f"{export['peak_mb']:.0f} MB at {export['rows']:,} rows",
+        f"{tenth['peak_mb']:.0f} MB at {tenth['rows']:,} rows",
+        export["peak_mb"] / tenth["peak_mb"],
+        "<= 1.2",
+        export["peak_mb"] / tenth["peak_mb"] <= 1.2,
+    )
+    if not args.skip_soak:
+        started = time.monotonic()
+        figures = soak.soak(small_url, 60)
+        row(
+            "soak: 60 s mixed load, a worker SIGKILLed every 3 s",
+            f"{figures['acknowledged']} acknowledged writes, {figures['kills']} kills",
+            f"lost {figures['lost']}, twice {figures['recorded twice']}",
+            None,
+            "lost 0, ledger balanced",
+            not figures["lost"]
+            and not figures["recorded twice"]
+            and not figures["ledger mismatches"],
+        )
+        print(f"(soak took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
