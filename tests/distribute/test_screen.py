@@ -254,13 +254,14 @@ def test_unknown_site_is_404(client, auth, stocked):
 
 
 def test_supplies_given_most_come_first_and_low_stock_is_marked(client, auth, stocked):
-    hub, narcan = catalog.site_by_code("HUB"), catalog.supply_by_code("NARCAN4")
-    db.session.add(ParLevel(site_id=hub.id, supply_id=narcan.id, minimum=10, target=20))
+    hub, supply = catalog.site_by_code("HUB"), catalog.supply_by_code("NARCAN4")
+    db.session.add(ParLevel(site_id=hub.id, supply_id=supply.id, minimum=10, target=20))
     db.session.commit()
     html = _staff_page(client, auth)
-    assert html.index(">Fentanyl test strip</label>") < html.index(">Narcan 4 mg nasal spray</label>")
+    narcan, strips = ">Narcan 4 mg nasal spray</label>", ">Fentanyl test strip</label>"
+    assert html.index(strips) < html.index(narcan)
     assert "Low stock" not in html
     client.post(SCREEN, data=_form(html, **{"Narcan 4 mg nasal spray": "1"}))
     page = client.get(SCREEN).get_data(as_text=True)
-    assert page.index(">Narcan 4 mg nasal spray</label>") < page.index(">Fentanyl test strip</label>")
+    assert page.index(narcan) < page.index(strips)
     assert "Low stock" in page
