@@ -276,6 +276,7 @@
     if (flushing) { return Promise.resolve(); }
     flushing = true;
     var stop = {};
+    var synced = 0;
     return queue.all().then(function (entries) {
       var mine = entries.filter(function (e) { return e.user === user && !e.refusal && !sending[e.id]; });
       if (!mine.length) { return null; }
@@ -284,7 +285,7 @@
         return mine.reduce(function (chain, entry) {
           return chain.then(function () {
             return send(entry).then(function (outcome) {
-              if (outcome.kind === "confirmed") { lastSynced += 1; return null; }
+              if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; return null; }
               if (outcome.kind === "refused") {
                 entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
                 return queue.put(entry);
@@ -298,7 +299,10 @@
       if (error !== stop) { throw error; }
     }).then(function () {
       flushing = false;
-      if (lastSynced) { refresh(); }
+      if (synced) {
+        refresh();
+        if (confirmEl.dataset.kind === "saved") { confirmEl.textContent = ""; }
+      }
       return render();
     }, function () { flushing = false; return render(); });
   }
@@ -343,6 +347,9 @@
           link.textContent = otherAccount ? "Sign in as the person who logged them" : "Sign in again to send them";
           statusEl.append(" ", link, ".");
         }
+      } else if (refused.length) {
+        statusEl.classList.add("refused");
+        statusEl.textContent = refused.length + (refused.length === 1 ? " distribution needs" : " distributions need") + " your attention below.";
       } else if (lastSynced) {
         statusEl.classList.add("synced");
         statusEl.textContent = "All distributions are synced.";
@@ -418,6 +425,7 @@
       return send(entry);
     }).then(function (outcome) {
       if (outcome.kind === "confirmed") {
+        confirmEl.dataset.kind = "logged";
         confirmEl.textContent = "Logged: " + outcome.result.items.map(function (item) {
           return item.quantity + " × " + item.name;
         }).join(", ") + ".";
@@ -430,6 +438,7 @@
           showErrors(outcome.error.message, outcome.error.fields, read.itemFields);
         });
       } else {
+        confirmEl.dataset.kind = "saved";
         confirmEl.textContent = "Saved on this phone: " + describe(entry.body) + ". It will be sent when the connection is back.";
         resetForm();
       }

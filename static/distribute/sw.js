@@ -46,7 +46,7 @@ function storable(response) {
 function page(request) {
   return fetch(request).then(function (response) {
     var landed = new URL(response.url || request.url);
-    var isScreen = response.ok && landed.href.indexOf(SCOPE) === 0 && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
+    var isScreen = response.ok && !landed.search && landed.href.indexOf(SCOPE) === 0 && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
     if (isScreen) {
       var copy = response.clone();
       storable(copy).then(function (stored) {

@@ -91,6 +91,11 @@ def screen(code: str):
     supplies = site_day.site_supplies(site.id)
     if request.method == "GET":
         form = _new_form(site, supplies, formdata=None, event_id=str(uuid.uuid4()))
+        void_event = request.args.get("void")
+        if void_event:
+            void_form = forms.VoidForm(formdata=None)
+            void_form.reason.errors = ["choose a reason"]
+            return _render_screen(site, form, void_form=void_form, void_event=void_event)
         return _render_screen(site, form)
     form = _new_form(site, supplies)
     if not (form.validate() & forms.check_resupply(form)):
@@ -132,10 +137,13 @@ def void(code: str, event_id: str):
         abort(404)
     void_form = forms.VoidForm()
     if not void_form.validate():
-        form = _new_form(
-            site, site_day.site_supplies(site.id), formdata=None, event_id=str(uuid.uuid4())
+        if not void_form.reason.errors:
+            abort(400)
+        # Back to the screen (a GET, so reloads and the offline copy stay on its address)
+        # with this event's void form open and its reason marked.
+        return redirect(
+            url_for(".screen", code=site.code, void=event_id, _anchor=f"event-{event_id}")
         )
-        return _render_screen(site, form, void_form=void_form, void_event=event_id, status=422)
     reason = dict(forms.VOID_REASONS)[void_form.reason.data]
     body = {"reason": reason}
     try:
