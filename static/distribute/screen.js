@@ -12,6 +12,7 @@
   if (!root || !form) { return; }
 
   var PAGE_CACHE = "distribute-pages-v1";
+  var SEND_TIMEOUT_MS = 10000;
   var queue = window.DistributionQueue;
   var site = root.dataset.site;
   var user = root.dataset.user;
@@ -172,7 +173,8 @@
     var body = {
       id: eventId.value,
       site: site,
-      occurred_at: editing ? editing.body.occurred_at : new Date().toISOString(),
+      // A fixed refusal keeps the time it happened, unless that time was what was refused.
+      occurred_at: editing && !(editing.refusal.fields || {}).occurred_at ? editing.body.occurred_at : new Date().toISOString(),
       items: items,
       setting: radio("setting") || null,
       recipient_type: radio("recipient_type") || null,
@@ -244,9 +246,14 @@
 
   function send(entry, retried) {
     sending[entry.id] = true;
+    // A weak signal can leave a request hanging: give up after a while and keep the entry
+    // queued (if the server did record it, the replay later answers 200 and records nothing).
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
     return fetch(root.dataset.api, {
       method: "POST",
       credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
       body: JSON.stringify(entry.body)
     }).then(function (response) {
@@ -267,6 +274,7 @@
     }, function () {
       return { kind: "kept" };
     }).then(function (outcome) {
+      clearTimeout(timer);
       delete sending[entry.id];
       return outcome;
     });

@@ -1,7 +1,5 @@
 """The distribution screen in Chromium on a phone: log, double click, too much, offline, void."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -57,9 +55,7 @@ def test_staff_signs_in_to_the_screen_and_logs_by_labels(hub, phone):
     phone.get_by_role("group", name="Who is it for?").get_by_text("Person who uses drugs").click()
     phone.get_by_role("group", name="Overdose response training given?").get_by_text("Yes").click()
     _log_button(phone).click()
-    expect(phone.locator("#js-confirmation")).to_have_text(
-        f"Logged: 3 × {STRIPS}, 2 × {NARCAN}."
-    )
+    expect(phone.locator("#js-confirmation")).to_have_text(f"Logged: 3 × {STRIPS}, 2 × {NARCAN}.")
     expect(_on_hand(phone, NARCAN)).to_have_text("8")
     expect(_on_hand(phone, STRIPS)).to_have_text("97")
     expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
