@@ -4,7 +4,6 @@ import re
 import uuid
 
 import pytest
-from flask import g
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, ParLevel
@@ -66,14 +65,8 @@ def stocked(make, program):
 
 
 def _login(auth, email):
-    """Sign in; then forget the CSRF token cached in g.
-
-    The test's app context (the `ctx` fixture) is shared by every request, so g outlives a
-    request here as it never does in production, and would keep the pre-sign-in token.
-    """
-    g.pop("csrf_token", None)
+    """Sign in through the form."""
     auth.login(email)
-    g.pop("csrf_token", None)
 
 
 def _staff_page(client, auth, email="staff@example.org"):
