@@ -181,7 +181,8 @@
       for_others: radio("for_others") in yesNo ? yesNo[radio("for_others")] : null,
       first_time: radio("first_time") || null,
       age_band: radio("age_band") || null,
-      area: byId("area").value.trim() || null,
+      // A ZIP code is cut to 3 digits here too, so the full ZIP never rests on the device.
+      area: byId("area").value.trim().replace(/^(\d{3})\d{2}(-\d{4})?$/, "$1") || null,
       trained: radio("trained") === "yes",
       reversals_reported: parseInt(rev, 10) || 0,
       resupply_reason: overdose.checked ? "used_on_overdose" : (radio("resupply_reason") || null),

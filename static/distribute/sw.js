@@ -36,9 +36,11 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-/* A copy without the "redirected" flag, which a navigation may not be answered with. */
+/* A copy to keep: without the "redirected" flag (a navigation may not be answered with it)
+   and without one-time messages such as "Logged: ...", which would be stale offline. */
 function storable(response) {
-  return response.blob().then(function (body) {
+  return response.text().then(function (html) {
+    var body = html.replace(/<div class="flash [^"]*" role="[^"]*">[^<]*<\/div>/g, "");
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   });
 }

@@ -173,20 +173,33 @@ def test_offline_refusal_is_shown_until_fixed(hub, phone):
     assert sorted(line.quantity for e in _events() for line in e.lines) == [2, 8]
 
 
+def _sign_out_answering(page, accept: bool) -> str:
+    """Press Sign out, answer the question it asks, and return the question."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    page.get_by_role("button", name="Sign out").click(no_wait_after=True)
+    for _ in range(100):
+        if asked:
+            return asked[0]
+        page.wait_for_timeout(50)
+    raise AssertionError("signing out asked nothing")
+
+
 def test_sign_out_warns_before_dropping_unsent_events(hub, phone):
     _staff_screen(phone)
     _go_offline_after_first_visit(phone)
     phone.get_by_label(NARCAN, exact=True).fill("1")
     _log_button(phone).click()
     expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
-    with phone.expect_event("dialog") as question:
-        phone.get_by_role("button", name="Sign out").click()
-    assert "1 distribution has not been sent yet" in question.value.message
-    question.value.dismiss()  # stay signed in: the event stays queued
-    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
-    with phone.expect_event("dialog") as question:
-        phone.get_by_role("button", name="Sign out").click()
-    question.value.accept()  # warned, and chose to sign out: the queue is emptied
+    question = _sign_out_answering(phone, accept=False)
+    assert "1 distribution has not been sent yet" in question
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")  # still queued
+    _sign_out_answering(phone, accept=True)  # warned, and chose to sign out: queue emptied
     phone.wait_for_function("!document.getElementById('distribution-form')")
     phone.context.set_offline(False)
     phone.goto("/distribute/sites/HUB")
