@@ -14,6 +14,7 @@ var PRECACHE = [
   "app.css",
   "distribute/distribute.css",
   "distribute/queue.js",
+  "distribute/form.js",
   "distribute/screen.js",
   "distribute/icons/icon-192.png"
 ].map(function (path) { return STATIC_ROOT + path; });

@@ -44,6 +44,8 @@ def _log_button(page):
 
 
 def test_staff_signs_in_to_the_screen_and_logs_by_labels(hub, phone):
+    errors = []
+    phone.on("pageerror", lambda error: errors.append(str(error)))
     _staff_screen(phone)
     expect(_on_hand(phone, NARCAN)).to_have_text("10")
     screenshot(phone, "distribute-phone")
@@ -67,6 +69,7 @@ def test_staff_signs_in_to_the_screen_and_logs_by_labels(hub, phone):
         "fixed_site",
     )
     screenshot(phone, "distribute-phone-logged")
+    assert errors == []
 
 
 def test_desktop_layout(hub, desktop):
