@@ -235,3 +235,29 @@ def test_void_with_a_reason_restores_the_stock(hub, phone):
     expect(phone.locator("#today .event.voided")).to_have_count(1)
     [voided] = _events()
     assert voided.void_reason == "Logged twice"
+
+
+def test_without_javascript_the_form_still_logs(hub, browser, live_app):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_app[1], java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        _staff_screen(page)
+        expect(page.locator(".qty .step").first).to_be_hidden()  # steppers need the script
+        page.get_by_label(NARCAN, exact=True).fill("4")
+        page.get_by_role("group", name="First time here?").get_by_text("Yes").click()
+        _log_button(page).click()
+        expect(page.get_by_role("status").filter(has_text="Logged:")).to_have_text(
+            f"Logged: 4 × {NARCAN}."
+        )
+        expect(_on_hand(page, NARCAN)).to_have_text("6")
+        page.get_by_label(NARCAN, exact=True).fill("7")
+        _log_button(page).click()
+        expect(page.locator("#form-error")).to_contain_text(f"Only 6 {NARCAN} available")
+        expect(page.get_by_label(NARCAN, exact=True)).to_have_value("7")
+        screenshot(page, "distribute-phone-no-javascript")
+        [event] = _events()
+        assert event.first_time == "yes"
+    finally:
+        context.close()
