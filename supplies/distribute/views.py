@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from supplies.distribute import forms
-from supplies.services import clock, distribution, site_day
+from supplies.services import clock, distribution, permissions, site_day
 from supplies.services.distribution import SETTING_FOR_SITE_KIND
 from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from supplies.services.operations import OperationRequest
@@ -75,7 +75,7 @@ def _new_form(site, supplies, **kwargs):
 @login_required
 def pick_site():
     """The sites where the user logs distributions; straight to it when there is one."""
-    if current_user.role == "funder":
+    if not permissions.can(current_user, "distribute"):
         abort(403)
     sites = site_day.distribution_sites(current_user)
     if len(sites) == 1:
