@@ -44,10 +44,12 @@ def register_blueprints(app: Flask) -> None:
     from supplies.api.views import bp as api_bp
     from supplies.auth.views import bp as auth_bp
     from supplies.extensions import csrf
+    from supplies.imports.views import bp as imports_bp
     from supplies.main.views import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(imports_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -2,6 +2,7 @@
 
 from supplies.models.audit import AuditEntry
 from supplies.models.distribution import DistributionEvent, DistributionLine
+from supplies.models.imported_file import ImportedFile
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
 from supplies.models.site import Site
@@ -17,6 +18,7 @@ __all__ = [
     "DistributionEvent",
     "DistributionLine",
     "FundingSource",
+    "ImportedFile",
     "Movement",
     "Operation",
     "ParLevel",
