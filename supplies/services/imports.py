@@ -27,7 +27,7 @@ from supplies.services.imports_reading import FileRefused, estimate_rows, read_s
 from supplies.services.imports_rows import RowError, check_distributions, check_stock, lookups
 from supplies.services.operations import OperationRequest, OperationResult
 
-__all__ = ["DISTRIBUTIONS", "KINDS", "STOCK", "RowError", "estimate_rows"]
+__all__ = ["DISTRIBUTIONS", "KINDS", "STOCK", "Forbidden", "RowError", "estimate_rows"]
 _NAMESPACE = uuid.UUID("6f1c3f8e-2b0e-4d55-9a53-3f0b7c2a9e41")
 MAX_APPLY_ERRORS = 1000
 

@@ -37,3 +37,13 @@ def csv_file(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: s
     with path.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(rows)
     return path
+
+
+def encrypted_xlsx(path: Path, rows: list[list], password: str = "secret") -> Path:  # noqa: S107
+    """An .xlsx protected with a password, as Excel's File > Info > Encrypt writes it."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = xlsx(path.with_suffix(".plain.xlsx"), rows)
+    with plain.open("rb") as source, path.open("wb") as out:
+        OOXMLFile(source).encrypt(password, out)
+    return path
