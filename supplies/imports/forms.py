@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
 from supplies.services.imports_columns import DISTRIBUTIONS, KINDS, STOCK
@@ -22,7 +22,10 @@ class UploadForm(FlaskForm):
     file = FileField("Spreadsheet (.xlsx or .csv)", validators=[FileRequired(), _spreadsheet])
     kind = SelectField(
         "It holds",
-        choices=[(STOCK, "Starting stock"), (DISTRIBUTIONS, "Past distributions")],
+        choices=[
+            SelectChoice(STOCK, "Starting stock"),
+            SelectChoice(DISTRIBUTIONS, "Past distributions"),
+        ],
         validators=[DataRequired()],
     )
     force = BooleanField("Import it even if this exact file was imported before")

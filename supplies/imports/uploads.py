@@ -25,7 +25,8 @@ class TooLarge(Exception):
 
 def folder() -> Path:
     """Where uploads wait, created on first use and readable by the app's user only."""
-    path = Path(current_app.instance_path) / "imports"
+    configured = current_app.config.get("IMPORT_UPLOAD_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -145,12 +145,31 @@ def _clean(value):
 
 
 def _read_xlsx(path: Path, is_header, progress) -> Sheet:
+    # A file object, not the path: openpyxl would insist on the name ending in .xlsx.
+    with path.open("rb") as handle:
+        book = _open_workbook(handle)
+        try:
+            sheet = _data_worksheet(book)
+            merges, has_formulas = _scan_sheet_xml(book, sheet)
+            formulas = _formula_cells(path, sheet.title) if has_formulas else set()
+            rows = _xlsx_rows(sheet, merges, formulas)
+            return _collect(rows, is_header, progress, "xlsx")
+        except FileRefused:
+            raise
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+            raise FileRefused("The workbook is damaged and cannot be read to the end.") from None
+        finally:
+            book.close()
+
+
+def _open_workbook(handle):
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
             raise FileRefused("The workbook unpacks to an unreasonable size; it is refused.")
-        book = load_workbook(path, read_only=True, data_only=True)
+        handle.seek(0)
+        return load_workbook(handle, read_only=True, data_only=True)
     except FileRefused:
         raise
     except Exception:
@@ -158,18 +177,6 @@ def _read_xlsx(path: Path, is_header, progress) -> Sheet:
             "The file is not a readable .xlsx workbook (it may be damaged or not a "
             "spreadsheet). Open it in Excel and save it again, or save it as .csv."
         ) from None
-    try:
-        sheet = _data_worksheet(book)
-        merges, has_formulas = _scan_sheet_xml(book, sheet)
-        formulas = _formula_cells(path, sheet.title) if has_formulas else set()
-        rows = _xlsx_rows(sheet, merges, formulas)
-        return _collect(rows, is_header, progress, "xlsx")
-    except FileRefused:
-        raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
-        raise FileRefused("The workbook is damaged and cannot be read to the end.") from None
-    finally:
-        book.close()
 
 
 def _data_worksheet(book):
@@ -203,7 +210,11 @@ def _scan_sheet_xml(book, sheet) -> tuple[list[tuple[int, int, int, int]], bool]
 
 def _formula_cells(path: Path, title: str) -> set[tuple[int, int]]:
     """(row, column) of every formula cell: a second read that sees formulas, not values."""
-    book = load_workbook(path, read_only=True, data_only=False)
+    with path.open("rb") as handle:
+        return _formula_cells_in(load_workbook(handle, read_only=True, data_only=False), title)
+
+
+def _formula_cells_in(book, title: str) -> set[tuple[int, int]]:
     try:
         found = set()
         for row in book[title].iter_rows():
@@ -295,10 +306,11 @@ def estimate_rows(path: Path) -> int:
         if not start.startswith(b"PK"):
             with path.open("rb") as handle:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-        book = load_workbook(path, read_only=True)
-        try:
-            return _data_worksheet(book).max_row or 0
-        finally:
-            book.close()
+        with path.open("rb") as handle:
+            book = load_workbook(handle, read_only=True)
+            try:
+                return _data_worksheet(book).max_row or 0
+            finally:
+                book.close()
     except Exception:  # noqa: BLE001 (only a progress estimate: never fail the import on it)
         return 0

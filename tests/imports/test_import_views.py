@@ -1,0 +1,135 @@
+"""The import screens: upload, preview with every bad row, confirm; roles and CSRF."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from supplies.extensions import db
+from supplies.models import ImportedFile, Movement
+from tests.conftest import csrf_token_from
+from tests.imports.files import STOCK_HEADER, csv_file, xlsx
+
+EXPIRES = date.today() + timedelta(days=400)
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path):
+    """Uploads wait in the test's own folder, not the project's instance/."""
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+
+
+def _upload(client, path, kind="stock", force=False):
+    page = client.get("/imports/")
+    data = {
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        "kind": kind,
+        "file": (io.BytesIO(path.read_bytes()), path.name),
+    }
+    if force:
+        data["force"] = "y"
+    return client.post("/imports/", data=data, content_type="multipart/form-data")
+
+
+def _count(ctx, model) -> int:
+    with ctx.app_context():
+        return len(db.session.execute(db.select(model.id)).all())
+
+
+def test_upload_preview_confirm(program, client, auth, app, tmp_path):
+    auth.login("coord@example.org")
+    rows = [STOCK_HEADER, ["HUB", "NARCAN4", "L1", EXPIRES, "SOR", 24, None]]
+    path = xlsx(tmp_path / "stock.xlsx", rows)
+    uploaded = _upload(client, path)
+    assert uploaded.status_code == 302
+    preview = client.get(uploaded.headers["Location"])
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "Will be created" in html and "NARCAN4" in html and "24" in html
+    assert _count(app, Movement) == 0  # nothing is written before confirmation
+    sha = uploaded.headers["Location"].split("/")[2]
+    assert (tmp_path / "uploads" / sha).exists()
+    missing_csrf = client.post(f"/imports/{sha}/confirm", data={"kind": "stock"})
+    assert missing_csrf.status_code == 400
+    assert _count(app, Movement) == 0
+    confirmed = client.post(
+        f"/imports/{sha}/confirm",
+        data={"kind": "stock", "force": "", "csrf_token": csrf_token_from(html)},
+        follow_redirects=True,
+    )
+    assert "Imported 1 rows from stock.xlsx" in confirmed.get_data(as_text=True)
+    assert _count(app, Movement) == 1 and _count(app, ImportedFile) == 1
+    assert not (tmp_path / "uploads" / sha).exists()
+    again = _upload(client, path)
+    html = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "already imported" in html and "Import these rows" not in html
+
+
+def test_every_bad_row_is_shown_and_nothing_can_be_confirmed(program, client, auth, tmp_path):
+    auth.login("admin@example.org")
+    rows = [STOCK_HEADER, ["HUB", "GLOVES", None, None, None, 3, None]]
+    rows += [["HUB", "FTS", None, None, None, "-4", None]]
+    uploaded = _upload(client, csv_file(tmp_path / "bad.csv", rows))
+    page = client.get(uploaded.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert "2 problems" in html
+    assert "no supply has the code" in html and "negative" in html
+    assert "Import these rows" not in html
+    errors = client.get(uploaded.headers["Location"].replace("preview", "errors.csv"))
+    assert errors.status_code == 200
+    assert errors.get_data(as_text=True).splitlines()[1].startswith("2,B (supply)")
+
+
+def test_staff_and_funders_cannot_reach_imports(program, client, auth):
+    for email in ("staff@example.org", "funder@example.org"):
+        auth.login(email)
+        assert client.get("/imports/").status_code == 403
+        assert client.get("/imports/templates/stock.xlsx").status_code == 403
+        auth.logout()
+    assert client.get("/imports/").status_code == 302  # signed out: to the sign-in page
+
+
+def test_a_bad_sha_or_a_forgotten_upload_goes_back_to_the_form(program, client, auth):
+    auth.login("admin@example.org")
+    bad = client.get("/imports/..%2F..%2Fsecret_key/preview?kind=stock")
+    assert bad.status_code in (302, 404)
+    gone = client.get("/imports/" + "a" * 64 + "/preview?kind=stock")
+    assert gone.status_code == 302
+
+
+def test_upload_form_errors_name_the_field(program, client, auth):
+    auth.login("admin@example.org")
+    page = client.get("/imports/")
+    data = {
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        "kind": "stock",
+        "file": (io.BytesIO(b"hello"), "notes.docx"),
+    }
+    answer = client.post("/imports/", data=data, content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'aria-describedby="file-error"' in html and "Choose an .xlsx or .csv file" in html
+
+
+def test_templates_have_headers_an_example_lists_and_instructions(program, client, auth):
+    auth.login("coord@example.org")
+    for kind, first in (("stock", "site"), ("distributions", "date")):
+        answer = client.get(f"/imports/templates/{kind}.xlsx")
+        assert answer.status_code == 200
+        book = load_workbook(io.BytesIO(answer.data))
+        assert book.sheetnames[0] in ("Stock", "Distributions")
+        assert "Instructions" in book.sheetnames and "Lists" in book.sheetnames
+        data = book.worksheets[0]
+        assert data["A1"].value == first and data["B2"].value is not None
+        rules = {
+            str(rule.sqref).split(":")[0]: rule for rule in data.data_validations.dataValidation
+        }
+        assert rules, "no data validation lists"
+        lists = book["Lists"]
+        values = {c.value for col in lists.iter_cols() for c in col}
+        assert "HUB" in values and "NARCAN4" in values
+        if kind == "distributions":
+            assert "25_34" in values and "person_who_uses_drugs" in values
+        instructions = " ".join(str(c.value) for c in book["Instructions"]["A"])
+        assert "identif" in instructions or "names" in instructions
