@@ -36,5 +36,5 @@ class ConfirmForm(FlaskForm):
     """Confirms a previewed import; carries its kind and the force choice."""
 
     kind = HiddenField(validators=[AnyOf(KINDS)])
-    force = HiddenField()
+    force = HiddenField(validators=[AnyOf(("", "1"))])
     submit = SubmitField("Import these rows")

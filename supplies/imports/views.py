@@ -1,31 +1,25 @@
-"""Import screens: upload a spreadsheet, see every problem, confirm; download templates."""
+"""Import screens: upload a spreadsheet, see every problem, confirm; download templates.
 
-import csv
+Checking and writing run in the background (see jobs.py); the page of an upload shows
+the progress, then the preview to confirm, then the outcome.
+"""
+
 import io
+import re
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from supplies.imports import uploads
+from supplies.imports import jobs, uploads
 from supplies.imports.forms import ConfirmForm, UploadForm
 from supplies.services import imports, permissions
-from supplies.services.errors import DomainError
 from supplies.services.imports_columns import KINDS
 from supplies.services.imports_templates import template
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-SHOWN_ERRORS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+GONE = "That upload is no longer waiting; upload the file again."
 
 
 @bp.before_request
@@ -46,102 +40,72 @@ def index():
         except uploads.TooLarge as error:
             form.file.errors.append(str(error))
         else:
-            force = 1 if form.force.data else None
-            return redirect(
-                url_for("imports.preview", sha256=sha256, kind=form.kind.data, force=force)
-            )
+            force = bool(form.force.data)
+            jobs.start("check", sha256, form.kind.data, force, current_user.id)
+            return redirect(_page(sha256, form.kind.data, force))
     status = 422 if form.errors else 200
     return render_template("imports/index.html", form=form, history=imports.history()), status
 
 
-def _checked(sha256: str):
+def _page(sha256: str, kind: str, force: bool) -> str:
+    return url_for("imports.upload", sha256=sha256, kind=kind, force=1 if force else None)
+
+
+def _job_args(sha256: str) -> tuple[str, bool]:
     kind = request.values.get("kind")
-    force = request.values.get("force") == "1"
-    found = uploads.find(sha256)
-    if kind not in KINDS or found is None:
-        return None
-    path, filename = found
-    return imports.preview(current_user, path, filename, kind, force)
+    if not _SHA256.match(sha256) or kind not in KINDS:
+        abort(404)
+    return kind, request.values.get("force") == "1"
 
 
-@bp.get("/<sha256>/preview")
-def preview(sha256: str):
-    """What the file would create and every bad row; nothing is written here."""
-    checked = _checked(sha256)
-    if checked is None:
-        flash("That upload is no longer waiting; upload the file again.", "error")
-        return redirect(url_for("imports.index"))
-    form = ConfirmForm(kind=checked.kind, force="1" if checked.force else "")
-    return _render_preview(checked, form)
-
-
-def _render_preview(checked, form, status: int = 200):
-    return (
-        render_template(
-            "imports/preview.html",
-            checked=checked,
-            summary=checked.summary(),
-            errors=checked.errors[:SHOWN_ERRORS],
-            form=form,
-        ),
-        status,
-    )
+@bp.get("/<sha256>")
+def upload(sha256: str):
+    """An upload's page: checking, then the preview to confirm, importing, then the outcome."""
+    kind, force = _job_args(sha256)
+    job_key = jobs.key(sha256, kind, force)
+    found = jobs.status(job_key)
+    if found is None or (found["state"] == "interrupted" and found["job"] == "check"):
+        if uploads.find(sha256) is None:
+            flash(GONE, "error")
+            return redirect(url_for("imports.index"))
+        jobs.start("check", sha256, kind, force, current_user.id)
+        found = jobs.status(job_key)
+    args = {"sha256": sha256, "kind": kind, "force": force, "status": found}
+    if found["state"] == "checked":
+        form = ConfirmForm(kind=kind, force="1" if force else "")
+        status = 200 if found["preview"]["ok"] else 422
+        return render_template(
+            "imports/preview.html", p=found["preview"], form=form, **args
+        ), status
+    return render_template("imports/status.html", **args)
 
 
 @bp.post("/<sha256>/confirm")
 def confirm(sha256: str):
-    """Import every row in one transaction, or none, then forget the upload."""
+    """Start writing every row in one transaction (or none); the page shows the progress."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    checked = _checked(sha256)
-    if checked is None:
-        flash("That upload is no longer waiting; upload the file again.", "error")
+    kind, force = _job_args(sha256)
+    found = jobs.status(jobs.key(sha256, kind, force))
+    if uploads.find(sha256) is None:
+        flash(GONE, "error")
         return redirect(url_for("imports.index"))
-    try:
-        outcome = imports.apply(current_user, checked)
-    except imports.ImportRefused as refused:
-        checked.errors = refused.errors or [imports.RowError(None, None, refused.message)]
-        flash(refused.message, "error")
-        return _render_preview(checked, form, 422)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("imports.index"))
-    uploads.discard(sha256)
-    summary = outcome.result
-    made = summary.get("events", summary.get("receipts"))
-    noun = "events" if checked.kind == imports.DISTRIBUTIONS else "receipts"
-    flash(
-        f"Imported {summary['rows']} rows from {checked.filename}: {made} {noun}, "
-        f"{summary['units']} units.",
-        "success",
-    )
-    return redirect(url_for("imports.index"))
+    if found and found["state"] == "checked" and found["preview"]["ok"]:
+        jobs.start("import", sha256, kind, force, current_user.id)
+    return redirect(_page(sha256, kind, force))
 
 
 @bp.get("/<sha256>/errors.csv")
 def errors_csv(sha256: str):
-    """Every refused row of a waiting upload, as a CSV to work through."""
-    checked = _checked(sha256)
-    if checked is None:
+    """Every refused row of a checked upload, as a CSV to work through."""
+    kind, force = _job_args(sha256)
+    path = jobs.errors_path(jobs.key(sha256, kind, force))
+    if not path.exists():
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "column", "reason"])
-    for error in checked.errors:
-        writer.writerow([error.row or "", _as_text(error.column), _as_text(error.message)])
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=import-errors.csv"},
+    return send_file(
+        path, mimetype="text/csv", as_attachment=True, download_name="import-errors.csv"
     )
-
-
-def _as_text(value):
-    """Text that a spreadsheet would read as a formula is written as text."""
-    if value and str(value)[0] in "=+-@":
-        return "'" + str(value)
-    return value or ""
 
 
 @bp.get("/templates/<kind>.xlsx")

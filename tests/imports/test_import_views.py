@@ -1,12 +1,14 @@
 """The import screens: upload, preview with every bad row, confirm; roles and CSRF."""
 
 import io
+import json
 from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from supplies.extensions import db
+from supplies.imports import jobs
 from supplies.models import ImportedFile, Movement
 from tests.conftest import csrf_token_from
 from tests.imports.files import STOCK_HEADER, csv_file, xlsx
@@ -29,7 +31,9 @@ def _upload(client, path, kind="stock", force=False):
     }
     if force:
         data["force"] = "y"
-    return client.post("/imports/", data=data, content_type="multipart/form-data")
+    answer = client.post("/imports/", data=data, content_type="multipart/form-data")
+    jobs.wait()
+    return answer
 
 
 def _count(ctx, model) -> int:
@@ -43,27 +47,50 @@ def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     path = xlsx(tmp_path / "stock.xlsx", rows)
     uploaded = _upload(client, path)
     assert uploaded.status_code == 302
-    preview = client.get(uploaded.headers["Location"])
+    page_url = uploaded.headers["Location"]
+    preview = client.get(page_url)
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "Will be created" in html and "NARCAN4" in html and "24" in html
     assert _count(app, Movement) == 0  # nothing is written before confirmation
-    sha = uploaded.headers["Location"].split("/")[2]
+    sha = page_url.split("/")[2].split("?")[0]
     assert (tmp_path / "uploads" / sha).exists()
     missing_csrf = client.post(f"/imports/{sha}/confirm", data={"kind": "stock"})
     assert missing_csrf.status_code == 400
+    jobs.wait()
     assert _count(app, Movement) == 0
     confirmed = client.post(
         f"/imports/{sha}/confirm",
         data={"kind": "stock", "force": "", "csrf_token": csrf_token_from(html)},
-        follow_redirects=True,
     )
-    assert "Imported 1 rows from stock.xlsx" in confirmed.get_data(as_text=True)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == page_url
+    jobs.wait()
+    done = client.get(page_url).get_data(as_text=True)
+    assert "Imported 1 rows" in done and "24 units" in done
     assert _count(app, Movement) == 1 and _count(app, ImportedFile) == 1
     assert not (tmp_path / "uploads" / sha).exists()
+    index = client.get("/imports/").get_data(as_text=True)
+    assert "stock.xlsx" in index
     again = _upload(client, path)
     html = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "already imported" in html and "Import these rows" not in html
+
+
+def test_the_page_shows_progress_while_the_work_runs(program, client, auth, app, tmp_path):
+    auth.login("admin@example.org")
+    sha = "b" * 64
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    with app.test_request_context():
+        jobs._write(jobs.key(sha, "stock", False), state="running", job="import", done=5, total=10)
+    page = client.get(f"/imports/{sha}?kind=stock").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and '<progress max="10" value="5">' in page
+    with app.test_request_context():
+        path = jobs._status_path(jobs.key(sha, "stock", False))
+        stale = json.loads(path.read_text())
+        stale["heartbeat"] = 0  # the process died long ago
+        path.write_text(json.dumps(stale))
+    page = client.get(f"/imports/{sha}?kind=stock").get_data(as_text=True)
+    assert "nothing was saved" in page
 
 
 def test_every_bad_row_is_shown_and_nothing_can_be_confirmed(program, client, auth, tmp_path):
@@ -76,7 +103,8 @@ def test_every_bad_row_is_shown_and_nothing_can_be_confirmed(program, client, au
     assert "2 problems" in html
     assert "no supply has the code" in html and "negative" in html
     assert "Import these rows" not in html
-    errors = client.get(uploaded.headers["Location"].replace("preview", "errors.csv"))
+    location = uploaded.headers["Location"]
+    errors = client.get(location.replace("?", "/errors.csv?"))
     assert errors.status_code == 200
     assert errors.get_data(as_text=True).splitlines()[1].startswith("2,B (supply)")
 
@@ -92,9 +120,10 @@ def test_staff_and_funders_cannot_reach_imports(program, client, auth):
 
 def test_a_bad_sha_or_a_forgotten_upload_goes_back_to_the_form(program, client, auth):
     auth.login("admin@example.org")
-    bad = client.get("/imports/..%2F..%2Fsecret_key/preview?kind=stock")
-    assert bad.status_code in (302, 404)
-    gone = client.get("/imports/" + "a" * 64 + "/preview?kind=stock")
+    bad = client.get("/imports/..%2F..%2Fsecret_key?kind=stock")
+    assert bad.status_code == 404
+    assert client.get("/imports/" + "a" * 64 + "?kind=other").status_code == 404
+    gone = client.get("/imports/" + "a" * 64 + "?kind=stock")
     assert gone.status_code == 302
 
 
