@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy.exc import SQLAlchemyError
 
 from supplies.extensions import db
 from supplies.models import Site
@@ -151,6 +152,9 @@ def import_file(file: Path, kind: str, dry_run: bool, force: bool, email: str | 
         raise click.exceptions.Exit(1) from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error))[:200]
+        raise click.ClickException(f"The database refused the import: {reason}.") from None
     summary = outcome.result
     made = summary.get("events", summary.get("receipts"))
     click.echo(

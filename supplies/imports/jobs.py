@@ -113,6 +113,8 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
             progress = _Progress(job_key, job, 2 * imports.estimate_rows(path))
             checked = imports.preview(user, path, filename, kind, force, progress)
             _save_errors(job_key, checked.errors)
+            if checked.identifying:
+                uploads.discard(sha256)  # never keep a file that identifies participants
             if job == "check" or not checked.ok:
                 _write(job_key, state="checked", job=job, preview=_preview(checked))
                 return

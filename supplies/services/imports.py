@@ -23,7 +23,12 @@ from supplies.services.imports_columns import (
     header_matcher,
     map_columns,
 )
-from supplies.services.imports_reading import FileRefused, estimate_rows, read_sheet
+from supplies.services.imports_reading import (
+    FileRefused,
+    IdentifyingColumns,
+    estimate_rows,
+    read_sheet,
+)
 from supplies.services.imports_rows import RowError, check_distributions, check_stock, lookups
 from supplies.services.operations import OperationRequest, OperationResult
 
@@ -69,6 +74,7 @@ class Preview:
     plan: list = field(default_factory=list)
     previous: list[dict] = field(default_factory=list)
     columns: dict = field(default_factory=dict)
+    identifying: bool = False
 
     @property
     def ok(self) -> bool:
@@ -146,6 +152,7 @@ def preview(
         result.columns = columns
     except FileRefused as refused:
         result.errors.append(RowError(None, None, str(refused)))
+        result.identifying = isinstance(refused, IdentifyingColumns)
         return result
     result.rows = len(sheet.rows)
     if not sheet.rows:

@@ -3,7 +3,12 @@
 from dataclasses import dataclass
 
 from supplies.services.distribution import EVENT_FIELDS
-from supplies.services.imports_reading import FileRefused, column_letter, normalize_header
+from supplies.services.imports_reading import (
+    FileRefused,
+    IdentifyingColumns,
+    column_letter,
+    normalize_header,
+)
 
 STOCK = "stock"
 DISTRIBUTIONS = "distributions"
@@ -145,7 +150,7 @@ def map_columns(kind: str, headers: list[str], header_row: int) -> tuple[dict, l
         else:
             found[name] = Column(index, header)
     if identifying:
-        raise FileRefused(
+        raise IdentifyingColumns(
             "This file has columns that could identify participants ("
             + ", ".join(identifying)
             + "). Nothing that identifies a person is imported or stored: delete those "

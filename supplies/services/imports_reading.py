@@ -37,6 +37,10 @@ class FileRefused(Exception):
     """The file as a whole cannot be read; the message tells the person what to do."""
 
 
+class IdentifyingColumns(FileRefused):
+    """The file has columns that could identify participants: it must not be kept."""
+
+
 @dataclass
 class Sheet:
     """A sheet's header cells and its data rows as (row number, cells) pairs."""

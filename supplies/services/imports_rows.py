@@ -53,8 +53,8 @@ class RowError:
 class Lookup:
     """Sites, supplies or funding sources by code, or by exact name ignoring case."""
 
-    def __init__(self, noun: str, things: list):
-        self.noun = noun
+    def __init__(self, noun: str, things: list, inactive_ok: bool = False):
+        self.noun, self.inactive_ok = noun, inactive_ok
         self.by_code = {thing.code: thing for thing in things}
         self.by_folded: dict[str, list] = {}
         for thing in things:
@@ -74,7 +74,7 @@ class Lookup:
             if not matches:
                 raise cell.CellError(f"no {self.noun} has the code or name {typed!r}")
             found = matches[0]
-        if not found.active:
+        if not found.active and not self.inactive_ok:
             raise cell.CellError(f"{self.noun} {found.code} is inactive")
         return found
 
@@ -91,7 +91,8 @@ def lookups() -> dict[str, Lookup]:
     return {
         "site": Lookup("site", sites),
         "supply": Lookup("supply", supplies),
-        "funding": Lookup("funding source", funding),
+        # A grant that has ended still paid for the stock it bought.
+        "funding": Lookup("funding source", funding, inactive_ok=True),
     }
 
 

@@ -162,3 +162,23 @@ def test_templates_have_headers_an_example_lists_and_instructions(program, clien
             assert "25_34" in values and "person_who_uses_drugs" in values
         instructions = " ".join(str(c.value) for c in book["Instructions"]["A"])
         assert "identif" in instructions or "names" in instructions
+
+
+def test_a_file_with_identifying_columns_is_not_kept(program, client, auth, tmp_path):
+    auth.login("admin@example.org")
+    rows = [STOCK_HEADER + ["Phone"], ["HUB", "FTS", None, None, None, 3, None, "555-0100"]]
+    uploaded = _upload(client, csv_file(tmp_path / "who.csv", rows))
+    html = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    assert "could identify participants" in html and "555-0100" not in html
+    sha = uploaded.headers["Location"].split("/")[2].split("?")[0]
+    assert not (tmp_path / "uploads" / sha).exists()
+
+
+def test_a_filled_in_template_imports(program, client, auth, tmp_path):
+    auth.login("coord@example.org")
+    answer = client.get("/imports/templates/stock.xlsx")
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(answer.data)
+    uploaded = _upload(client, path)
+    html = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    assert "Will be created" in html and "Import these rows" in html
