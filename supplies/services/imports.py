@@ -162,8 +162,14 @@ def preview(
     plan, errors, counts = check(sheet.rows, columns, lookups(), progress)
     result.errors.extend(errors)
     result.plan, result.counts = plan, counts
-    result.errors.sort(key=lambda e: e.row or 0)
+    result.errors.sort(key=_in_sheet_order)
     return result
+
+
+def _in_sheet_order(error: RowError) -> tuple:
+    """Errors by row, then by column as the sheet orders them (B before AA)."""
+    letters = (error.column or "").split(" ")[0]
+    return (error.row or 0, len(letters), letters)
 
 
 def apply(actor, checked: Preview, progress: Progress = None) -> OperationResult:

@@ -66,7 +66,7 @@ def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     assert confirmed.status_code == 302 and confirmed.headers["Location"] == page_url
     jobs.wait()
     done = client.get(page_url).get_data(as_text=True)
-    assert "Imported 1 rows" in done and "24 units" in done
+    assert "Imported 1 row:" in done and "24 units" in done
     assert _count(app, Movement) == 1 and _count(app, ImportedFile) == 1
     assert not (tmp_path / "uploads" / sha).exists()
     index = client.get("/imports/").get_data(as_text=True)
