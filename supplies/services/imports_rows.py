@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, FundingSource, Site, Supply
+from supplies.models import Batch, FundingSource, Site, Supply
 from supplies.models.stock import RECEIPT_SOURCES
 from supplies.services import clock
 from supplies.services import imports_values as cell
@@ -25,6 +25,7 @@ from supplies.services.distribution import (
 from supplies.services.errors import ValidationFailed
 from supplies.services.imports_columns import Column
 from supplies.services.imports_reading import FORMULA
+from supplies.services.imports_stock import simulate_stock
 from supplies.services.inventory import ReceiptLine
 
 # Rows received at one site on one day become receipts of at most this many lines.
@@ -330,66 +331,5 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
             event.bad = True
     plan = [event for event in events.values() if not event.bad]
     plan.sort(key=lambda event: (event.occurred_at, event.first_row))
-    counts = _simulate_stock(plan, check)
+    counts = simulate_stock(plan, check)
     return plan, check.errors, counts
-
-
-def _simulate_stock(plan: list[Event], check: RowChecker) -> dict:
-    """Take each event's units first-expiry-first-out from the stock on hand, as the service
-    will, and refuse the rows whose site would run out; returns counts of what is created."""
-    site_ids = {event.site.id for event in plan}
-    stock: dict[tuple[int, int], list[list]] = {}
-    for site_id, supply_id, quantity, expires_on, status, batch_id in db.session.execute(
-        db.select(
-            Balance.site_id,
-            Balance.supply_id,
-            Balance.quantity,
-            Batch.expires_on,
-            Batch.status,
-            Batch.id,
-        )
-        .join(Batch, Batch.id == Balance.batch_id)
-        .where(Balance.quantity > 0, Balance.site_id.in_(site_ids))
-    ):
-        stock.setdefault((site_id, supply_id), []).append(
-            [expires_on is None, expires_on or date.min, batch_id, status, quantity]
-        )
-    for holdings in stock.values():
-        holdings.sort()
-    counts: dict[tuple[str, str], dict] = {}
-    kept = []
-    for event in plan:
-        day = clock.local_date(event.occurred_at)
-        short = False
-        for row, supply, quantity in event.items:
-            usable = [
-                h
-                for h in stock.get((event.site.id, supply.id), ())
-                if h[3] == "available" and (h[0] or h[1] >= day) and h[4] > 0
-            ]
-            available = sum(h[4] for h in usable)
-            if available < quantity:
-                short = True
-                check.fail(
-                    row,
-                    "quantity",
-                    f"stock would go negative: only {available} {supply.code} usable at "
-                    f"{event.site.code} on {day.isoformat()}, {quantity} distributed",
-                )
-        if short:
-            continue
-        kept.append(event)
-        for _row, supply, quantity in event.items:
-            remaining = quantity
-            for holding in stock[(event.site.id, supply.id)]:
-                if remaining == 0:
-                    break
-                if holding[3] == "available" and (holding[0] or holding[1] >= day):
-                    portion = min(remaining, holding[4])
-                    holding[4] -= portion
-                    remaining -= portion
-            tally = counts.setdefault((event.site.code, supply.code), {"events": 0, "units": 0})
-            tally["events"] += 1
-            tally["units"] += quantity
-    plan[:] = kept
-    return counts

@@ -14,11 +14,11 @@ HEADER = DISTRIBUTION_HEADER + ["event", "Age Band", "area", "trained", "for oth
 
 
 @pytest.fixture
-def stocked(program, make):
-    """HUB holds 20 Narcan and 100 test strips; VAN holds 10 Narcan."""
-    make.receive("HUB", "NARCAN4", 20)
-    make.receive("HUB", "FTS", 100)
-    make.receive("VAN", "NARCAN4", 10, lot="LV")
+def stocked(program, receive_on):
+    """HUB received 20 Narcan and 100 test strips a year ago; VAN 10 Narcan."""
+    receive_on("HUB", "NARCAN4", 20)
+    receive_on("HUB", "FTS", 100)
+    receive_on("VAN", "NARCAN4", 10, lot="LV")
     return program
 
 
@@ -140,9 +140,9 @@ def test_event_fields_that_disagree_within_an_event_are_refused(stocked, tmp_pat
     assert "listed twice" in checked.errors[1].message
 
 
-def test_expired_lots_are_not_used_for_later_dates(program, make, tmp_path):
+def test_expired_lots_are_not_used_for_later_dates(program, receive_on, tmp_path):
     admin = program["users"]["admin"]
-    make.receive("HUB", "NARCAN4", 5, lot="SHORT", expires_in_days=-10)
+    receive_on("HUB", "NARCAN4", 5, lot="SHORT", expires_in_days=-10)
     rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=30), "HUB", "NARCAN4", 5]]
     rows += [[date.today() - timedelta(days=1), "HUB", "NARCAN4", 1]]
     path = csv_file(tmp_path / "x.csv", rows)
@@ -152,3 +152,29 @@ def test_expired_lots_are_not_used_for_later_dates(program, make, tmp_path):
         db.session.execute(db.select(Movement.id).where(Movement.kind == "distribute")).first()
         is None
     )
+
+
+def test_stock_cannot_be_distributed_before_it_was_received(program, receive_on, tmp_path):
+    admin = program["users"]["admin"]
+    receive_on("HUB", "FTS", 10, days_ago=30)
+    rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=40), "HUB", "FTS", 2]]
+    rows += [[date.today() - timedelta(days=20), "HUB", "FTS", 2]]
+    path = csv_file(tmp_path / "early.csv", rows)
+    checked = imports.preview(admin, path, "early.csv", "distributions")
+    assert [e.row for e in checked.errors] == [2]
+    assert "had only 0 FTS received by" in checked.errors[0].message
+
+
+def test_a_back_dated_row_may_not_empty_a_later_day_of_the_ledger(program, receive_on, tmp_path):
+    admin = program["users"]["admin"]
+    receive_on("HUB", "FTS", 10, days_ago=30)
+    # Yesterday, 8 of the 10 strips were handed out through the app.
+    later = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=1), "HUB", "FTS", 8]]
+    imports.apply(
+        admin, imports.preview(admin, csv_file(tmp_path / "a.csv", later), "a", "distributions")
+    )
+    rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=10), "HUB", "FTS", 2]]
+    rows += [[date.today() - timedelta(days=9), "HUB", "FTS", 1]]
+    checked = imports.preview(admin, csv_file(tmp_path / "b.csv", rows), "b", "distributions")
+    assert [e.row for e in checked.errors] == [3]
+    assert stock.check_ledger() == []

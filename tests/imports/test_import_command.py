@@ -81,8 +81,8 @@ def test_a_corrupt_file_gets_a_clear_message(program, app, tmp_path):
     assert "not a readable .xlsx workbook" in result.output
 
 
-def test_a_large_file_shows_a_progress_bar(program, make, app, tmp_path):
-    make.receive("HUB", "FTS", 20000)
+def test_a_large_file_shows_a_progress_bar(program, receive_on, app, tmp_path):
+    receive_on("HUB", "FTS", 20000)
     rows = [DISTRIBUTION_HEADER] + [[DAY.isoformat(), "HUB", "FTS", "1"]] * 6000
     path = csv_file(tmp_path / "big.csv", rows)
     result = app.test_cli_runner().invoke(
