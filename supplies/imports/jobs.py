@@ -69,8 +69,7 @@ def start(job: str, sha256: str, kind: str, force: bool, user_id: int) -> bool:
         running = _threads.get(job_key)
         if running is not None and running.is_alive():
             return False
-        total = imports.estimate_rows(uploads.folder() / sha256)
-        _write(job_key, state="running", job=job, done=0, total=2 * total if job == "check" else 0)
+        _write(job_key, state="running", job=job, done=0, total=0)
         app = current_app._get_current_object()
         thread = threading.Thread(
             target=_run, args=(app, job, sha256, kind, force, user_id), daemon=True

@@ -9,7 +9,7 @@ the file goes in whole or not at all.
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from supplies.extensions import db
@@ -237,7 +237,7 @@ def _receive(actor, step_id: str, receipt) -> None:
         "site": receipt.site,
         "received_on": receipt.received_on.isoformat() if receipt.received_on else None,
         "source": receipt.source,
-        "lines": [line.__dict__ for line in lines],
+        "lines": [asdict(line) for line in lines],
     }
     inventory.receive(
         actor,

@@ -41,8 +41,8 @@ _INSTRUCTIONS = {
         "without an event column, each row is its own event.",
         "date: YYYY-MM-DD, month/day/year, or a date cell; a time of day may follow.",
         "Stock comes from the site's lots, soonest expiry first: import the stock received "
-        "first, with its received_on dates, or rows that would take stock a site did not "
-        "have are refused.",
+        "first, with its received_on dates. A row may not take stock before the day it was "
+        "received, nor more than the site held: such rows are refused.",
         "area: a county name or a 3-digit ZIP prefix; a 5-digit ZIP is cut to 3 digits.",
         "trained and for_others: yes or no. reversals_reported: a whole number.",
     ],
