@@ -7,7 +7,9 @@ prints rows per second for the check (preview) and for the write (one transactio
 """
 
 import argparse
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -136,8 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=None, help="fail when slower")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        import os
-
         url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{folder}/bench.db")
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"({count / apply:,.0f} rows/s)"
             )
             print(f"import_rows_per_second {count / total:,.0f} (total {total:.1f} s)")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory {peak:,.0f} MB")
             db.session.remove()
             db.engine.dispose()
     if args.max_seconds is not None and total > args.max_seconds:

@@ -214,3 +214,17 @@ def test_the_data_sheet_is_found_before_instructions(tmp_path):
     book["Stock"].append(ROW)
     book.save(tmp_path / "t.xlsx")
     assert read(tmp_path / "t.xlsx").rows[0][1][0] == "HUB"
+
+
+def test_row_numbers_match_excel_when_the_sheet_starts_lower(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet["B4"] = "site"
+    sheet["C4"] = "supply"
+    sheet["D4"] = "quantity"
+    sheet["B7"], sheet["C7"], sheet["D7"] = "HUB", "FTS", 3
+    book.save(tmp_path / "low.xlsx")
+    found = read(tmp_path / "low.xlsx")
+    assert found.header_row == 4 and [n for n, _ in found.rows] == [7]
+    columns, _ = map_columns(STOCK, found.headers, found.header_row)
+    assert columns["site"].label == "B (site)"
