@@ -93,6 +93,13 @@ EXPECTED = {
     "GET inventory.catalog_edit":             (302, 200, 200, 403, 403),
     "POST inventory.catalog_edit":            (302, 422, 422, 403, 403),
     "POST inventory.catalog_active":          (302, 302, 302, 403, 403),
+    # imports: admins and coordinators
+    "GET imports.index":                      (302, 200, 200, 403, 403),
+    "POST imports.index":                     (302, 422, 422, 403, 403),
+    "GET imports.upload":                     (302, 404, 404, 403, 403),
+    "POST imports.confirm":                   (302, 400, 400, 403, 403),
+    "GET imports.errors_csv":                 (302, 404, 404, 403, 403),
+    "GET imports.download_template":          (302, 404, 404, 403, 403),
     # api (the same status by session and by bearer token)
     "GET api.openapi":                        (200, 200, 200, 200, 200),
     "GET api.list_sites":                     (401, 200, 200, 200, 200),
@@ -153,6 +160,7 @@ URL_VALUES = {
     "token": "not-a-real-reset-token",
     "job_id": "no-such-job",
     "kind": "site",
+    "sha256": "0" * 64,
     "code": "HUB",
     "session_id": "999999",
     "operation_id": "00000000-0000-4000-8000-000000000000",
