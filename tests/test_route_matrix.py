@@ -41,6 +41,7 @@ EXPECTED = {
     "POST auth.reset_password":               (404, 404, 404, 404, 404),
     # main
     "GET main.home":                          (302, 200, 200, 200, 200),
+    "POST main.set_language":                 (302, 302, 302, 302, 302),
     # admin: admins only
     "GET admin.users":                        (302, 200, 403, 403, 403),
     "GET admin.new_user":                     (302, 200, 403, 403, 403),
@@ -153,6 +154,7 @@ URL_VALUES = {
 
 # Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.
 BODIES = {
+    "POST main.set_language": {"lang": "es", "next": "/home"},
     "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},
     "POST admin.edit_user": lambda w: {"name": "Target", "role": "staff", "sites": ["HUB", "VAN"]},
     "POST admin.reset_password": lambda w: {"access": "temporary"},

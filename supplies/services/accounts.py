@@ -374,3 +374,17 @@ def _revoke_all_tokens(user_id: int) -> None:
         .values(revoked_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+
+
+# --- Language ------------------------------------------------------------------------------
+
+
+def set_language(user: User, language: str | None, languages) -> None:
+    """Remember the language a person chose for the screens (None: follow the browser)."""
+    if language is not None and language not in languages:
+        raise ValidationFailed("Unknown language.", {"lang": "unknown language"})
+    if user.language == language:
+        return
+    with transaction():
+        user.language = language
+        audit.record(user.id, "user.language", "user", user.id, {"language": language})

@@ -17,13 +17,14 @@ from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
 from supplies.services import audit, clock, permissions, reporting, workbook
 from supplies.services.errors import Forbidden, NotFound
+from supplies.services.messages import msg
 from supplies.services.reporting import ReportFilters
 from supplies.services.unit_of_work import transaction
 from supplies.services.workbook import DATE, DATETIME, INTEGER, Column
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
-KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
+KINDS = {"funder": msg("Funder workbook"), "events": msg("Event-level workbook")}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
 RowProgress = Callable[[int], None]
