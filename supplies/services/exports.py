@@ -290,21 +290,21 @@ def archived(user, name: str) -> ExportRecord:
     """An archived workbook the user may download again; the download is audited."""
     permissions.require(user, "funder_reports")
     if not _NAME.match(name or ""):
-        raise NotFound("No such workbook.")
+        raise NotFound(msg("No such workbook."))
     entry = db.session.execute(
         db.select(AuditEntry).where(
             AuditEntry.action == EXPORT_ACTION, AuditEntry.object_id == name
         )
     ).scalar_one_or_none()
     if entry is None:
-        raise NotFound("No such workbook.")
+        raise NotFound(msg("No such workbook."))
     record = _record(entry)
     if record.kind != "funder":
         permissions.require(user, "event_export")
     if not permissions.can(user, "event_export") and record.actor_id != user.id:
-        raise Forbidden("This workbook was made by someone else.")
+        raise Forbidden(msg("This workbook was made by someone else."))
     if not record.path.is_file():
-        raise NotFound("This workbook is no longer in the archive.")
+        raise NotFound(msg("This workbook is no longer in the archive."))
     with transaction():
         audit.record(user.id, "report.download", "export", name)
     return record
