@@ -103,3 +103,27 @@ def test_dates_and_numbers_follow_the_locale(app):
         assert render_template_string(template, day=date(2026, 11, 26)) == (
             "Nov 26, 2026 · 12,345 · fentanyl test strips"
         )
+
+
+def test_the_funder_workbook_stays_english_when_the_screens_are_spanish(
+    client, auth, make, program
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make.receive("HUB", "NARCAN4", 10, funding="SOR")
+    auth.login("coord@example.org")
+    _switch(client, "es", page="/home")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Libro para financiadores" in page and "Trimestre pasado" in page
+    token = csrf_token_from(page)
+    data = {"csrf_token": token, "preset": "last_quarter", "kind": "funder"}
+    response = client.post("/reports/", data=data)
+    assert response.status_code == 200
+    workbook = load_workbook(BytesIO(response.data))
+    assert "Summary" in workbook.sheetnames and "Inventory" in workbook.sheetnames
+    cells = [c for row in workbook["About"].iter_rows(values_only=True) for c in row if c]
+    text = " ".join(str(c) for c in cells)
+    assert "Last quarter" in text or "period" in text.lower()
+    assert "Trimestre" not in text and "financiador" not in text.lower()
