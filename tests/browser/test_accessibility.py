@@ -1,4 +1,4 @@
-"""axe-core on every page each role can reach, in English and in Spanish.
+"""axe-core on every page each role can reach, in English and in Spanish; the keyboard alone.
 
 axe-core is the npm package, installed by `make test-browser` (or here, on first use)
 into the git-ignored .axe/ folder. It is run through the DevTools protocol, so the
@@ -217,3 +217,50 @@ def test_the_axe_check_catches_a_violation(browser, live_app, axe_source):
     finally:
         context.close()
     assert any('"label"' in v for v in found), found
+
+
+# --- the keyboard alone (the distribution screen's own test comes with that screen) ---
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return (e.id || e.getAttribute('name') || e.textContent || '').trim(); }"
+    )
+
+
+def _outline(page) -> str:
+    return page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+
+
+def _tab_to(page, wanted: str, limit: int = 40) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if _focused(page) == wanted:
+            assert _outline(page) != "none", f"{wanted} has no visible focus"
+            return
+    raise AssertionError(f"Tab never reached {wanted}")
+
+
+def test_sign_in_switch_language_and_count_with_the_keyboard(desktop, world):
+    page = desktop
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "Skip to content" and _outline(page) != "none"
+    _tab_to(page, "lang")  # the switch offers Español
+    page.keyboard.press("Enter")
+    page.wait_for_selector("html[lang=es]")
+    _tab_to(page, "email")
+    page.keyboard.type(world["users"]["staff"].email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/home")
+    assert "Sus sitios" in page.inner_text("main")
+    page.goto("/inventory/sites/HUB/count")
+    _tab_to(page, "line-0-counted")
+    page.keyboard.type("279")
+    _tab_to(page, "Revisar el conteo")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/inventory/counts/**")
+    assert "Conteo guardado" in page.inner_text("main")
