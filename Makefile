@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 
 # The Spanish catalog is compiled from translations/es/LC_MESSAGES/messages.po (the .mo is not committed).
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -d translations
+	$(BIN)/pybabel compile -d translations
 
 # After wrapping new text: refresh messages.pot and merge it into every .po, then translate.
 messages: $(VENV)/.runtime

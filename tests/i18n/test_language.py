@@ -127,3 +127,17 @@ def test_the_funder_workbook_stays_english_when_the_screens_are_spanish(
     text = " ".join(str(c) for c in cells)
     assert "Last quarter" in text or "period" in text.lower()
     assert "Trimestre" not in text and "financiador" not in text.lower()
+
+
+def test_a_person_held_on_the_password_screen_can_still_switch(app, client, auth, make, program):
+    user = make.user("new@example.org", "staff", sites=("HUB",))
+    with app.app_context():
+        record = db.session.get(User, user.id)
+        record.set_password("a long enough temporary pass")
+        record.must_change_password = True  # as after an admin's temporary password
+        db.session.commit()
+    auth.login("new@example.org", "a long enough temporary pass")
+    response = _switch(client, "es", next_url="/account/password", page="/account/password")
+    assert response.status_code == 302
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "Cambie su contraseña" in page
