@@ -9,11 +9,13 @@ message is shown (a flash, a page, an API error).
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+
+from supplies.config import PROJECT_ROOT
 
 LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
@@ -163,7 +165,7 @@ def register(app: Flask) -> None:
     from supplies.extensions import babel
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir(app)))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["number"] = _number
@@ -172,14 +174,3 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["role_names"] = {role: VALUE_LABELS[role] for role in ROLE_CODES}
-
-
-def _translations_dir(app: Flask):
-    from supplies.config import PROJECT_ROOT
-
-    return PROJECT_ROOT / "translations"
-
-
-def language_of_app() -> str:
-    """The configured default language (for code that runs outside a request)."""
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
