@@ -51,17 +51,17 @@ def test_the_switch_needs_csrf_and_a_known_language(client):
 
 
 def test_a_signed_in_person_keeps_the_language_on_any_browser(app, client, auth, program):
-    auth.login(program["users"]["staff"].email)
+    auth.login(program["users"]["funder"].email)
     assert _switch(client, "es", page="/home").status_code == 302
     with app.app_context():
-        user = db.session.get(User, program["users"]["staff"].id)
+        user = db.session.get(User, program["users"]["funder"].id)
         assert user.language == "es"
         actions = db.session.execute(db.select(AuditEntry.action)).scalars().all()
         assert "user.language" in actions
     client.delete_cookie("lang")
     page = client.get("/home", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="es">' in page and "Sus sitios" in page and "Inicio" in page
-    assert "(personal)" in page  # the role, in Spanish
+    assert '<html lang="es">' in page and "Informes" in page and "Inicio" in page
+    assert "(financiador)" in page  # the role, in Spanish
 
 
 def test_flash_and_form_errors_are_in_spanish(client, program):
