@@ -119,10 +119,17 @@ def test_every_template_string_is_wrapped(path):
     relative = str(path.relative_to(TEMPLATES))
     found = unwrapped_strings(path)
     if _pending(relative):
-        if not found:
-            pytest.fail(f"{relative} is wrapped now: remove it from PENDING")
         pytest.skip(f"pending: {relative}")
     assert not found, f"{relative} has text not wrapped for translation: {found}"
+
+
+@pytest.mark.parametrize("entry", sorted(PENDING))
+def test_pending_entries_still_need_wrapping(entry):
+    paths = [p for p in _templates() if _pending(str(p.relative_to(TEMPLATES)))]
+    paths = [p for p in paths if str(p.relative_to(TEMPLATES)).startswith(entry)]
+    if not paths and entry.endswith("/"):
+        pytest.skip(f"{entry} is not in this tree yet")
+    assert any(unwrapped_strings(p) for p in paths), f"{entry} is wrapped now: drop it from PENDING"
 
 
 def test_the_check_finds_an_unwrapped_string(tmp_path):
