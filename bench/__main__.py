@@ -10,6 +10,9 @@ named bench_* on that server (they are replaced).
 import argparse
 import os
 import platform
+import re
+import subprocess
+import sys
 import time
 
 from bench import api_bench, datasets, reports_bench, screens, soak
@@ -32,6 +35,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=None)
     parser.add_argument("--skip-soak", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     args = parser.parse_args()
     if args.postgres:
@@ -125,6 +129,23 @@ def main() -> None:
             and not figures["ledger mismatches"],
         )
         print(f"(soak took {time.monotonic() - started:.0f} s)")
+    if not args.skip_import:
+        rows = 20_000 if args.quick else 200_000
+        output = subprocess.run(
+            [sys.executable, "bench/import_bench.py", "--rows", str(rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        match = re.search(r"import_rows_per_second ([\d,]+) \(total ([\d.]+) s\)", output)
+        row(
+            f"import of {rows:,} distribution rows (.xlsx)",
+            f"{match.group(2)} s, {match.group(1)} rows/s (check + write)",
+            "",
+            None,
+            "measured",
+            None,
+        )
 
 
 if __name__ == "__main__":

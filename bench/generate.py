@@ -155,6 +155,16 @@ def generate(
         counts = _load_history(rng, site_rows, supply_rows, years, events)
         if dialect == "postgresql":
             with db.engine.connect() as connection:
+                # Rows were copied in with their ids: move each id sequence past them.
+                for table in db.metadata.sorted_tables:
+                    id_column = table.c.get("id")
+                    if id_column is not None and id_column.type.python_type is int:
+                        reset = (  # table names come from our own metadata
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                            f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                        )
+                        connection.execute(text(reset))
+                connection.commit()
                 connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         else:
             with db.engine.connect() as connection:

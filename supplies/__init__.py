@@ -47,7 +47,9 @@ def register_blueprints(app: Flask) -> None:
     from supplies.admin.views import bp as admin_bp
     from supplies.api.views import bp as api_bp
     from supplies.auth.views import bp as auth_bp
+    from supplies.distribute.views import bp as distribute_bp
     from supplies.extensions import csrf
+    from supplies.imports.views import bp as imports_bp
     from supplies.inventory.views import bp as inventory_bp
     from supplies.main.views import bp as main_bp
     from supplies.reports.views import bp as reports_bp
@@ -57,6 +59,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(inventory_bp)
+    app.register_blueprint(distribute_bp)
+    app.register_blueprint(imports_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -1,4 +1,4 @@
-"""flask CLI commands: set-up, accounts, the ledger check and the funder report export."""
+"""flask CLI commands: set-up, accounts, the ledger check, reports, imports, backup."""
 
 import shutil
 import sqlite3
@@ -8,11 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy.exc import SQLAlchemyError
 
 from supplies.extensions import db
 from supplies.models import Site
 from supplies.models.user import ROLES
-from supplies.services import accounts, demo
+from supplies.services import accounts, demo, imports
 from supplies.services import stock as stock_service
 from supplies.services.errors import DomainError
 
@@ -142,4 +143,81 @@ def export_report(start, end, sites, funding, output) -> None:
     click.echo(f"Wrote {path} ({record.size:,} bytes, sha256 {record.sha256}).")
 
 
-COMMANDS = [init_db, seed_demo, create_user, create_token, check_ledger, export_report, backup]
+def _echo_preview(checked: imports.Preview) -> None:
+    summary = checked.summary()
+    click.echo(f"{checked.kind} from {checked.filename} (sha256 {checked.sha256[:12]}...)")
+    click.echo(f"Rows read: {checked.rows}")
+    for warning in checked.warnings:
+        click.echo(f"Note: {warning}")
+    unit = "events" if checked.kind == imports.DISTRIBUTIONS else "rows"
+    if summary["by_site_supply"]:
+        click.echo(f"{'site':<16} {'supply':<16} {unit:>8} {'units':>10}")
+        for line in summary["by_site_supply"]:
+            site, supply, count, units = line["site"], line["supply"], line[unit], line["units"]
+            click.echo(f"{site:<16} {supply:<16} {count:>8} {units:>10}")
+    _echo_errors(checked.errors)
+
+
+def _echo_errors(errors) -> None:
+    if errors:
+        click.echo(f"{len(errors)} refused:", err=True)
+        for error in errors:
+            click.echo(f"  {error}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(imports.KINDS), required=True)
+@click.option("--dry-run", is_flag=True, help="Check and show the preview; write nothing.")
+@click.option("--force", is_flag=True, help="Import a file that was already imported.")
+@click.option("--user", "email", default=None, help="Record the import as this account's.")
+@with_appcontext
+def import_file(file: Path, kind: str, dry_run: bool, force: bool, email: str | None) -> None:
+    """Import starting stock or past distributions from an .xlsx or .csv file."""
+    actor = imports.CommandLineActor()
+    if email:
+        actor = accounts.user_by_email(email)
+        if actor is None or not actor.active:
+            raise click.ClickException(f"No active account for {email}.")
+    estimate = imports.estimate_rows(file)
+    show = estimate > 5000
+    with click.progressbar(length=2 * estimate, label="Checking", hidden=not show) as bar:
+        checked = imports.preview(actor, file, file.name, kind, force, bar.update)
+    _echo_preview(checked)
+    if checked.errors or not checked.ok:
+        if not checked.errors:
+            click.echo("Nothing to import.", err=True)
+        click.echo("Nothing was imported.", err=True)
+        raise click.exceptions.Exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        with click.progressbar(length=len(checked.plan), label="Importing", hidden=not show) as bar:
+            outcome = imports.apply(actor, checked, bar.update)
+    except imports.ImportRefused as refused:
+        _echo_errors(refused.errors)
+        click.echo(refused.message, err=True)
+        raise click.exceptions.Exit(1) from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error))[:200]
+        raise click.ClickException(f"The database refused the import: {reason}.") from None
+    summary = outcome.result
+    made = summary.get("events", summary.get("receipts"))
+    click.echo(
+        f"Imported {summary['rows']} rows: {made} {checked.kind} records, {summary['units']} units."
+    )
+
+
+COMMANDS = [
+    init_db,
+    seed_demo,
+    create_user,
+    create_token,
+    check_ledger,
+    export_report,
+    import_file,
+    backup,
+]

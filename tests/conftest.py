@@ -129,7 +129,7 @@ class Auth:
 
     def logout(self):
         """Sign out with the header's form."""
-        page = self.client.get("/home")
+        page = self.client.get("/home", follow_redirects=True)
         token = csrf_token_from(page.get_data(as_text=True))
         return self.client.post("/sign-out", data={"csrf_token": token})
 

@@ -85,7 +85,7 @@ def test_demo_users_can_sign_in(app, client, auth):
     for email, password, _role in DEMO_USERS:
         response = auth.login(email, password)
         assert response.status_code == 302 and response.headers["Location"].endswith("/home")
-        assert client.get("/home").status_code == 200
+        assert client.get("/home", follow_redirects=True).status_code == 200
         auth.logout()
 
 

@@ -20,7 +20,7 @@ from flask import Flask
 
 from supplies.extensions import db
 from supplies.models import ApiToken
-from supplies.services import accounts, distribution
+from supplies.services import accounts, catalog, distribution
 from supplies.services.operations import OperationRequest
 from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from, make_app
 
@@ -40,7 +40,15 @@ EXPECTED = {
     "GET auth.reset_password":                (404, 404, 404, 404, 404),
     "POST auth.reset_password":               (404, 404, 404, 404, 404),
     # main
-    "GET main.home":                          (302, 200, 200, 200, 200),
+    "GET main.home":                          (302, 200, 200, 302, 200),  # staff: the screen
+    # distribute: the distribution screen (staff of one site go straight to it)
+    "GET distribute.pick_site":               (302, 200, 200, 302, 403),
+    "GET distribute.screen":                  (302, 200, 200, 200, 403),
+    "POST distribute.screen":                 (302, 302, 302, 302, 403),
+    "POST distribute.void":                   (302, 302, 302, 403, 403),
+    "GET distribute.session_state":           (401, 200, 200, 200, 200),
+    "GET distribute.service_worker":          (200, 200, 200, 200, 200),
+    "GET distribute.manifest":                (200, 200, 200, 200, 200),
     "POST main.set_language":                 (302, 302, 302, 302, 302),
     # admin: admins only
     "GET admin.users":                        (302, 200, 403, 403, 403),
@@ -86,6 +94,13 @@ EXPECTED = {
     "GET inventory.catalog_edit":             (302, 200, 200, 403, 403),
     "POST inventory.catalog_edit":            (302, 422, 422, 403, 403),
     "POST inventory.catalog_active":          (302, 302, 302, 403, 403),
+    # imports: admins and coordinators
+    "GET imports.index":                      (302, 200, 200, 403, 403),
+    "POST imports.index":                     (302, 422, 422, 403, 403),
+    "GET imports.upload":                     (302, 404, 404, 403, 403),
+    "POST imports.confirm":                   (302, 400, 400, 403, 403),
+    "GET imports.errors_csv":                 (302, 404, 404, 403, 403),
+    "GET imports.download_template":          (302, 404, 404, 403, 403),
     # api (the same status by session and by bearer token)
     "GET api.openapi":                        (200, 200, 200, 200, 200),
     "GET api.list_sites":                     (401, 200, 200, 200, 200),
@@ -146,15 +161,29 @@ URL_VALUES = {
     "token": "not-a-real-reset-token",
     "job_id": "no-such-job",
     "kind": "site",
+    "sha256": "0" * 64,
     "code": "HUB",
     "session_id": "999999",
     "operation_id": "00000000-0000-4000-8000-000000000000",
     "name": "no-such-workbook.xlsx",
 }
 
+
+def _screen_form(world) -> dict:
+    """A distribution screen POST giving one test strip (quantity fields are named by id)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        f"qty_{catalog.supply_by_code('FTS').id}": "1",
+        "trained": "no",
+        "setting": "fixed_site",
+    }
+
+
 # Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.
 BODIES = {
     "POST main.set_language": {"lang": "es", "next": "/home"},
+    "POST distribute.screen": _screen_form,
+    "POST distribute.void": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "logged_twice"},
     "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},
     "POST admin.edit_user": lambda w: {"name": "Target", "role": "staff", "sites": ["HUB", "VAN"]},
     "POST admin.reset_password": lambda w: {"access": "temporary"},
@@ -209,6 +238,15 @@ OTHER_SITE = {
     "GET inventory.count_sheet": {"url": {"code": "VAN"}},
     "POST inventory.count_sheet": {"url": {"code": "VAN"}},
     "GET inventory.stock_card": {"query": {"site": "VAN", "supply": "FTS"}},
+    "GET distribute.screen": {"url": {"code": "VAN"}},
+    "POST distribute.screen": {"url": {"code": "VAN"}, "body": _screen_form},
+    "POST distribute.void": {
+        "url": {
+            "code": "VAN",
+            "event_id": lambda w: w.event_id("VAN", w.program["users"]["staff_van"]),
+        },
+        "body": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "logged_twice"},
+    },
     "GET api.stock": {"query": {"site": "VAN"}},
     "GET api.list_distributions": {"query": {"site": "VAN"}},
     "POST api.create_count": {"body": {"site": "VAN", "supply": "FTS", "counted": 0}},

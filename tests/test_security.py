@@ -158,9 +158,10 @@ def test_staff_of_one_site_cannot_change_another_through_the_api(app, program, s
 
 def test_staff_of_one_site_cannot_read_or_change_another_through_the_screens(app, program, stocked):
     client = _sign_in(_client(app), "staff@example.org")
-    home = client.get("/home").get_data(as_text=True)
-    assert "LOT-HUB" in home and "LOT-VAN" not in home
-    token = csrf_token_from(home)
+    home = client.get("/home", follow_redirects=True)
+    assert home.request.path == "/distribute/sites/HUB"  # staff land on their site's screen
+    assert client.get("/distribute/sites/VAN").status_code == 403
+    token = csrf_token_from(home.get_data(as_text=True))
     # The session API (what the screens' scripts call) keeps to the same rules.
     response = client.post(
         "/api/v1/counts",

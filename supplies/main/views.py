@@ -19,6 +19,9 @@ def home():
         # The coordinator's home is the stock overview (issue 4).
         screen = overview.home_screen(current_user)
         return render_template("inventory/overview.html", welcome=True, **screen)
+    if current_user.role == "staff":
+        # Staff work at the table: their home is the distribution screen (or site picker).
+        return redirect(url_for("distribute.pick_site"))
     sites = catalog.list_sites(current_user)
     rows = []
     if current_user.role in ("admin", "coordinator", "staff"):

@@ -3,6 +3,7 @@
 from supplies.models.audit import AuditEntry
 from supplies.models.count import CountSession
 from supplies.models.distribution import DistributionEvent, DistributionLine
+from supplies.models.imported_file import ImportedFile
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
 from supplies.models.site import Site
@@ -20,6 +21,7 @@ __all__ = [
     "DistributionEvent",
     "DistributionLine",
     "FundingSource",
+    "ImportedFile",
     "Movement",
     "Operation",
     "ParLevel",

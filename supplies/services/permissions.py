@@ -16,6 +16,7 @@ _ROLES_FOR = {
     "event_export": {"admin", "coordinator"},
     "see_events": {"admin", "coordinator", "staff"},
     "administer": {"admin"},
+    "import_data": {"admin", "coordinator"},
 }
 
 

@@ -261,7 +261,7 @@ def test_session_writes_need_the_csrf_token(make, program, auth, client):
     assert response.get_json()["error"]["code"] == "csrf"
     from tests.conftest import csrf_token_from
 
-    token = csrf_token_from(client.get("/home").get_data(as_text=True))
+    token = csrf_token_from(client.get("/home", follow_redirects=True).get_data(as_text=True))
     response = client.post("/api/v1/distributions", json=body, headers={"X-CSRFToken": token})
     assert response.status_code == 201, response.get_json()
     assert client.get("/api/v1/stock").status_code == 200

@@ -163,7 +163,7 @@ def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, pho
     live_make.receive("VAN", "FTS", 200)
 
     sign_in(phone, "van@example.org", PASSWORD)
-    phone.wait_for_url("**/home")
+    phone.wait_for_url("**/distribute/sites/VAN")  # staff land on the distribution screen
     phone.get_by_role("link", name="Count", exact=True).click()
     phone.get_by_role("link", name="Blind count at VAN").click()
     assert phone.locator("td.expected").count() == 0  # blind: the books stay hidden

@@ -98,7 +98,7 @@ def test_admin_home_is_the_stock_overview_too(make, program, screens):
 
 def test_staff_nav_offers_counting_at_their_sites_only(program, screens):
     screens.login("staff@example.org")
-    home = text(screens.get("/home"))
+    home = text(screens.get("/distribute/sites/HUB"))  # staff's home: the distribution screen
     assert 'href="/inventory/count"' in home and 'href="/inventory/"' not in home
     page = text(screens.get("/inventory/count"))
     assert "Blind count at HUB" in page and "VAN" not in page

@@ -194,12 +194,11 @@ def _apply(step, admin, model: Model):
         taken = {}
         for plan in plans:
             taken.update(plan)
-        service_lots = {
-            (site_code, item["supply"], lot["lot_number"]): lot["quantity"]
-            for item in result.result["items"]
-            for lot in item["lots"]
-        }
-        assert service_lots == taken, "first-expiry-first-out differs from the model"
+        service_lots = defaultdict(int)  # several batches may share a lot (or have none)
+        for item in result.result["items"]:
+            for lot in item["lots"]:
+                service_lots[(site_code, item["supply"], lot["lot_number"])] += lot["quantity"]
+        assert dict(service_lots) == taken, "first-expiry-first-out differs from the model"
         for key, portion in taken.items():
             model.stock[key] -= portion
         model.events.append([event_id, taken, False])

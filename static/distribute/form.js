@@ -1,0 +1,228 @@
+/* The distribution form's behaviour: steppers, the overdose toggle, field errors, and
+   reading, resetting or refilling the form. screen.js wires it to the offline queue. */
+(function () {
+  "use strict";
+
+  /** Wrap the form inside root; returns what screen.js needs. */
+  window.DistributionForm = function (root, form) {
+    var site = root.dataset.site;
+    var formError = byId("form-error");
+    var eventId = byId("event_id");
+    var overdose = byId("used_on_overdose");
+    var reversals = byId("reversals");
+    var reversalsInput = byId("reversals_reported");
+    var names = {};
+    var editing = null;
+
+    function byId(id) { return document.getElementById(id); }
+
+    function newId() {
+      if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+      var bytes = crypto.getRandomValues(new Uint8Array(16));
+      bytes[6] = (bytes[6] & 0x0f) | 0x40;
+      bytes[8] = (bytes[8] & 0x3f) | 0x80;
+      var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+      return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+    }
+
+    function clock(iso) {
+      var when = new Date(iso);
+      return ("0" + when.getHours()).slice(-2) + ":" + ("0" + when.getMinutes()).slice(-2);
+    }
+
+    function describe(body) {
+      return body.items.map(function (item) {
+        return item.quantity + " × " + (names[item.supply] || item.supply);
+      }).join(", ");
+    }
+
+    function radio(name) {
+      var checked = form.querySelector('input[name="' + name + '"]:checked');
+      return checked ? checked.value : "";
+    }
+
+    function setRadio(name, value) {
+      var input = form.querySelector('input[name="' + name + '"][value="' + value + '"]');
+      if (input) { input.checked = true; }
+    }
+
+    /* --- steppers and the overdose toggle ------------------------------------------------ */
+
+    form.querySelectorAll(".qty").forEach(function (row) {
+      names[row.dataset.supply] = row.querySelector("label").textContent.trim();
+    });
+
+    form.querySelectorAll(".step").forEach(function (step) {
+      step.hidden = false;
+      step.addEventListener("click", function () {
+        var input = byId(step.dataset.for);
+        var value = parseInt(input.value, 10);
+        value = Math.max(0, (isNaN(value) ? 0 : value) + parseInt(step.dataset.step, 10));
+        input.value = value === 0 && input.id !== "reversals_reported" ? "" : String(value);
+      });
+    });
+
+    function showReversals(fromUser) {
+      var on = overdose.checked;
+      if (fromUser) {
+        reversalsInput.value = on ? String(Math.max(1, parseInt(reversalsInput.value, 10) || 0)) : "0";
+        if (on) { setRadio("resupply_reason", ""); }
+      }
+      reversals.hidden = !on && !(parseInt(reversalsInput.value, 10) > 0) && !reversals.querySelector(".field-error");
+    }
+    overdose.addEventListener("change", function () { showReversals(true); });
+    form.querySelectorAll("input[name=resupply_reason]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        if (input.value && overdose.checked) { overdose.checked = false; showReversals(true); }
+      });
+    });
+    showReversals(false);
+
+    /* --- errors ---------------------------------------------------------------------------- */
+
+    function clearErrors() {
+      form.querySelectorAll(".field-error").forEach(function (p) { p.remove(); });
+      form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+      form.querySelectorAll("[aria-describedby]").forEach(function (el) {
+        var kept = el.getAttribute("aria-describedby").split(" ").filter(function (id) { return !/-error$/.test(id); });
+        if (kept.length) { el.setAttribute("aria-describedby", kept.join(" ")); } else { el.removeAttribute("aria-describedby"); }
+      });
+      form.querySelectorAll(".qty.has-error").forEach(function (row) { row.classList.remove("has-error"); });
+      formError.hidden = true;
+      formError.textContent = "";
+    }
+
+    function fieldError(name, message) {
+      var target = byId(name);
+      if (!target) { return false; }
+      var p = document.createElement("p");
+      p.className = "field-error";
+      p.id = name + "-error";
+      p.textContent = message;
+      if (target.tagName === "FIELDSET") {
+        var legend = target.querySelector("legend");
+        if (name === "items") { legend.after(p); } else { target.appendChild(p); }
+        target.querySelectorAll("input").forEach(function (input) { input.setAttribute("aria-invalid", "true"); });
+      } else {
+        var box = target.closest(".qty, .reversals, .field, .overdose");
+        (box || target.parentNode).appendChild(p);
+        target.setAttribute("aria-invalid", "true");
+        if (box && box.classList.contains("qty")) { box.classList.add("has-error"); }
+      }
+      var described = (target.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      described.push(p.id);
+      target.setAttribute("aria-describedby", described.join(" "));
+      var details = target.closest("details");
+      if (details) { details.open = true; }
+      if (name === "reversals_reported") { reversals.hidden = false; }
+      return true;
+    }
+
+    function showErrors(message, fields, itemFields) {
+      Object.keys(fields || {}).forEach(function (name) {
+        var match = /^items\[(\d+)\]/.exec(name);
+        var target = name;
+        if (match) { target = itemFields[parseInt(match[1], 10)] || "items"; }
+        if (name === "resupply_reason" && overdose.checked) { target = "used_on_overdose"; }
+        fieldError(target, fields[name]);
+      });
+      formError.textContent = message;
+      formError.hidden = false;
+      formError.scrollIntoView({ block: "center" });
+    }
+
+    /* --- reading and resetting the form ---------------------------------------------------- */
+
+    function readForm() {
+      var items = [], itemFields = [], errors = {};
+      form.querySelectorAll(".qty").forEach(function (row) {
+        var raw = byId(row.dataset.field).value.trim();
+        if (raw === "") { return; }
+        if (!/^\d+$/.test(raw) || parseInt(raw, 10) > 100000) {
+          errors[row.dataset.field] = "must be a whole number from 0 to 100000";
+          return;
+        }
+        if (parseInt(raw, 10) > 0) {
+          items.push({ supply: row.dataset.supply, quantity: parseInt(raw, 10) });
+          itemFields.push(row.dataset.field);
+        }
+      });
+      if (!items.length && !Object.keys(errors).length) { errors.items = "enter how many of at least one supply"; }
+      var rev = reversalsInput.value.trim() || "0";
+      if (!/^\d+$/.test(rev) || parseInt(rev, 10) > 1000) { errors.reversals_reported = "must be a whole number from 0 to 1000"; }
+      var yesNo = { yes: true, no: false };
+      var body = {
+        id: eventId.value,
+        site: site,
+        // A fixed refusal keeps the time it happened, unless that time was what was refused.
+        occurred_at: editing && !(editing.refusal.fields || {}).occurred_at ? editing.body.occurred_at : new Date().toISOString(),
+        items: items,
+        setting: radio("setting") || null,
+        recipient_type: radio("recipient_type") || null,
+        for_others: radio("for_others") in yesNo ? yesNo[radio("for_others")] : null,
+        first_time: radio("first_time") || null,
+        age_band: radio("age_band") || null,
+        // A ZIP code is cut to 3 digits here too, so the full ZIP never rests on the device.
+        area: byId("area").value.trim().replace(/^(\d{3})\d{2}(-\d{4})?$/, "$1") || null,
+        trained: radio("trained") === "yes",
+        reversals_reported: parseInt(rev, 10) || 0,
+        resupply_reason: overdose.checked ? "used_on_overdose" : (radio("resupply_reason") || null),
+        language: radio("language") || null
+      };
+      return { body: body, itemFields: itemFields, errors: errors };
+    }
+
+    function resetForm() {
+      form.querySelectorAll(".qty input").forEach(function (input) { input.value = ""; });
+      ["recipient_type", "first_time", "for_others", "age_band", "language", "resupply_reason"].forEach(function (name) {
+        setRadio(name, "");
+      });
+      setRadio("trained", "no");
+      setRadio("setting", root.dataset.setting);
+      byId("area").value = "";
+      overdose.checked = false;
+      reversalsInput.value = "0";
+      showReversals(false);
+      form.querySelector("details.more").open = false;
+      eventId.value = newId();
+      editing = null;
+    }
+
+    function loadIntoForm(entry) {
+      resetForm();
+      clearErrors();
+      var body = entry.body;
+      body.items.forEach(function (item) {
+        var row = form.querySelector('.qty[data-supply="' + item.supply + '"]');
+        if (row) { byId(row.dataset.field).value = String(item.quantity); }
+      });
+      ["recipient_type", "first_time", "age_band", "language", "setting"].forEach(function (name) {
+        setRadio(name, body[name] || "");
+      });
+      setRadio("for_others", body.for_others === true ? "yes" : body.for_others === false ? "no" : "");
+      setRadio("trained", body.trained ? "yes" : "no");
+      byId("area").value = body.area || "";
+      overdose.checked = body.resupply_reason === "used_on_overdose";
+      if (!overdose.checked) { setRadio("resupply_reason", body.resupply_reason || ""); }
+      reversalsInput.value = String(body.reversals_reported || 0);
+      showReversals(false);
+      editing = entry;
+      showErrors(entry.refusal.message, entry.refusal.fields, entry.itemFields || []);
+    }
+
+    return {
+      names: names,
+      newId: newId,
+      clock: clock,
+      describe: describe,
+      clearErrors: clearErrors,
+      showErrors: showErrors,
+      readForm: readForm,
+      resetForm: resetForm,
+      loadIntoForm: loadIntoForm,
+      /** The refused entry being fixed in the form, if any. */
+      editing: function () { return editing; },
+      setEventId: function (id) { eventId.value = id; }
+    };
+  };
+})();

@@ -1,0 +1,312 @@
+/* Enhances the distribution screen with an offline queue (form.js handles the form itself).
+
+   Without this script the form is a plain POST. With it, a submission is first saved on the
+   device (queue.js), then sent to POST /api/v1/distributions with the session's CSRF token.
+   The server confirms (201, or 200 for a replay of the same id) and the entry is removed;
+   a refusal is shown to the user and kept until they fix or discard it. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("distribute");
+  var form = document.getElementById("distribution-form");
+  if (!root || !form) { return; }
+
+  var PAGE_CACHE = "distribute-pages-v1";
+  var SEND_TIMEOUT_MS = 10000;
+  var queue = window.DistributionQueue;
+  var site = root.dataset.site;
+  var user = root.dataset.user;
+  var statusEl = byId("sync-status");
+  var confirmEl = byId("js-confirmation");
+  var button = byId("log-button");
+  var csrfToken = form.querySelector("input[name=csrf_token]").value;
+  var sending = {};
+  var flushing = false;
+  var sessionEnded = false;
+  var otherAccount = false;
+  var lastSynced = 0;
+  var f = window.DistributionForm(root, form);
+
+  function byId(id) { return document.getElementById(id); }
+
+  /* --- talking to the server ------------------------------------------------------------- */
+
+  function freshSession() {
+    return fetch(root.dataset.session, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 401) { sessionEnded = true; return false; }
+        if (!response.ok) { return false; }
+        return response.json().then(function (data) {
+          sessionEnded = false;
+          otherAccount = String(data.user) !== user;
+          csrfToken = data.csrf_token;
+          return !otherAccount;
+        });
+      }, function () { return false; });
+  }
+
+  function send(entry, retried) {
+    sending[entry.id] = true;
+    // A weak signal can leave a request hanging: give up after a while and keep the entry
+    // queued (if the server did record it, the replay later answers 200 and records nothing).
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
+    return fetch(root.dataset.api, {
+      method: "POST",
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(entry.body)
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.status === 200 || response.status === 201) {
+          return queue.remove(entry.id).then(function () { return { kind: "confirmed", result: data }; });
+        }
+        var error = (data && data.error) || { code: "error", message: "The server answered " + response.status + ".", fields: {} };
+        if (error.code === "csrf" && !retried) {
+          return freshSession().then(function (ok) { return ok ? send(entry, true) : { kind: "kept" }; });
+        }
+        if (response.status === 401) { sessionEnded = true; return { kind: "kept" }; }
+        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+          return { kind: "refused", error: error };
+        }
+        return { kind: "kept" };
+      });
+    }, function () {
+      return { kind: "kept" };
+    }).then(function (outcome) {
+      clearTimeout(timer);
+      delete sending[entry.id];
+      return outcome;
+    });
+  }
+
+  function flush() {
+    if (flushing) { return Promise.resolve(); }
+    flushing = true;
+    var stop = {};
+    var synced = 0;
+    return queue.all().then(function (entries) {
+      var mine = entries.filter(function (e) { return e.user === user && !e.refusal && !sending[e.id]; });
+      if (!mine.length) { return null; }
+      return freshSession().then(function (ok) {
+        if (!ok) { return null; }
+        return mine.reduce(function (chain, entry) {
+          return chain.then(function () {
+            return send(entry).then(function (outcome) {
+              if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; return null; }
+              if (outcome.kind === "refused") {
+                entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
+                return queue.put(entry);
+              }
+              throw stop;
+            });
+          });
+        }, Promise.resolve());
+      });
+    }).catch(function (error) {
+      if (error !== stop) { throw error; }
+    }).then(function () {
+      flushing = false;
+      if (synced) {
+        refresh();
+        if (confirmEl.dataset.kind === "saved") { confirmEl.textContent = ""; }
+      }
+      return render();
+    }, function () { flushing = false; return render(); });
+  }
+
+  /* Swap the parts of the page that the server knows better: stock, hints, today's list. */
+  function refresh() {
+    return fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok || response.redirected) { return null; }
+        if (window.caches) {
+          var copy = response.clone();
+          caches.open(PAGE_CACHE).then(function (cache) { return cache.put(location.href, copy); }).catch(function () {});
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-refresh][id]").forEach(function (el) {
+          var replacement = fresh.getElementById(el.id);
+          if (replacement) { el.replaceWith(document.importNode(replacement, true)); }
+        });
+      })
+      .catch(function () {});
+  }
+
+  /* --- showing the queue ------------------------------------------------------------------ */
+
+  function render() {
+    return queue.all().then(function (entries) {
+      var mine = entries.filter(function (e) { return e.user === user; });
+      var waiting = mine.filter(function (e) { return !e.refusal; });
+      var refused = mine.filter(function (e) { return e.refusal; });
+      statusEl.textContent = "";
+      statusEl.className = "sync-status";
+      if (waiting.length) {
+        statusEl.classList.add("waiting");
+        statusEl.append((navigator.onLine ? "" : "Offline. ") + "Saved on this phone, waiting to sync (" + waiting.length + ").");
+        if (sessionEnded || otherAccount) {
+          var link = document.createElement("a");
+          link.href = "/";
+          link.textContent = otherAccount ? "Sign in as the person who logged them" : "Sign in again to send them";
+          statusEl.append(" ", link, ".");
+        }
+      } else if (refused.length) {
+        statusEl.classList.add("refused");
+        statusEl.textContent = refused.length + (refused.length === 1 ? " distribution needs" : " distributions need") + " your attention below.";
+      } else if (lastSynced) {
+        statusEl.classList.add("synced");
+        statusEl.textContent = "All distributions are synced.";
+      }
+      renderList(byId("queue-panel"), byId("queue-list"), waiting, false);
+      renderList(byId("attention"), byId("attention-list"), refused, true);
+      return waiting.length;
+    }).catch(function () {});
+  }
+
+  function renderList(panel, list, entries, refused) {
+    list.textContent = "";
+    panel.hidden = !entries.length;
+    entries.forEach(function (entry) {
+      var item = document.createElement("li");
+      var line = document.createElement("div");
+      line.className = "event-line";
+      var time = document.createElement("span");
+      time.className = "time";
+      time.textContent = f.clock(entry.body.occurred_at);
+      var given = document.createElement("span");
+      given.textContent = f.describe(entry.body);
+      line.append(time, given);
+      item.append(line);
+      if (refused) {
+        var why = document.createElement("p");
+        why.className = "field-error";
+        why.textContent = entry.refusal.message;
+        var actions = document.createElement("div");
+        actions.className = "queued-actions";
+        actions.append(
+          action("Fix and send again", "primary", function () { f.loadIntoForm(entry); }),
+          action("Discard", "secondary", function () {
+            if (window.confirm("Discard this distribution (" + f.describe(entry.body) + ")? It was never recorded.")) {
+              queue.remove(entry.id).then(render);
+            }
+          })
+        );
+        item.append(why, actions);
+      }
+      list.append(item);
+    });
+  }
+
+  function action(label, kind, onClick) {
+    var control = document.createElement("button");
+    control.type = "button";
+    control.className = "button " + kind;
+    control.textContent = label;
+    control.addEventListener("click", onClick);
+    return control;
+  }
+
+  /* --- submitting -------------------------------------------------------------------------- */
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (button.disabled) { return; }
+    f.clearErrors();
+    confirmEl.textContent = "";
+    var read = f.readForm();
+    if (Object.keys(read.errors).length) {
+      f.showErrors("Please check the fields marked below.", read.errors, []);
+      return;
+    }
+    button.disabled = true;
+    var replaced = f.editing();
+    var entry = { id: read.body.id, user: user, site: site, body: read.body, itemFields: read.itemFields, queuedAt: new Date().toISOString() };
+    queue.put(entry).then(function () {
+      return replaced && replaced.id !== entry.id ? queue.remove(replaced.id) : null;
+    }).then(function () {
+      return send(entry);
+    }).then(function (outcome) {
+      if (outcome.kind === "confirmed") {
+        confirmEl.dataset.kind = "logged";
+        confirmEl.textContent = "Logged: " + outcome.result.items.map(function (item) {
+          return item.quantity + " × " + item.name;
+        }).join(", ") + ".";
+        f.resetForm();
+        refresh();
+      } else if (outcome.kind === "refused") {
+        // Nothing was recorded: keep every value so the person can correct it now.
+        f.setEventId(f.newId());
+        return queue.remove(entry.id).then(function () {
+          f.showErrors(outcome.error.message, outcome.error.fields, read.itemFields);
+        });
+      } else {
+        confirmEl.dataset.kind = "saved";
+        confirmEl.textContent = "Saved on this phone: " + f.describe(entry.body) + ". It will be sent when the connection is back.";
+        f.resetForm();
+      }
+      // Back to the top: the confirmation, then the quantities for the next participant.
+      root.scrollIntoView({ block: "start" });
+      return null;
+    }).catch(function (error) {
+      // No storage on this device (or a bug here): fall back to the plain form post, same id.
+      if (window.console) { console.error(error); }
+      form.submit();
+    }).then(function () {
+      button.disabled = false;
+      render();
+    });
+  });
+
+  /* Warn before signing out with unsent events; clear the queue and cached pages after. */
+  var signOut = document.querySelector("form.sign-out");
+  if (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      event.preventDefault();
+      queue.all().then(function (entries) {
+        var unsent = entries.length;
+        var question = unsent + (unsent === 1 ? " distribution has" : " distributions have") +
+          " not been sent yet. Signing out deletes " + (unsent === 1 ? "it" : "them") +
+          " from this phone. Sign out anyway?";
+        if (unsent && !window.confirm(question)) { return null; }
+        var clearing = [queue.clear()];
+        if (window.caches) { clearing.push(caches.delete(PAGE_CACHE)); }
+        return Promise.all(clearing).then(function () { signOut.submit(); });
+      }).catch(function () { signOut.submit(); });
+    });
+  }
+
+  /* --- the installable, offline app shell -------------------------------------------------- */
+
+  function markOfflineReady() { document.documentElement.dataset.offlineReady = "1"; }
+
+  if ("serviceWorker" in navigator && window.caches) {
+    navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.scope })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () {
+        return caches.open(PAGE_CACHE).then(function (cache) {
+          return cache.match(location.href).then(function (cached) {
+            if (cached && navigator.serviceWorker.controller) { return null; }
+            // The first visit was not yet under the worker: keep a copy of this screen now.
+            return fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+              if (response.ok && !response.redirected) { return cache.put(location.href, response); }
+              return null;
+            });
+          });
+        });
+      })
+      .then(markOfflineReady)
+      .catch(function () {});
+  }
+
+  window.addEventListener("online", function () { flush(); });
+  window.addEventListener("offline", render);
+  setInterval(flush, 15000);
+  f.setEventId(f.newId());
+  render().then(flush);
+})();

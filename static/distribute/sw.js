@@ -1,0 +1,101 @@
+/* Service worker for the distribution screen (scope: /distribute/).
+
+   Pages: network first, so staff always see today's stock when online; the last good copy
+   is served when the network is gone. Static files: cached copy at once, refreshed in the
+   background. Writes (the API) are never touched here: the page's queue owns them. */
+"use strict";
+
+var VERSION = "v1";
+var STATIC_CACHE = "distribute-static-" + VERSION;
+var PAGE_CACHE = "distribute-pages-v1";
+var SCOPE = self.registration.scope;
+var STATIC_ROOT = new URL("../static/", SCOPE).href;
+var PRECACHE = [
+  "app.css",
+  "distribute/distribute.css",
+  "distribute/queue.js",
+  "distribute/form.js",
+  "distribute/screen.js",
+  "distribute/icons/icon-192.png"
+].map(function (path) { return STATIC_ROOT + path; });
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(STATIC_CACHE)
+      .then(function (cache) { return cache.addAll(PRECACHE); })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("distribute-static-") === 0 && name !== STATIC_CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+/* A copy to keep: without the "redirected" flag (a navigation may not be answered with it)
+   and without one-time messages such as "Logged: ...", which would be stale offline. */
+function storable(response) {
+  return response.text().then(function (html) {
+    var body = html.replace(/<div class="flash [^"]*" role="[^"]*">[^<]*<\/div>/g, "");
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  });
+}
+
+function page(request) {
+  return fetch(request).then(function (response) {
+    var landed = new URL(response.url || request.url);
+    var isScreen = response.ok && !landed.search && landed.href.indexOf(SCOPE) === 0 && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
+    if (isScreen) {
+      var copy = response.clone();
+      storable(copy).then(function (stored) {
+        return caches.open(PAGE_CACHE).then(function (cache) {
+          // Under the address asked for and where it landed, so the scope root works offline.
+          return Promise.all([cache.put(request.url, stored.clone()), cache.put(landed.href, stored)]);
+        });
+      }).catch(function () {});
+    }
+    return response;
+  }, function () {
+    return caches.open(PAGE_CACHE).then(function (cache) {
+      return cache.match(request.url, { ignoreSearch: true }).then(function (hit) {
+        return hit || cache.match(SCOPE);
+      });
+    }).then(function (hit) {
+      return hit || new Response(
+        "<!doctype html><title>Offline</title><h1>You are offline</h1>" +
+        "<p>Open the distribution screen once while online, then it works without a connection.</p>",
+        { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+      );
+    });
+  });
+}
+
+function asset(request) {
+  return caches.open(STATIC_CACHE).then(function (cache) {
+    return cache.match(request).then(function (hit) {
+      var update = fetch(request).then(function (response) {
+        if (response.ok) { cache.put(request, response.clone()); }
+        return response;
+      });
+      if (hit) { update.catch(function () {}); return hit; }
+      return update;
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") { return; }
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; }
+  if (request.mode === "navigate" && request.url.indexOf(SCOPE) === 0) {
+    event.respondWith(page(request));
+  } else if (request.url.indexOf(STATIC_ROOT) === 0) {
+    event.respondWith(asset(request));
+  }
+});

@@ -1,0 +1,1 @@
+"""Logging distributions at a site: the phone-first screen, its offline app shell and queue."""

@@ -1,0 +1,225 @@
+"""The distribution form: one quantity per supply of the site, and the event's fields."""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from supplies.services.validation import MAX_QUANTITY
+
+NOT_ASKED = ("", "Not asked")
+YES_NO_NOT_ASKED = [NOT_ASKED, ("yes", "Yes"), ("no", "No")]
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+ITEM_FIELD = re.compile(r"^items\[(\d+)\]")
+
+SETTING_CHOICES = [
+    ("fixed_site", "Fixed site"),
+    ("outreach", "Outreach"),
+    ("mobile_van", "Mobile van"),
+    ("mail", "Mail"),
+    ("vending", "Vending"),
+    ("partner", "Partner"),
+    ("event", "Event"),
+]
+RECIPIENT_CHOICES = [
+    NOT_ASKED,
+    ("person_who_uses_drugs", "Person who uses drugs"),
+    ("friend_or_family", "Friend or family"),
+    ("community_member", "Community member"),
+    ("service_provider", "Service provider"),
+    ("organization", "Organization"),
+    ("unknown", "Unknown"),
+]
+FIRST_TIME_CHOICES = [NOT_ASKED, ("yes", "Yes"), ("no", "No"), ("unknown", "Don't know")]
+AGE_CHOICES = [
+    NOT_ASKED,
+    ("under_18", "Under 18"),
+    ("18_24", "18–24"),
+    ("25_34", "25–34"),
+    ("35_44", "35–44"),
+    ("45_54", "45–54"),
+    ("55_64", "55–64"),
+    ("65_plus", "65+"),
+    ("unknown", "Unknown"),
+]
+# "used_on_overdose" is the one-tap toggle above, so it is not repeated here.
+RESUPPLY_CHOICES = [
+    NOT_ASKED,
+    ("none", "Not a resupply"),
+    ("lost_or_stolen", "Lost or stolen"),
+    ("confiscated", "Confiscated"),
+    ("expired", "Expired"),
+    ("gave_away", "Gave it away"),
+    ("other", "Other"),
+]
+LANGUAGE_CHOICES = [NOT_ASKED, ("en", "English"), ("es", "Español"), ("other", "Other")]
+VOID_REASONS = [
+    ("entered_by_mistake", "Entered by mistake"),
+    ("wrong_quantity", "Wrong supply or quantity"),
+    ("wrong_site", "Wrong site"),
+    ("logged_twice", "Logged twice"),
+    ("not_taken", "Participant did not take it"),
+]
+QUICK_FIELDS = ("recipient_type", "first_time", "trained")
+MORE_FIELDS = ("setting", "for_others", "age_band", "area", "language", "resupply_reason")
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class QuantityField(IntegerField):
+    """A whole number of units; the error says so in the program's words."""
+
+    def process_formdata(self, valuelist):
+        """Blank is no units; anything else must be a whole number."""
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(f"must be a whole number from 0 to {MAX_QUANTITY}") from None
+
+
+class DistributionForm(FlaskForm):
+    """One distribution event; quantity fields are added per site by distribution_form()."""
+
+    event_id = HiddenField(validators=[DataRequired(), Regexp(UUID_PATTERN)])
+    recipient_type = RadioField("Who is it for?", choices=_choices(RECIPIENT_CHOICES), default="")
+    first_time = RadioField("First time here?", choices=_choices(FIRST_TIME_CHOICES), default="")
+    trained = RadioField(
+        "Overdose response training given?",
+        choices=_choices([("no", "No"), ("yes", "Yes")]),
+        default="no",
+    )
+    used_on_overdose = BooleanField("Naloxone was used on an overdose")
+    reversals_reported = QuantityField(
+        "How many overdoses reversed?",
+        default=0,
+        validators=[Optional(), NumberRange(0, 1000, "must be a whole number from 0 to 1000")],
+    )
+    setting = RadioField("Setting", choices=_choices(SETTING_CHOICES))
+    for_others = RadioField(
+        "Collecting for others too?", choices=_choices(YES_NO_NOT_ASKED), default=""
+    )
+    age_band = RadioField("Age", choices=_choices(AGE_CHOICES), default="")
+    area = StringField("Area (county or ZIP code)", validators=[Optional(), Length(max=40)])
+    language = RadioField("Language", choices=_choices(LANGUAGE_CHOICES), default="")
+    resupply_reason = RadioField("Resupply reason", choices=_choices(RESUPPLY_CHOICES), default="")
+
+    def quantity_fields(self):
+        """(supply, field) pairs in the order the supplies were given."""
+        return [(supply, self[quantity_name(supply)]) for supply in self.site_supplies]
+
+
+class VoidForm(FlaskForm):
+    """Void one distribution, choosing a reason (no free text: it could name someone)."""
+
+    operation_id = HiddenField(validators=[DataRequired(), Regexp(UUID_PATTERN)])
+    reason = RadioField(
+        "Why void it?",
+        choices=_choices(VOID_REASONS),
+        validators=[DataRequired("choose a reason")],
+    )
+
+
+def quantity_name(supply) -> str:
+    """The form field of a supply's quantity (ids, since codes may hold '.' and '-')."""
+    return f"qty_{supply.id}"
+
+
+def distribution_form(site_supplies, setting: str, **kwargs) -> DistributionForm:
+    """A DistributionForm with one quantity field per supply, labelled with its name."""
+
+    class SiteDistributionForm(DistributionForm):
+        pass
+
+    for supply in site_supplies:
+        field = QuantityField(
+            supply.name,
+            validators=[
+                Optional(),
+                NumberRange(0, MAX_QUANTITY, f"must be a whole number from 0 to {MAX_QUANTITY}"),
+            ],
+        )
+        setattr(SiteDistributionForm, quantity_name(supply), field)
+    form = SiteDistributionForm(setting=setting, **kwargs)
+    form.site_supplies = list(site_supplies)
+    return form
+
+
+def _choice(value: str | None) -> str | None:
+    return value or None
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def event_body(form: DistributionForm, site_code: str) -> tuple[dict, list[str]]:
+    """The request body the JSON API would take, and the form field of each item."""
+    items, item_fields = [], []
+    for supply, field in form.quantity_fields():
+        if field.data:
+            items.append({"supply": supply.code, "quantity": field.data})
+            item_fields.append(field.name)
+    resupply = form.resupply_reason.data
+    if form.used_on_overdose.data:
+        resupply = "used_on_overdose"
+    body = {
+        "id": form.event_id.data.lower(),
+        "site": site_code,
+        "items": items,
+        "setting": form.setting.data,
+        "recipient_type": _choice(form.recipient_type.data),
+        "for_others": _yes_no(form.for_others.data),
+        "first_time": _choice(form.first_time.data),
+        "age_band": _choice(form.age_band.data),
+        "area": form.area.data or None,
+        "trained": form.trained.data == "yes",
+        "reversals_reported": form.reversals_reported.data or 0,
+        "resupply_reason": _choice(resupply),
+        "language": _choice(form.language.data),
+    }
+    return body, item_fields
+
+
+def check_resupply(form: DistributionForm) -> bool:
+    """The overdose toggle and another resupply reason cannot both be chosen."""
+    if form.used_on_overdose.data and form.resupply_reason.data:
+        _add_error(
+            form.resupply_reason,
+            "choose either this or “Naloxone was used on an overdose”, not both",
+        )
+        return False
+    return True
+
+
+def _add_error(field, why: str) -> None:
+    field.errors = [*field.errors, why]
+
+
+def attach_errors(form: DistributionForm, fields: dict[str, str], item_fields: list[str]) -> dict:
+    """Put a service's field errors on the form's fields; return those no field shows."""
+    unplaced = {}
+    for name, why in fields.items():
+        match = ITEM_FIELD.match(name)
+        if match and int(match.group(1)) < len(item_fields):
+            _add_error(form[item_fields[int(match.group(1))]], why)
+        elif name == "resupply_reason" and form.used_on_overdose.data:
+            _add_error(form.used_on_overdose, why)
+        elif name in form and name not in ("csrf_token", "event_id"):
+            _add_error(form[name], why)
+        else:
+            unplaced[name] = why
+    return unplaced

@@ -1,0 +1,200 @@
+"""The distribution screen: log what a participant was given, see today, void mistakes.
+
+Works as plain HTML forms; static/distribute/screen.js enhances it and keeps an offline
+queue that posts to /api/v1/distributions. Both paths call services.distribution.
+"""
+
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from supplies.distribute import forms
+from supplies.services import clock, distribution, permissions, site_day
+from supplies.services.distribution import SETTING_FOR_SITE_KIND
+from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services.operations import OperationRequest
+
+bp = Blueprint("distribute", __name__, url_prefix="/distribute")
+
+
+def _site_or_abort(code: str):
+    try:
+        return site_day.site_for_distribution(current_user, code)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+
+
+def confirmation(result: dict) -> str:
+    """A short sentence naming what was given, for the person at the table."""
+    given = ", ".join(f"{item['quantity']} × {item['name']}" for item in result["items"])
+    return f"Logged: {given}."
+
+
+def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None, status=200):
+    supplies = form.site_supplies
+    return (
+        render_template(
+            "distribute/screen.html",
+            site=site,
+            form=form,
+            supplies=supplies,
+            recent=site_day.recent_events(current_user, site.id),
+            void_form=void_form or forms.VoidForm(formdata=None),
+            void_event=void_event,
+            unplaced=unplaced or {},
+            default_setting=SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site"),
+            as_of=clock.now(),
+            local_time=local_time,
+            new_id=lambda: str(uuid.uuid4()),
+        ),
+        status,
+    )
+
+
+def _new_form(site, supplies, **kwargs):
+    setting = SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site")
+    return forms.distribution_form(supplies, setting, **kwargs)
+
+
+@bp.get("/")
+@login_required
+def pick_site():
+    """The sites where the user logs distributions; straight to it when there is one."""
+    if not permissions.can(current_user, "distribute"):
+        abort(403)
+    sites = site_day.distribution_sites(current_user)
+    if len(sites) == 1:
+        return redirect(url_for(".screen", code=sites[0].code))
+    return render_template("distribute/pick_site.html", sites=sites)
+
+
+@bp.route("/sites/<code>", methods=["GET", "POST"])
+@login_required
+def screen(code: str):
+    """Log a distribution at a site (GET shows the form, POST records it)."""
+    site = _site_or_abort(code)
+    supplies = site_day.site_supplies(site.id)
+    if request.method == "GET":
+        form = _new_form(site, supplies, formdata=None, event_id=str(uuid.uuid4()))
+        void_event = request.args.get("void")
+        if void_event:
+            void_form = forms.VoidForm(formdata=None)
+            void_form.reason.errors = ["choose a reason"]
+            return _render_screen(site, form, void_form=void_form, void_event=void_event)
+        return _render_screen(site, form)
+    form = _new_form(site, supplies)
+    if not (form.validate() & forms.check_resupply(form)):
+        return _render_screen(site, form, status=422)
+    body, item_fields = forms.event_body(form, site.code)
+    try:
+        outcome = distribution.distribute(
+            current_user, OperationRequest.new(body["id"], body), body
+        )
+    except Forbidden:
+        abort(403)
+    except DomainError as error:
+        unplaced = forms.attach_errors(form, error.fields, item_fields)
+        if "id" in unplaced:
+            # The page was sent before with other values: give the form a fresh id.
+            form.event_id.data = str(uuid.uuid4())
+            unplaced["id"] = "This form was already sent with other values; check and send again."
+        unplaced.setdefault("form", error.message)
+        status = 422 if isinstance(error, ValidationFailed) else 409
+        return _render_screen(site, form, unplaced=unplaced, status=status)
+    flash(confirmation(outcome.result), "success")
+    return redirect(url_for(".screen", code=site.code))
+
+
+@bp.post("/sites/<code>/events/<event_id>/void")
+@login_required
+def void(code: str, event_id: str):
+    """Void one of the recent distributions with a reason."""
+    site = _site_or_abort(code)
+    event = next(
+        (
+            item.event
+            for item in site_day.recent_events(current_user, site.id)
+            if item.event.id == event_id
+        ),
+        None,
+    )
+    if event is None:
+        abort(404)
+    void_form = forms.VoidForm()
+    if not void_form.validate():
+        if not void_form.reason.errors:
+            abort(400)
+        # Back to the screen (a GET, so reloads and the offline copy stay on its address)
+        # with this event's void form open and its reason marked.
+        return redirect(
+            url_for(".screen", code=site.code, void=event_id, _anchor=f"event-{event_id}")
+        )
+    reason = dict(forms.VOID_REASONS)[void_form.reason.data]
+    body = {"reason": reason}
+    try:
+        distribution.void(
+            current_user,
+            OperationRequest.new(void_form.operation_id.data.lower(), {"event": event_id, **body}),
+            event_id,
+            body,
+        )
+    except Forbidden:
+        abort(403)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Voided the distribution of {local_time(event.occurred_at)}: {reason}.", "success")
+    return redirect(url_for(".screen", code=site.code))
+
+
+def local_time(moment, with_day: bool = False) -> str:
+    """An instant in the program's time zone, as the screen shows it."""
+    local = moment.astimezone(clock.program_timezone())
+    return local.strftime("%b %d %H:%M" if with_day else "%H:%M")
+
+
+@bp.get("/session")
+def session_state():
+    """A fresh CSRF token for the offline queue, or 401 when the session has ended."""
+    if not current_user.is_authenticated:
+        return jsonify({"error": {"code": "unauthorized", "message": "Sign in again."}}), 401
+    return jsonify({"csrf_token": generate_csrf(), "user": current_user.id})
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from /distribute/ so its scope covers the screens."""
+    response = send_from_directory(
+        current_app.static_folder, "distribute/sw.js", mimetype="text/javascript", max_age=0
+    )
+    response.headers["Service-Worker-Allowed"] = url_for(".pick_site")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest, so staff can install the screen on a phone."""
+    response = send_from_directory(
+        current_app.static_folder,
+        "distribute/manifest.webmanifest",
+        mimetype="application/manifest+json",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response

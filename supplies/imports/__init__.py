@@ -1,0 +1,1 @@
+"""Spreadsheet imports: upload, preview, confirm; and the templates to fill in."""

@@ -1,0 +1,263 @@
+"""The distribution screen in Chromium on a phone: log, double click, too much, offline, void."""
+
+import pytest
+from playwright.sync_api import expect
+
+from supplies.extensions import db
+from supplies.models import DistributionEvent
+from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import PASSWORD
+
+NARCAN = "Narcan 4 mg nasal spray"
+STRIPS = "Fentanyl test strip"
+
+
+@pytest.fixture
+def hub(live_make):
+    """A site holding 10 Narcan and 100 strips, and a staff member working there."""
+    live_make.site("HUB", name="Harbor Street Hub")
+    live_make.supply("NARCAN4", name=NARCAN)
+    live_make.supply("FTS", category="fentanyl_test_strip", name=STRIPS)
+    live_make.receive("HUB", "NARCAN4", 10)
+    live_make.receive("HUB", "FTS", 100)
+    live_make.user("staff@example.org", "staff", sites=("HUB",))
+    return live_make
+
+
+def _events() -> list[DistributionEvent]:
+    db.session.rollback()  # end any earlier read so the live server's writes are seen
+    return list(db.session.execute(db.select(DistributionEvent)).scalars())
+
+
+def _on_hand(page, supply: str):
+    return page.locator("#stock tr", has_text=supply).locator(".stock-usable")
+
+
+def _staff_screen(page):
+    sign_in(page, "staff@example.org", PASSWORD)
+    page.wait_for_url("**/distribute/sites/HUB")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Log a distribution")
+
+
+def _log_button(page):
+    return page.get_by_role("button", name="Log distribution")
+
+
+def test_staff_signs_in_to_the_screen_and_logs_by_labels(hub, phone):
+    errors = []
+    phone.on("pageerror", lambda error: errors.append(str(error)))
+    _staff_screen(phone)
+    expect(_on_hand(phone, NARCAN)).to_have_text("10")
+    screenshot(phone, "distribute-phone")
+    phone.get_by_label(NARCAN, exact=True).fill("2")
+    strips = phone.locator(".qty", has_text=STRIPS)
+    for _ in range(3):
+        strips.get_by_role("button", name="One more").click()
+    expect(phone.get_by_label(STRIPS, exact=True)).to_have_value("3")
+    phone.get_by_role("group", name="Who is it for?").get_by_text("Person who uses drugs").click()
+    phone.get_by_role("group", name="Overdose response training given?").get_by_text("Yes").click()
+    _log_button(phone).click()
+    expect(phone.locator("#js-confirmation")).to_have_text(f"Logged: 3 × {STRIPS}, 2 × {NARCAN}.")
+    expect(_on_hand(phone, NARCAN)).to_have_text("8")
+    expect(_on_hand(phone, STRIPS)).to_have_text("97")
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
+    expect(phone.locator("#today .event")).to_have_count(1)
+    [event] = _events()
+    assert (event.recipient_type, event.trained, event.setting) == (
+        "person_who_uses_drugs",
+        True,
+        "fixed_site",
+    )
+    screenshot(phone, "distribute-phone-logged")
+    assert errors == []
+
+
+def test_desktop_layout(hub, desktop):
+    _staff_screen(desktop)
+    desktop.get_by_label(NARCAN, exact=True).fill("1")
+    _log_button(desktop).click()
+    expect(_on_hand(desktop, NARCAN)).to_have_text("9")
+    desktop.get_by_text("More details (optional)").click()
+    screenshot(desktop, "distribute-desktop")
+
+
+def test_overdose_toggle_asks_how_many_reversals(hub, phone):
+    _staff_screen(phone)
+    reversals = phone.get_by_label("How many overdoses reversed?")
+    expect(reversals).to_be_hidden()
+    phone.get_by_text("Naloxone was used on an overdose").click()
+    expect(reversals).to_have_value("1")
+    phone.locator("#reversals").get_by_role("button", name="One more").click()
+    phone.get_by_label(NARCAN, exact=True).fill("1")
+    screenshot(phone, "distribute-phone-overdose")
+    _log_button(phone).click()
+    expect(_on_hand(phone, NARCAN)).to_have_text("9")
+    [event] = _events()
+    assert (event.resupply_reason, event.reversals_reported) == ("used_on_overdose", 2)
+
+
+def test_double_click_records_one_event(hub, phone):
+    _staff_screen(phone)
+    phone.get_by_label(NARCAN, exact=True).fill("1")
+    _log_button(phone).dblclick()
+    expect(_on_hand(phone, NARCAN)).to_have_text("9")
+    phone.wait_for_timeout(500)
+    assert len(_events()) == 1
+
+
+def test_too_much_keeps_the_values_and_says_how_many_are_available(hub, phone):
+    _staff_screen(phone)
+    phone.get_by_label(NARCAN, exact=True).fill("11")
+    phone.get_by_label(STRIPS, exact=True).fill("5")
+    _log_button(phone).click()
+    expect(phone.locator("#form-error")).to_contain_text(f"Only 10 {NARCAN} available")
+    expect(phone.locator(".qty", has_text=NARCAN).locator(".field-error")).to_have_text(
+        "only 10 available"
+    )
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("11")
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(phone.get_by_label(STRIPS, exact=True)).to_have_value("5")
+    screenshot(phone, "distribute-phone-too-much")
+    assert _events() == []
+
+
+def _go_offline_after_first_visit(page):
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_label(NARCAN, exact=True)).to_be_visible()
+
+
+def test_offline_log_waits_then_syncs_exactly_once(hub, phone):
+    _staff_screen(phone)
+    _go_offline_after_first_visit(phone)
+    phone.get_by_label(NARCAN, exact=True).fill("2")
+    _log_button(phone).click()
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
+    expect(phone.locator("#queue-list li")).to_have_count(1)
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
+    screenshot(phone, "distribute-phone-offline")
+    assert _events() == []
+    phone.context.set_offline(False)
+    expect(phone.locator("#sync-status")).to_have_text("All distributions are synced.")
+    expect(_on_hand(phone, NARCAN)).to_have_text("8")
+    expect(phone.locator("#queue-panel")).to_be_hidden()
+    phone.reload()
+    expect(_on_hand(phone, NARCAN)).to_have_text("8")
+    [event] = _events()
+    assert [line.quantity for line in event.lines] == [2]
+
+
+def test_offline_refusal_is_shown_until_fixed(hub, phone):
+    _staff_screen(phone)
+    _go_offline_after_first_visit(phone)
+    for _ in range(2):
+        phone.get_by_label(NARCAN, exact=True).fill("8")
+        _log_button(phone).click()
+        expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (2)")
+    phone.context.set_offline(False)
+    attention = phone.locator("#attention")
+    expect(attention).to_be_visible()
+    expect(attention).to_contain_text(f"Only 2 {NARCAN} available")
+    expect(_on_hand(phone, NARCAN)).to_have_text("2")
+    expect(phone.locator("#sync-status")).to_have_text("1 distribution needs your attention below.")
+    expect(phone.locator("#js-confirmation")).to_be_empty()
+    screenshot(phone, "distribute-phone-refused")
+    attention.get_by_role("button", name="Fix and send again").click()
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("8")
+    expect(phone.locator(".qty", has_text=NARCAN).locator(".field-error")).to_have_text(
+        "only 2 available"
+    )
+    phone.get_by_label(NARCAN, exact=True).fill("2")
+    _log_button(phone).click()
+    expect(_on_hand(phone, NARCAN)).to_have_text("0")
+    expect(attention).to_be_hidden()
+    assert sorted(line.quantity for e in _events() for line in e.lines) == [2, 8]
+
+
+def _sign_out_answering(page, accept: bool) -> str:
+    """Press Sign out, answer the question it asks, and return the question."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    page.get_by_role("button", name="Sign out").click(no_wait_after=True)
+    for _ in range(100):
+        if asked:
+            return asked[0]
+        page.wait_for_timeout(50)
+    raise AssertionError("signing out asked nothing")
+
+
+def test_sign_out_warns_before_dropping_unsent_events(hub, phone):
+    _staff_screen(phone)
+    _go_offline_after_first_visit(phone)
+    phone.get_by_label(NARCAN, exact=True).fill("1")
+    _log_button(phone).click()
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
+    question = _sign_out_answering(phone, accept=False)
+    assert "1 distribution has not been sent yet" in question
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")  # still queued
+    _sign_out_answering(phone, accept=True)  # warned, and chose to sign out: queue emptied
+    phone.wait_for_function("!document.getElementById('distribution-form')")
+    phone.context.set_offline(False)
+    phone.goto("/distribute/sites/HUB")
+    if phone.get_by_role("button", name="Sign in").count():  # the sign-out reached the server
+        sign_in(phone, "staff@example.org", PASSWORD)
+    expect(phone.get_by_label(NARCAN, exact=True)).to_be_visible()
+    phone.wait_for_timeout(500)
+    expect(phone.locator("#queue-panel")).to_be_hidden()
+    expect(phone.locator("#sync-status")).to_be_empty()
+    assert _events() == []
+
+
+def test_void_with_a_reason_restores_the_stock(hub, phone):
+    _staff_screen(phone)
+    phone.get_by_label(NARCAN, exact=True).fill("3")
+    _log_button(phone).click()
+    expect(_on_hand(phone, NARCAN)).to_have_text("7")
+    event = phone.locator("#today .event").first
+    event.get_by_text("Void…").click()
+    event.get_by_role("button", name="Void this distribution").click()
+    expect(phone.locator("#today .event").first.locator(".field-error")).to_have_text(
+        "choose a reason"
+    )
+    event = phone.locator("#today .event").first
+    event.get_by_text("Logged twice").click()
+    screenshot(phone, "distribute-phone-void")
+    event.get_by_role("button", name="Void this distribution").click()
+    expect(phone.get_by_role("status").filter(has_text="Voided the distribution")).to_be_visible()
+    expect(_on_hand(phone, NARCAN)).to_have_text("10")
+    expect(phone.locator("#today .event.voided")).to_have_count(1)
+    [voided] = _events()
+    assert voided.void_reason == "Logged twice"
+
+
+def test_without_javascript_the_form_still_logs(hub, browser, live_app):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_app[1], java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        _staff_screen(page)
+        expect(page.locator(".qty .step").first).to_be_hidden()  # steppers need the script
+        page.get_by_label(NARCAN, exact=True).fill("4")
+        page.get_by_role("group", name="First time here?").get_by_text("Yes").click()
+        _log_button(page).click()
+        expect(page.get_by_role("status").filter(has_text="Logged:")).to_have_text(
+            f"Logged: 4 × {NARCAN}."
+        )
+        expect(_on_hand(page, NARCAN)).to_have_text("6")
+        page.get_by_label(NARCAN, exact=True).fill("7")
+        _log_button(page).click()
+        expect(page.locator("#form-error")).to_contain_text(f"Only 6 {NARCAN} available")
+        expect(page.get_by_label(NARCAN, exact=True)).to_have_value("7")
+        screenshot(page, "distribute-phone-no-javascript")
+        [event] = _events()
+        assert event.first_time == "yes"
+    finally:
+        context.close()
