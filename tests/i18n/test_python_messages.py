@@ -24,7 +24,7 @@ SPOKEN = {
     "ApiError": [2, 3],
     "error_response": [2, 3],
     "_json_error": [2],
-    "fail": [1],
+    "fail": [-1],  # Fields.fail(name, why) and the imports' fail(row, name, why)
     "_bad": [0],
     "raise_if_any": [0],
     "DomainError": [0, 1],
@@ -67,7 +67,7 @@ def unmarked_messages(path: Path, root: Path = ROOT) -> list[str]:
         if not isinstance(call, ast.Call) or _name(call) not in SPOKEN:
             continue
         for index in SPOKEN[_name(call)]:
-            if index < len(call.args) and _bare_text(call.args[index]):
+            if -len(call.args) <= index < len(call.args) and _bare_text(call.args[index]):
                 where = f"{path.relative_to(root)}:{call.lineno} {_name(call)}(...)"
                 found.append((call.lineno, where))
                 break
