@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export APP_ENV ?= development
 
-.PHONY: run test test-browser lint format bench clean
+.PHONY: run test test-browser lint format bench clean translations messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-run: $(VENV)/.runtime
+# The Spanish catalog is compiled from translations/es/LC_MESSAGES/messages.po (the .mo is not committed).
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d translations
+
+# After wrapping new text: refresh messages.pot and merge it into every .po, then translate.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k msg --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# axe-core for the accessibility browser tests, in a git-ignored folder.
+.axe/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-audit --no-fund --prefix .axe axe-core@4
+
+run: $(VENV)/.runtime translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	@echo "Demo sign-ins: admin@example.org / demo-admin-pass-2026, coordinator@example.org / demo-coord-pass-2026,"
@@ -37,10 +50,10 @@ format: $(VENV)/.dev
 
 # Runs ruff, then the suite (browser tests excluded: `make test-browser`).
 # pytest exits 5 when it collected no tests; make treats that as the failure it is.
-test: lint
+test: lint translations
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
-test-browser: $(VENV)/.dev
+test-browser: $(VENV)/.dev translations .axe/node_modules/axe-core/axe.min.js
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev

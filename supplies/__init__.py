@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, sign-in and CSRF protection to the app."""
+    """Bind the database, migrations, sign-in, CSRF protection and languages to the app."""
     from supplies import models  # noqa: F401  (registers the tables with the metadata)
     from supplies.database import configure_engine
     from supplies.extensions import csrf, db, login_manager, migrate
@@ -32,6 +32,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    from supplies import i18n
+
+    i18n.register(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     from supplies.auth.session import configure_login

@@ -268,3 +268,21 @@ FreshContextClient = IsolatedClient
 def fresh_client(client):
     """The ordinary test client (each request in its own context)."""
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile each .po into its .mo when the .mo is missing or older (make does it too)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parent.parent / "translations").glob("*/*/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)

@@ -49,6 +49,7 @@ EXPECTED = {
     "GET distribute.session_state":           (401, 200, 200, 200, 200),
     "GET distribute.service_worker":          (200, 200, 200, 200, 200),
     "GET distribute.manifest":                (200, 200, 200, 200, 200),
+    "POST main.set_language":                 (302, 302, 302, 302, 302),
     # admin: admins only
     "GET admin.users":                        (302, 200, 403, 403, 403),
     "GET admin.new_user":                     (302, 200, 403, 403, 403),
@@ -180,6 +181,7 @@ def _screen_form(world) -> dict:
 
 # Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.
 BODIES = {
+    "POST main.set_language": {"lang": "es", "next": "/home"},
     "POST distribute.screen": _screen_form,
     "POST distribute.void": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "logged_twice"},
     "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},

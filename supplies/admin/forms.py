@@ -1,5 +1,6 @@
 """Forms of the admin screens; the rules themselves live in services.accounts."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -15,12 +16,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from supplies.i18n import lazy_label
 from supplies.models.user import ROLES
 
-ROLE_CHOICES = [SelectChoice(role, role.title()) for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, lazy_label(role)) for role in ROLES]
 ACCESS_CHOICES = [
-    SelectChoice("temporary", "A temporary password I hand over (changed at first sign-in)"),
-    SelectChoice("link", "A one-time link to set a password"),
+    SelectChoice("temporary", _l("A temporary password I hand over (changed at first sign-in)")),
+    SelectChoice("link", _l("A one-time link to set a password")),
 ]
 
 
@@ -34,18 +36,21 @@ class SiteCheckboxes(SelectMultipleField):
 class UserForm(FlaskForm):
     """Name, role and sites of an account."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
-    sites = SiteCheckboxes("Sites (staff work only at these)", choices=[])
-    submit = SubmitField("Save")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    sites = SiteCheckboxes(_l("Sites (staff work only at these)"), choices=[])
+    submit = SubmitField(_l("Save"))
 
 
 class NewUserForm(UserForm):
     """A new account: its email and how the person gets in the first time."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     access = RadioField(
-        "First sign-in", choices=ACCESS_CHOICES, default="temporary", validators=[DataRequired()]
+        _l("First sign-in"),
+        choices=ACCESS_CHOICES,
+        default="temporary",
+        validators=[DataRequired()],
     )
 
 
@@ -53,7 +58,7 @@ class ResetForm(FlaskForm):
     """Reset someone's password: a temporary password or a one-time link."""
 
     access = RadioField(
-        "Reset with", choices=ACCESS_CHOICES, default="temporary", validators=[DataRequired()]
+        _l("Reset with"), choices=ACCESS_CHOICES, default="temporary", validators=[DataRequired()]
     )
 
 
@@ -64,8 +69,8 @@ class ActionForm(FlaskForm):
 class TokenForm(FlaskForm):
     """A new API token for an account."""
 
-    user = SelectField("Account", coerce=int, choices=[], validators=[DataRequired()])
-    name = StringField("What it is for", validators=[DataRequired(), Length(max=80)])
+    user = SelectField(_l("Account"), coerce=int, choices=[], validators=[DataRequired()])
+    name = StringField(_l("What it is for"), validators=[DataRequired(), Length(max=80)])
 
 
 class AuditFilterForm(FlaskForm):
@@ -74,8 +79,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    user = SelectField("Person", coerce=str, choices=[], validators=[Optional()])
-    action = SelectField("Action", choices=[], validators=[Optional()])
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(1, 100000)])
+    user = SelectField(_l("Person"), coerce=str, choices=[], validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(1, 100000)])

@@ -1,6 +1,7 @@
 """Admin screens: accounts, API tokens and the audit log. Thin: parse, call a service, render."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +14,7 @@ from supplies.admin.forms import (
     UserForm,
 )
 from supplies.extensions import login_manager
+from supplies.i18n import translate
 from supplies.services import accounts, audit_log, catalog, passwords, permissions
 from supplies.services.errors import DomainError
 
@@ -41,10 +43,10 @@ def _show_errors(form, error: DomainError) -> None:
     for name, why in error.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, why]
+            field.errors = [*field.errors, translate(why)]
         else:
-            unplaced.append(f"{name}: {why}")
-    flash(" ".join([error.message, *unplaced]), "error")
+            unplaced.append(f"{name}: {translate(why)}")
+    flash(" ".join([translate(error.message), *unplaced]), "error")
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -98,7 +100,7 @@ def edit_user(user_id: int):
         except DomainError as error:
             _show_errors(form, error)
         else:
-            flash(f"{user.email} is saved.", "success")
+            flash(_("%(email)s is saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template(
         "admin/user_edit.html",
@@ -127,9 +129,10 @@ def _set_active(user_id: int, active: bool):
         try:
             accounts.set_active(current_user, user.id, active)
         except DomainError as error:
-            flash(error.message, "error")
+            flash(translate(error.message), "error")
         else:
-            flash(f"{user.email} is {'active' if active else 'deactivated'}.", "success")
+            done = _("%(email)s is active.") if active else _("%(email)s is deactivated.")
+            flash(done % {"email": user.email}, "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -139,7 +142,7 @@ def reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = ResetForm()
     if not form.validate_on_submit():
-        flash("Choose how to reset the password.", "error")
+        flash(_("Choose how to reset the password."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     if form.access.data == "link":
         return _show_access(user, "link")
@@ -213,7 +216,8 @@ def revoke_token(token_id: int):
             record = accounts.revoke_token(current_user, token_id)
         except DomainError:
             abort(404)
-        flash(f"Token “{record.name}” of {record.user.email} is revoked.", "success")
+        revoked = _("Token “%(name)s” of %(email)s is revoked.")
+        flash(revoked % {"name": record.name, "email": record.user.email}, "success")
     return redirect(url_for("admin.tokens"))
 
 
@@ -225,8 +229,9 @@ def audit():
     """The audit log, filtered by person, action and dates, a page at a time."""
     form = AuditFilterForm(request.args)
     people = accounts.list_users(current_user)
-    form.user.choices = [("", "Anyone")] + [(str(u.id), u.email) for u in people]
-    form.action.choices = [("", "Any action")] + [(a, a) for a in audit_log.actions(current_user)]
+    form.user.choices = [("", _("Anyone"))] + [(str(u.id), u.email) for u in people]
+    actions = audit_log.actions(current_user)
+    form.action.choices = [("", _("Any action"))] + [(a, a) for a in actions]
     page = None
     if form.validate():
         page = audit_log.search(

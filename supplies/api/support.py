@@ -2,6 +2,7 @@
 
 from flask import jsonify, request
 
+from supplies.i18n import translate, translate_fields
 from supplies.services import validation as v
 from supplies.services.errors import (
     Conflict,
@@ -11,6 +12,7 @@ from supplies.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 
 
@@ -24,7 +26,9 @@ class ApiError(Exception):
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
     """The error envelope DESIGN.md fixes: {"error": {code, message, fields}}."""
-    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+    # Services and views give English messages; the reader's language is chosen here.
+    message, fields = translate(message), translate_fields(fields)
+    body = {"error": {"code": code, "message": message, "fields": fields, **extra}}
     return jsonify(body), status
 
 
@@ -48,20 +52,22 @@ def domain_error_response(error: DomainError):
 def json_body(allowed: set[str]) -> dict:
     """The request's JSON object; unknown fields are refused so nothing extra is stored."""
     if not request.is_json:
-        raise ApiError(400, "malformed", "Send a JSON object with Content-Type: application/json.")
+        raise ApiError(
+            400, "malformed", msg("Send a JSON object with Content-Type: application/json.")
+        )
     try:
         body = request.get_json(silent=True)
     except RecursionError:
         body = None
     if not isinstance(body, dict):
-        raise ApiError(400, "malformed", "The body must be a JSON object.")
+        raise ApiError(400, "malformed", msg("The body must be a JSON object."))
     unknown = sorted(key for key in body if key not in allowed)
     if unknown:
         raise ApiError(
             422,
             "unknown_fields",
-            "Unknown fields are refused: " + ", ".join(unknown) + ".",
-            {key: "is not a field of this request" for key in unknown},
+            msg("Unknown fields are refused: %(names)s.", names=", ".join(unknown)),
+            {key: msg("is not a field of this request") for key in unknown},
         )
     return body
 
@@ -72,7 +78,7 @@ def operation_request(body: dict, required: bool = False) -> OperationRequest:
         operation_id = v.operation_id(body.get("id"), required)
     except ValidationFailed as error:
         raise ApiError(
-            422, "invalid", "The id is not valid.", {"id": error.fields["value"]}
+            422, "invalid", msg("The id is not valid."), {"id": error.fields["value"]}
         ) from None
     return OperationRequest.new(operation_id, body)
 
@@ -88,7 +94,7 @@ def query_date(name: str):
         return v.iso_date(request.args.get(name))
     except ValidationFailed as error:
         raise ApiError(
-            422, "invalid", f"{name} is not a date.", {name: error.fields["value"]}
+            422, "invalid", msg("%(name)s is not a date.", name=name), {name: error.fields["value"]}
         ) from None
 
 
@@ -99,6 +105,9 @@ def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
         return default
     if not raw.isdigit() or not minimum <= int(raw) <= maximum:
         raise ApiError(
-            422, "invalid", f"{name} is out of range.", {name: f"must be {minimum} to {maximum}"}
+            422,
+            "invalid",
+            msg("%(name)s is out of range.", name=name),
+            {name: msg("must be %(minimum)s to %(maximum)s", minimum=minimum, maximum=maximum)},
         )
     return int(raw)

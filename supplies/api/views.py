@@ -23,6 +23,7 @@ from supplies.services import stock as stock_service
 from supplies.services.distribution import EVENT_FIELDS
 from supplies.services.errors import DomainError
 from supplies.services.inventory import ReceiptLine
+from supplies.services.messages import msg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,7 +43,7 @@ def authenticate():
         )
         if user is None:
             return support.error_response(
-                401, "unauthorized", "The API token is missing or not valid."
+                401, "unauthorized", msg("The API token is missing or not valid.")
             )
         g.api_user = user
         return None
@@ -51,7 +52,7 @@ def authenticate():
             csrf.protect()
         g.api_user = current_user._get_current_object()
         return None
-    return support.error_response(401, "unauthorized", "Sign in or send an API token.")
+    return support.error_response(401, "unauthorized", msg("Sign in or send an API token."))
 
 
 @bp.errorhandler(DomainError)
@@ -69,7 +70,7 @@ def api_error(error: ApiError):
 @bp.errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
     """A session write without its CSRF token."""
-    return support.error_response(400, "csrf", "The CSRF token is missing or not valid.")
+    return support.error_response(400, "csrf", msg("The CSRF token is missing or not valid."))
 
 
 def _site_filter(code: str | None) -> list[int] | None:
@@ -215,7 +216,7 @@ def void_distribution(event_id: str):
     try:
         event_id = validation.operation_id(event_id, True)
     except DomainError:
-        raise ApiError(404, "not_found", "No such distribution.") from None
+        raise ApiError(404, "not_found", msg("No such distribution.")) from None
     return written(distribution.void(g.api_user, operation_request(body), event_id, body))
 
 

@@ -1,9 +1,11 @@
 """How Flask-Login finds the signed-in user: by id and password generation, active only."""
 
+from flask_babel import gettext
 from flask_login import LoginManager
 
 from supplies.extensions import db
 from supplies.models import User
+from supplies.services.messages import msg
 
 
 def load_user(user_id: str) -> User | None:
@@ -21,5 +23,7 @@ def configure_login(login_manager: LoginManager) -> None:
     """Register the loader and where anonymous visitors are sent."""
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = msg("Please sign in to continue.")
+    # Flask-Login flashes the message through this, in the visitor's language.
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"

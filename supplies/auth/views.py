@@ -1,7 +1,6 @@
 """Sign-in at /, sign-out, password changes and resets; the rest of the app is behind these."""
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -14,32 +13,28 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from supplies.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
+from supplies.i18n import translate
 from supplies.services import accounts, audit
 from supplies.services import sign_in as sign_in_service
 from supplies.services.errors import DomainError
+from supplies.services.messages import msg
 from supplies.services.unit_of_work import transaction
+from supplies.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
-FAILED_SIGN_IN = "That email and password do not match an active account."
-THROTTLED = "Too many failed sign-ins. Wait {minutes} and try again."
+FAILED_SIGN_IN = msg("That email and password do not match an active account.")
 # Where a user who must change a password may still go.
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.sign_out", "static"}
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path inside this app may be a redirect target."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(char) < 32 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+PASSWORD_CHANGE_ENDPOINTS = {
+    "auth.change_password",
+    "auth.sign_out",
+    "main.set_language",
+    "static",
+}
 
 
 def _start_session(user) -> None:
@@ -52,7 +47,7 @@ def _start_session(user) -> None:
 
 def _wait_words(seconds: int) -> str:
     minutes = -(-seconds // 60)
-    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+    return _("a minute") if minutes <= 1 else _("%(num)d minutes", num=minutes)
 
 
 @bp.before_app_request
@@ -70,15 +65,15 @@ def enforce_session_rules():
         logout_user()
         session.clear()
         if api:
-            return _json_error(401, "unauthorized", "The session expired; sign in again.")
-        flash("You were signed out after a period of inactivity.", "info")
+            return _json_error(401, "unauthorized", _("The session expired; sign in again."))
+        flash(_("You were signed out after a period of inactivity."), "info")
         return redirect(url_for("auth.sign_in"))
     if now - seen >= 60:
         # Once a minute is enough; it keeps the cookie from being rewritten on every request.
         session["seen"] = now
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if api:
-            return _json_error(403, "password_change_required", "Change your password first.")
+            return _json_error(403, "password_change_required", _("Change your password first."))
         return redirect(url_for("auth.change_password"))
     return None
 
@@ -103,9 +98,11 @@ def sign_in():
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         if outcome.wait_seconds:
-            flash(THROTTLED.format(minutes=_wait_words(outcome.wait_seconds)), "error")
+            wait = _wait_words(outcome.wait_seconds)
+            text = _("Too many failed sign-ins. Wait %(minutes)s and try again.", minutes=wait)
+            flash(text, "error")
         else:
-            flash(FAILED_SIGN_IN, "error")
+            flash(translate(FAILED_SIGN_IN), "error")
     return render_template("auth/sign_in.html", form=form)
 
 
@@ -117,7 +114,7 @@ def sign_out():
         audit.record(current_user.id, "auth.sign_out", "user", current_user.id)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -135,7 +132,7 @@ def change_password():
         else:
             # Other sessions ended with the change; this one continues under the new version.
             _start_session(user)
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
 
@@ -156,7 +153,7 @@ def reset_password(token: str):
         except DomainError as error:
             _attach_errors(form, error)
         else:
-            flash("Your password is set. Sign in with it.", "success")
+            flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, email=user.email)
 
@@ -166,6 +163,6 @@ def _attach_errors(form, error: DomainError) -> None:
     for name, why in error.fields.items():
         field = getattr(form, "new_password" if name == "password" else name, None)
         if field is not None:
-            field.errors = [*field.errors, why]
+            field.errors = [*field.errors, translate(why)]
         else:
-            flash(error.message, "error")
+            flash(translate(error.message), "error")

@@ -1,5 +1,7 @@
 """The upload and confirmation forms of an import."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField
@@ -13,23 +15,23 @@ ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 def _spreadsheet(form, field) -> None:
     filename = (getattr(field.data, "filename", "") or "").lower()
     if not filename.endswith(ALLOWED_SUFFIXES):
-        raise ValidationError("Choose an .xlsx or .csv file.")
+        raise ValidationError(_("Choose an .xlsx or .csv file."))
 
 
 class UploadForm(FlaskForm):
     """A spreadsheet, what it holds, and whether to import a file already imported."""
 
-    file = FileField("Spreadsheet (.xlsx or .csv)", validators=[FileRequired(), _spreadsheet])
+    file = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[FileRequired(), _spreadsheet])
     kind = SelectField(
-        "It holds",
+        _l("It holds"),
         choices=[
-            SelectChoice(STOCK, "Starting stock"),
-            SelectChoice(DISTRIBUTIONS, "Past distributions"),
+            SelectChoice(STOCK, _l("Starting stock")),
+            SelectChoice(DISTRIBUTIONS, _l("Past distributions")),
         ],
         validators=[DataRequired()],
     )
-    force = BooleanField("Import it even if this exact file was imported before")
-    submit = SubmitField("Upload and preview")
+    force = BooleanField(_l("Import it even if this exact file was imported before"))
+    submit = SubmitField(_l("Upload and preview"))
 
 
 class ConfirmForm(FlaskForm):
@@ -37,4 +39,4 @@ class ConfirmForm(FlaskForm):
 
     kind = HiddenField(validators=[AnyOf(KINDS)])
     force = HiddenField(validators=[AnyOf(("", "1"))])
-    submit = SubmitField("Import these rows")
+    submit = SubmitField(_l("Import these rows"))

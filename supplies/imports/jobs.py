@@ -22,6 +22,7 @@ from supplies.imports import uploads
 from supplies.models import User
 from supplies.services import imports
 from supplies.services.errors import DomainError
+from supplies.services.messages import msg
 
 SHOWN_ERRORS = 500
 STALE_SECONDS = 120
@@ -106,7 +107,7 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
             user = db.session.get(User, user_id)
             found = uploads.find(sha256)
             if found is None or user is None:
-                _write(job_key, state="failed", job=job, message="The upload is gone.")
+                _write(job_key, state="failed", job=job, message=msg("The upload is gone."))
                 return
             path, filename = found
             progress = _Progress(job_key, job, 2 * imports.estimate_rows(path))
@@ -130,7 +131,10 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
         except Exception:
             log.exception("import %s failed", job_key)
             _write(
-                job_key, state="failed", job=job, message="The import failed; nothing was saved."
+                job_key,
+                state="failed",
+                job=job,
+                message=msg("The import failed; nothing was saved."),
             )
         finally:
             db.session.remove()

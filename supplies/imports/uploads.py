@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 from supplies.services.imports_reading import MAX_BYTES
+from supplies.services.messages import msg
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 KEEP_SECONDS = 24 * 3600
@@ -41,7 +42,7 @@ def save(stream, filename: str) -> str:
             while chunk := stream.read(1 << 20):
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    raise TooLarge(f"The file is over {MAX_BYTES // 1048576} MB.")
+                    raise TooLarge(msg("The file is over %(size)s MB.", size=MAX_BYTES // 1048576))
                 digest.update(chunk)
                 out.write(chunk)
         sha256 = digest.hexdigest()

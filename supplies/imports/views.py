@@ -10,16 +10,18 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from supplies.i18n import translate
 from supplies.imports import jobs, uploads
 from supplies.imports.forms import ConfirmForm, UploadForm
 from supplies.services import imports, permissions
 from supplies.services.imports_columns import KINDS
 from supplies.services.imports_templates import template
+from supplies.services.messages import msg
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-GONE = "That upload is no longer waiting; upload the file again."
+GONE = msg("That upload is no longer waiting; upload the file again.")
 
 
 @bp.before_request
@@ -38,7 +40,7 @@ def index():
         try:
             sha256 = uploads.save(form.file.data.stream, form.file.data.filename)
         except uploads.TooLarge as error:
-            form.file.errors.append(str(error))
+            form.file.errors.append(translate(error.args[0]))
         else:
             force = bool(form.force.data)
             jobs.start("check", sha256, form.kind.data, force, current_user.id)
@@ -66,7 +68,7 @@ def upload(sha256: str):
     found = jobs.status(job_key)
     if found is None or (found["state"] == "interrupted" and found["job"] == "check"):
         if uploads.find(sha256) is None:
-            flash(GONE, "error")
+            flash(translate(GONE), "error")
             return redirect(url_for("imports.index"))
         jobs.start("check", sha256, kind, force, current_user.id)
         found = jobs.status(job_key)
@@ -89,7 +91,7 @@ def confirm(sha256: str):
     kind, force = _job_args(sha256)
     found = jobs.status(jobs.key(sha256, kind, force))
     if uploads.find(sha256) is None:
-        flash(GONE, "error")
+        flash(translate(GONE), "error")
         return redirect(url_for("imports.index"))
     if found and found["state"] == "checked" and found["preview"]["ok"]:
         jobs.start("import", sha256, kind, force, current_user.id)

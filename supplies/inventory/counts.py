@@ -1,8 +1,11 @@
 """Physical count screens: the count sheet, the review of differences, confirm or discard."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from supplies.i18n import translate
 from supplies.inventory import support as s
 from supplies.inventory.forms import CountForm, OperationForm
 from supplies.inventory.views import bp
@@ -66,14 +69,14 @@ def count_sheet(code: str):
             errors, status = error.fields, s.status_of(error)
         else:
             if permissions.can(current_user, "manage_stock", site.id):
-                flash("Count saved. Review the differences, then confirm.", "success")
+                flash(_("Count saved. Review the differences, then confirm."), "success")
             else:
-                flash("Count saved. Nothing changes until a coordinator confirms it.", "success")
+                flash(_("Count saved. Nothing changes until a coordinator confirms it."), "success")
             return redirect(url_for("inventory.count_review", session_id=outcome.result["id"]))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
-    _, lines = counting.count_sheet(current_user, code)
+    lines = counting.count_sheet(current_user, code)[1]
     page = render_template(
         "inventory/count_sheet.html",
         form=form,
@@ -107,26 +110,28 @@ def _decide(session_id: str, decide, done: str):
     s.require(current_user, "manage_stock")
     form = OperationForm()
     if not form.validate_on_submit():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         return redirect(url_for("inventory.count_review", session_id=session_id))
     try:
         decide(current_user, s.operation_request(form, {"session": session_id}), session_id)
     except DomainError as error:
         if error.code == "forbidden":
             raise
-        flash(error.message, "error")
+        flash(translate(error.message), "error")
     else:
-        flash(done, "success")
+        flash(str(done), "success")
     return redirect(url_for("inventory.count_review", session_id=session_id))
 
 
 @bp.post("/counts/<session_id>/confirm")
 def count_confirm(session_id: str):
     """Apply the count: one count movement per difference."""
-    return _decide(session_id, counting.confirm, "Count confirmed; stock now matches the shelf.")
+    return _decide(
+        session_id, counting.confirm, _l("Count confirmed; stock now matches the shelf.")
+    )
 
 
 @bp.post("/counts/<session_id>/discard")
 def count_discard(session_id: str):
     """Drop the count without changing stock."""
-    return _decide(session_id, counting.discard, "Count discarded; stock is unchanged.")
+    return _decide(session_id, counting.discard, _l("Count discarded; stock is unchanged."))

@@ -1,22 +1,24 @@
 """Forms of the stock screens. Services validate the values; forms carry CSRF and keep input."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from supplies.i18n import lazy_label
 from supplies.models.site import SITE_KINDS
 from supplies.models.stock import BATCH_STATUSES, RECEIPT_SOURCES
 from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
 from supplies.services.inventory import ADJUSTMENT_REASONS
 
 
-def _choices(values, blank: str | None = None) -> list[SelectChoice]:
-    options = [SelectChoice(value, value.replace("_", " ")) for value in values]
+def _choices(values, blank=None) -> list[SelectChoice]:
+    options = [SelectChoice(value, lazy_label(value)) for value in values]
     return [SelectChoice("", blank), *options] if blank is not None else options
 
 
-def _select(label: str, choices=(), blank: str | None = None) -> SelectField:
+def _select(label, choices=(), blank=None) -> SelectField:
     # The service checks the value and names the field; the form only keeps what was picked.
     return SelectField(
         label, choices=_choices(choices, blank), validate_choice=False, validators=[Optional()]
@@ -32,41 +34,41 @@ class OperationForm(FlaskForm):
 class ReceiptLineForm(Form):
     """One line of a shipment."""
 
-    supply = _select("Supply", blank="Choose a supply")
-    quantity = StringField("Quantity")
-    lot_number = StringField("Lot number")
-    expires_on = StringField("Expires on")
-    funding = _select("Funding source", blank="None")
+    supply = _select(_l("Supply"), blank=_l("Choose a supply"))
+    quantity = StringField(_l("Quantity"))
+    lot_number = StringField(_l("Lot number"))
+    expires_on = StringField(_l("Expires on"))
+    funding = _select(_l("Funding source"), blank=_l("None"))
 
 
 class ReceiveForm(OperationForm):
     """A shipment: site, date, source and several lines."""
 
-    site = _select("Site", blank="Choose a site")
-    received_on = StringField("Received on")
-    source = _select("Source", RECEIPT_SOURCES)
+    site = _select(_l("Site"), blank=_l("Choose a site"))
+    received_on = StringField(_l("Received on"))
+    source = _select(_l("Source"), RECEIPT_SOURCES)
     lines = FieldList(FormField(ReceiptLineForm), min_entries=4, max_entries=40)
 
 
 class TransferForm(OperationForm):
     """Move units of one supply from one site to another."""
 
-    from_site = _select("From site", blank="Choose a site")
-    to_site = _select("To site", blank="Choose a site")
-    supply = _select("Supply", blank="Choose a supply")
-    quantity = StringField("Quantity")
-    lot_number = StringField("Lot number (blank: first expiry first)")
+    from_site = _select(_l("From site"), blank=_l("Choose a site"))
+    to_site = _select(_l("To site"), blank=_l("Choose a site"))
+    supply = _select(_l("Supply"), blank=_l("Choose a supply"))
+    quantity = StringField(_l("Quantity"))
+    lot_number = StringField(_l("Lot number (blank: first expiry first)"))
 
 
 class AdjustForm(OperationForm):
     """Write units off (negative) or back on (positive) with a reason."""
 
-    site = _select("Site", blank="Choose a site")
-    supply = _select("Supply", blank="Choose a supply")
-    quantity = StringField("Quantity (negative to write off)")
-    reason = _select("Reason", ADJUSTMENT_REASONS, blank="Choose a reason")
-    lot_number = StringField("Lot number")
-    note = StringField("Note (required for other; no names or personal details)")
+    site = _select(_l("Site"), blank=_l("Choose a site"))
+    supply = _select(_l("Supply"), blank=_l("Choose a supply"))
+    quantity = StringField(_l("Quantity (negative to write off)"))
+    reason = _select(_l("Reason"), ADJUSTMENT_REASONS, blank=_l("Choose a reason"))
+    lot_number = StringField(_l("Lot number"))
+    note = StringField(_l("Note (required for other; no names or personal details)"))
 
 
 class LotStatusForm(OperationForm):
@@ -74,41 +76,41 @@ class LotStatusForm(OperationForm):
 
     supply = HiddenField()
     lot_number = HiddenField()
-    status = _select("Status", BATCH_STATUSES)
-    note = StringField("Note")
+    status = _select(_l("Status"), BATCH_STATUSES)
+    note = StringField(_l("Note"))
 
 
 class CountForm(OperationForm):
     """A count sheet; its lines are read from the posted line-N-* fields."""
 
-    blind = BooleanField("Blind count (hide expected quantities)")
+    blind = BooleanField(_l("Blind count (hide expected quantities)"))
 
 
 class SiteForm(OperationForm):
     """Create or edit a site."""
 
-    code = StringField("Code")
-    name = StringField("Name")
-    kind = _select("Kind", SITE_KINDS, blank="Choose a kind")
-    county = StringField("County")
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    kind = _select(_l("Kind"), SITE_KINDS, blank=_l("Choose a kind"))
+    county = StringField(_l("County"))
 
 
 class SupplyForm(OperationForm):
     """Create or edit a supply."""
 
-    code = StringField("Code")
-    name = StringField("Name")
-    category = _select("Category", SUPPLY_CATEGORIES, blank="Choose a category")
-    unit = _select("Unit", SUPPLY_UNITS, blank="Choose a unit")
-    doses_per_unit = StringField("Doses per unit (reversal medications)")
-    tracks_lots = BooleanField("Tracks lots and expiry")
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    category = _select(_l("Category"), SUPPLY_CATEGORIES, blank=_l("Choose a category"))
+    unit = _select(_l("Unit"), SUPPLY_UNITS, blank=_l("Choose a unit"))
+    doses_per_unit = StringField(_l("Doses per unit (reversal medications)"))
+    tracks_lots = BooleanField(_l("Tracks lots and expiry"))
 
 
 class FundingForm(OperationForm):
     """Create or edit a funding source."""
 
-    code = StringField("Code")
-    name = StringField("Name")
-    funder = StringField("Funder")
-    starts_on = StringField("Starts on")
-    ends_on = StringField("Ends on")
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    funder = StringField(_l("Funder"))
+    starts_on = StringField(_l("Starts on"))
+    ends_on = StringField(_l("Ends on"))

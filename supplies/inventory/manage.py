@@ -1,6 +1,7 @@
 """Managing sites, supplies, funding sources and par levels: create, edit, deactivate."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from supplies.inventory import support as s
@@ -104,10 +105,10 @@ def catalog_edit(kind: str, code: str | None):
             status = s.status_of(error)
         else:
             saved = body.get("code") or code
-            flash(f"Saved {title} {saved}.", "success")
+            flash(_("Saved %(code)s.", code=saved), "success")
             return redirect(url_for("inventory.catalog_list"))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template(
         "inventory/catalog_edit.html", form=form, kind=kind, title=title, thing=thing
@@ -123,7 +124,7 @@ def catalog_active(kind: str, code: str):
         abort(404)
     form = OperationForm()
     if not form.validate_on_submit():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         return redirect(url_for("inventory.catalog_list"))
     active = request.form.get("active") == "1"
     body = {"kind": kind, "code": code, "active": active}
@@ -132,7 +133,8 @@ def catalog_active(kind: str, code: str):
     except DomainError as error:
         s.show_errors(None, error)
     else:
-        flash(f"{code} is now {'active' if active else 'inactive'}.", "success")
+        done = _("%(code)s is now active.") if active else _("%(code)s is now inactive.")
+        flash(done % {"code": code}, "success")
     return redirect(url_for("inventory.catalog_list"))
 
 
@@ -168,10 +170,10 @@ def par_levels_edit(code: str):
             s.show_errors(form, error)
             errors, status = error.fields, s.status_of(error)
         else:
-            flash(f"Par levels of {site.name} saved.", "success")
+            flash(_("Par levels of %(site)s saved.", site=site.name), "success")
             return redirect(url_for("inventory.stock_overview"))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template(
         "inventory/par_levels.html",

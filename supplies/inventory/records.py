@@ -1,8 +1,10 @@
 """Lots and the stock card: reading the record, and quarantining or recalling a lot."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from supplies.i18n import label
 from supplies.inventory import support as s
 from supplies.inventory.forms import LotStatusForm
 from supplies.inventory.views import bp
@@ -35,13 +37,12 @@ def lots():
             failed, status = (form.supply.data, form.lot_number.data), s.status_of(error)
         else:
             result = outcome.result
-            flash(
-                f"Lot {result['lot_number']} of {result['supply']} is now {result['status']}.",
-                "success",
-            )
+            text = _("Lot %(lot)s of %(supply)s is now %(status)s.")
+            values = {"lot": result["lot_number"], "supply": result["supply"]}
+            flash(text % {**values, "status": label(result["status"])}, "success")
             return redirect(url_for("inventory.lots"))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template(
         "inventory/lots.html", lots=lot_service.all_lots(current_user), form=form, failed=failed

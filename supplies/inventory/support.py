@@ -4,8 +4,10 @@ import re
 import uuid
 
 from flask import abort, flash
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from supplies.i18n import translate
 from supplies.services import catalog, permissions
 from supplies.services import validation as v
 from supplies.services.errors import (
@@ -79,14 +81,17 @@ def show_errors(form, error: DomainError, aliases: dict | None = None) -> dict:
     Forbidden and NotFound become 403 and 404 pages.
     """
     if isinstance(error, Forbidden):
-        abort(403, error.message)
+        abort(403, translate(error.message))
     if isinstance(error, NotFound) and not error.fields:
-        abort(404, error.message)
+        abort(404, translate(error.message))
     if isinstance(error, IdempotencyConflict) and form is not None:
         # Back button after a recorded form, values changed: offer a fresh operation.
         form.op.data = str(uuid.uuid4())
         flash(
-            "That form was already recorded. Check the values and submit again to record another.",
+            _(
+                "That form was already recorded. "
+                "Check the values and submit again to record another."
+            ),
             "error",
         )
         return {}
@@ -96,10 +101,10 @@ def show_errors(form, error: DomainError, aliases: dict | None = None) -> dict:
     for name, why in error.fields.items():
         field = fields.get(aliases.get(name, name))
         if field is None:
-            others[name] = why
+            others[name] = translate(why)
         else:
-            field.errors = [why]
-    flash(error.message, "error")
+            field.errors = [translate(why)]
+    flash(translate(error.message), "error")
     return others
 
 

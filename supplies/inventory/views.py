@@ -4,8 +4,10 @@ import uuid
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from supplies.i18n import label, translate
 from supplies.inventory import support as s
 from supplies.inventory.forms import (
     AdjustForm,
@@ -54,7 +56,7 @@ def refused(error: DomainError):
     status = {"forbidden": 403, "not_found": 404}.get(error.code, 400)
     if error.code == "invalid" and set(error.fields) & {"site", "supply", "code"}:
         status = 404
-    return render_template("error.html", error=None, message=error.message), status
+    return render_template("error.html", error=None, message=translate(error.message)), status
 
 
 @bp.get("/")
@@ -78,9 +80,9 @@ def _lot_options(usable_only: bool) -> list[dict]:
 
 
 def _receive_choices(form: ReceiveForm) -> None:
-    form.site.choices = s.with_blank(s.site_choices(current_user), "Choose a site")
-    supplies = s.with_blank(s.supply_choices(), "Choose a supply")
-    funding = s.with_blank(s.funding_choices(), "None")
+    form.site.choices = s.with_blank(s.site_choices(current_user), _("Choose a site"))
+    supplies = s.with_blank(s.supply_choices(), _("Choose a supply"))
+    funding = s.with_blank(s.funding_choices(), _("None"))
     for entry in form.lines:
         entry.form.supply.choices = supplies
         entry.form.funding.choices = funding
@@ -98,7 +100,7 @@ def receive():
         form.received_on.data = clock.today().isoformat()
         form.site.data = request.args.get("site", "")
     more_lines = request.method == "POST" and "more_lines" in request.form
-    for _ in range(4 if more_lines else 0):
+    for _line in range(4 if more_lines else 0):
         if len(form.lines) < form.lines.max_entries:
             form.lines.append_entry()
     _receive_choices(form)
@@ -139,13 +141,12 @@ def receive():
         else:
             result = outcome.result
             units = sum(line["quantity"] for line in result["lines"])
-            flash(
-                f"Received {units} units in {len(result['lines'])} lines at {result['site']}.",
-                "success",
-            )
+            text = _("Received %(units)s units in %(lines)s lines at %(site)s.")
+            values = {"units": units, "lines": len(result["lines"]), "site": result["site"]}
+            flash(text % values, "success")
             return redirect(url_for("inventory.stock_overview"))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     return render_template("inventory/receive.html", form=form, others=others), status
 
@@ -158,9 +159,9 @@ def transfer():
     """Move units of a supply between sites, first expiry first unless a lot is named."""
     s.require(current_user, "manage_stock")
     form = TransferForm()
-    sites = s.with_blank(s.site_choices(current_user), "Choose a site")
+    sites = s.with_blank(s.site_choices(current_user), _("Choose a site"))
     form.from_site.choices = form.to_site.choices = sites
-    form.supply.choices = s.with_blank(s.supply_choices(), "Choose a supply")
+    form.supply.choices = s.with_blank(s.supply_choices(), _("Choose a supply"))
     if request.method == "GET":
         for name in ("from_site", "to_site", "supply", "quantity", "lot_number"):
             form[name].data = request.args.get(name, "")
@@ -180,10 +181,10 @@ def transfer():
             s.show_errors(form, error)
             status = s.status_of(error)
         else:
-            flash(f"Transferred {outcome.result['quantity']} units.", "success")
+            flash(_("Transferred %(num)s units.", num=outcome.result["quantity"]), "success")
             return redirect(url_for("inventory.packing_slip", operation_id=outcome.result["id"]))
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template("inventory/transfer.html", form=form, lots=_lot_options(True))
     return page, status
@@ -204,8 +205,8 @@ def adjust():
     """Write units off or back on with a reason code."""
     s.require(current_user, "manage_stock")
     form = AdjustForm()
-    form.site.choices = s.with_blank(s.site_choices(current_user), "Choose a site")
-    form.supply.choices = s.with_blank(s.supply_choices(), "Choose a supply")
+    form.site.choices = s.with_blank(s.site_choices(current_user), _("Choose a site"))
+    form.supply.choices = s.with_blank(s.supply_choices(), _("Choose a supply"))
     if request.method == "GET":
         for name in ("site", "supply", "lot_number", "quantity", "reason"):
             form[name].data = request.args.get(name, "")
@@ -227,12 +228,13 @@ def adjust():
             status = s.status_of(error)
         else:
             result = outcome.result
-            flash(f"Adjusted {result['quantity']:+d} units ({result['reason']}).", "success")
+            text = _("Adjusted %(num)+d units (%(reason)s).")
+            flash(text % {"num": result["quantity"], "reason": label(result["reason"])}, "success")
             return redirect(
                 url_for("inventory.stock_card", site=result["site"], supply=result["supply"])
             )
     elif form.is_submitted():
-        flash("The form expired; please submit it again.", "error")
+        flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template("inventory/adjust.html", form=form, lots=_lot_options(False))
     return page, status
@@ -253,7 +255,8 @@ def write_off_expired(code: str):
         except DomainError as error:
             s.show_errors(form, error)
         else:
-            flash(f"Wrote off {outcome.result['units']} expired units at {code}.", "success")
+            text = _("Wrote off %(num)s expired units at %(site)s.")
+            flash(text % {"num": outcome.result["units"], "site": code}, "success")
             return redirect(url_for("inventory.stock_overview"))
     held = write_off.expired_holdings(site.id)
     return render_template("inventory/write_off.html", form=form, site=site, held=held)

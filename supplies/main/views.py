@@ -1,10 +1,12 @@
-"""Home pages: each role lands on what it works with."""
+"""Home pages (each role lands on what it works with) and the language switch."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from supplies.services import catalog, overview
+from supplies import i18n
+from supplies.services import accounts, catalog, overview
 from supplies.services import stock as stock_service
+from supplies.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -25,3 +27,24 @@ def home():
     if current_user.role in ("admin", "coordinator", "staff"):
         rows = stock_service.stock_rows(current_user)
     return render_template(f"main/home_{current_user.role}.html", sites=sites, stock_rows=rows)
+
+
+@bp.post("/language")
+def set_language():
+    """The switch on every page: a cookie for everyone, and the account's setting if signed in."""
+    language = request.form.get("lang")
+    if language not in i18n.LANGUAGES:
+        abort(400)
+    if current_user.is_authenticated:
+        accounts.set_language(current_user, language, i18n.LANGUAGES)
+    target = safe_next(request.form.get("next")) or url_for("auth.sign_in")
+    response = redirect(target)
+    response.set_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=i18n.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response

@@ -1,28 +1,30 @@
 """The report form: a period preset or custom dates, sites, a funding source and the kind."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from supplies.i18n import lazy_translate
 from supplies.services.exports import KINDS
 from supplies.services.periods import PRESETS
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
+    return [SelectChoice(value, lazy_translate(label)) for value, label in labels.items()]
 
 
 class ReportForm(FlaskForm):
     """What to put in a workbook; dates are checked by the reporting service."""
 
-    preset = RadioField("Period", choices=_choices(PRESETS), default="last_quarter")
-    start = StringField("First day", validators=[Optional(), Length(max=10)])
-    end = StringField("Last day", validators=[Optional(), Length(max=10)])
-    sites = SelectMultipleField("Sites", choices=[], validate_choice=True)
-    funding = SelectField("Funding source", choices=[], default="", validate_choice=True)
-    kind = RadioField("Workbook", choices=_choices(KINDS), default="funder")
-    submit = SubmitField("Download workbook")
+    preset = RadioField(_l("Period"), choices=_choices(PRESETS), default="last_quarter")
+    start = StringField(_l("First day"), validators=[Optional(), Length(max=10)])
+    end = StringField(_l("Last day"), validators=[Optional(), Length(max=10)])
+    sites = SelectMultipleField(_l("Sites"), choices=[], validate_choice=True)
+    funding = SelectField(_l("Funding source"), choices=[], default="", validate_choice=True)
+    kind = RadioField(_l("Workbook"), choices=_choices(KINDS), default="funder")
+    submit = SubmitField(_l("Download workbook"))
 
     def set_choices(self, sites, funding_sources, may_export_events: bool) -> None:
         """Fill the choices the user may pick from."""
@@ -31,4 +33,4 @@ class ReportForm(FlaskForm):
             SelectChoice(f.code, f"{f.name} ({f.code})") for f in funding_sources
         ]
         if not may_export_events:
-            self.kind.choices = [SelectChoice("funder", KINDS["funder"])]
+            self.kind.choices = [SelectChoice("funder", lazy_translate(KINDS["funder"]))]

@@ -17,6 +17,7 @@ from supplies.models.user import ROLES
 from supplies.services import audit, clock, passwords, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, NotFound, ValidationFailed
+from supplies.services.messages import msg
 from supplies.services.unit_of_work import transaction
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
@@ -36,7 +37,7 @@ def create_user(
     fields = v.Fields()
     email = fields.check("email", v.text, email, 254)
     if email and "@" not in email:
-        fields.fail("email", "must be an email address")
+        fields.fail("email", msg("must be an email address"))
     role = fields.check("role", v.choice, role, ROLES, required=True)
     try:
         check_password_rules(password)
@@ -46,7 +47,10 @@ def create_user(
     fields.raise_if_any()
     email = email.lower()
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
-        raise Conflict(f"{email} already has an account.", {"email": "already has an account"})
+        raise Conflict(
+            msg("%(email)s already has an account.", email=email),
+            {"email": msg("already has an account")},
+        )
     with transaction():
         user = User(email=email, name=name or email.split("@")[0], role=role)
         user.set_password(password)
@@ -70,11 +74,11 @@ def sites_for(fields: v.Fields, role, site_codes) -> list[Site]:
     for code in site_codes:
         site = db.session.execute(db.select(Site).where(Site.code == code)).scalar_one_or_none()
         if site is None:
-            fields.fail("sites", f"no site has the code {code}")
+            fields.fail("sites", msg("no site has the code %(code)s", code=code))
         else:
             sites.append(site)
     if role == "staff" and not site_codes:
-        fields.fail("sites", "staff need at least one site")
+        fields.fail("sites", msg("staff need at least one site"))
     return sites
 
 
@@ -182,7 +186,7 @@ def user_for_token(token: str) -> TokenUser | None:
 def _user(user_id) -> User:
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(msg("No such account."))
     return user
 
 
@@ -214,7 +218,7 @@ def update_user(actor, user_id, name, role, site_codes) -> User:
     role = fields.check("role", v.choice, role, ROLES, required=True)
     sites = sites_for(fields, role, site_codes)
     if user.role == "admin" and role != "admin" and user.active and _active_admins() <= 1:
-        fields.fail("role", "the last active admin must stay an admin")
+        fields.fail("role", msg("the last active admin must stay an admin"))
     fields.raise_if_any()
     before = {"name": user.name, "role": user.role, "sites": sorted(s.code for s in user.sites)}
     after = {"name": name, "role": role, "sites": sorted(s.code for s in sites)}
@@ -230,9 +234,11 @@ def set_active(actor, user_id, active: bool) -> User:
     permissions.require(actor, "administer")
     user = _user(user_id)
     if not active and user.id == actor.id:
-        raise Conflict("You cannot deactivate your own account.", {"user": "is you"})
+        raise Conflict(msg("You cannot deactivate your own account."), {"user": msg("is you")})
     if not active and user.role == "admin" and user.active and _active_admins() <= 1:
-        raise Conflict("The last active admin cannot be deactivated.", {"user": "last admin"})
+        raise Conflict(
+            msg("The last active admin cannot be deactivated."), {"user": msg("last admin")}
+        )
     if user.active == active:
         return user
     with transaction():
@@ -298,7 +304,7 @@ def reset_password_with_token(token: str, new_password) -> User:
     """Set a new password through a one-time link; the link works once."""
     user = user_for_reset_token(token)
     if user is None:
-        raise NotFound("This reset link is not valid, already used or expired.")
+        raise NotFound(msg("This reset link is not valid, already used or expired."))
     passwords.check(new_password)
     _store_new_password(user, new_password, "user.password_reset")
     return user
@@ -308,14 +314,14 @@ def change_password(user: User, current, new) -> User:
     """Change one's own password, checking the current one; other sessions end."""
     fields = v.Fields()
     if not isinstance(current, str) or not user.check_password(current):
-        fields.fail("current_password", "is not your current password")
+        fields.fail("current_password", msg("is not your current password"))
     try:
         passwords.check(new)
     except ValidationFailed as error:
         fields.fail("new_password", error.fields["password"])
     if not fields.errors and new == current:
-        fields.fail("new_password", "must differ from the current password")
-    fields.raise_if_any("The password was not changed.")
+        fields.fail("new_password", msg("must differ from the current password"))
+    fields.raise_if_any(msg("The password was not changed."))
     _store_new_password(user, new, "user.password_change")
     return user
 
@@ -345,7 +351,7 @@ def create_token_for(actor, user_id, name) -> tuple[ApiToken, str]:
     name = fields.check("name", v.text, name, 80)
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not user.active:
-        fields.fail("user", "choose an active account")
+        fields.fail("user", msg("choose an active account"))
     fields.raise_if_any()
     token = create_token(user, name, actor_id=actor.id)
     record = db.session.execute(
@@ -359,7 +365,7 @@ def revoke_token(actor, token_id) -> ApiToken:
     permissions.require(actor, "administer")
     record = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
     if record is None:
-        raise NotFound("No such token.")
+        raise NotFound(msg("No such token."))
     if record.revoked_at is None:
         with transaction():
             record.revoked_at = clock.now()
@@ -374,3 +380,17 @@ def _revoke_all_tokens(user_id: int) -> None:
         .values(revoked_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+
+
+# --- Language ------------------------------------------------------------------------------
+
+
+def set_language(user: User, language: str | None, languages) -> None:
+    """Remember the language a person chose for the screens (None: follow the browser)."""
+    if language is not None and language not in languages:
+        raise ValidationFailed(msg("Unknown language."), {"lang": msg("unknown language")})
+    if user.language == language:
+        return
+    with transaction():
+        user.language = language
+        audit.record(user.id, "user.language", "user", user.id, {"language": language})

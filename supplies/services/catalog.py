@@ -12,6 +12,7 @@ from supplies.models.supply import REVERSAL_CATEGORIES, SUPPLY_CATEGORIES, SUPPL
 from supplies.services import audit, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, NotFound, ValidationFailed
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 from supplies.services.unit_of_work import transaction
 
@@ -31,12 +32,17 @@ class SupplyRef:
 def site_by_code(code, field: str = "site", active_only: bool = True) -> Site:
     """The site with this code, or a ValidationFailed naming the field."""
     if not isinstance(code, str) or not code:
-        raise ValidationFailed("A site is required.", {field: "is required"})
+        raise ValidationFailed(msg("A site is required."), {field: msg("is required")})
     site = db.session.execute(db.select(Site).where(Site.code == code)).scalar_one_or_none()
     if site is None:
-        raise ValidationFailed(f"Unknown site {code}.", {field: f"no site has the code {code}"})
+        raise ValidationFailed(
+            msg("Unknown site %(code)s.", code=code),
+            {field: msg("no site has the code %(code)s", code=code)},
+        )
     if active_only and not site.active:
-        raise ValidationFailed(f"Site {code} is inactive.", {field: "this site is inactive"})
+        raise ValidationFailed(
+            msg("Site %(code)s is inactive.", code=code), {field: msg("this site is inactive")}
+        )
     return site
 
 
@@ -70,12 +76,17 @@ def _site_statement():
 def site_ref(code, field: str = "site") -> SiteRef:
     """Like site_by_code, as a plain record read with one cached statement (the fast path)."""
     if not isinstance(code, str) or not code:
-        raise ValidationFailed("A site is required.", {field: "is required"})
+        raise ValidationFailed(msg("A site is required."), {field: msg("is required")})
     row = db.session.connection().execute(_site_statement(), {"code": code}).first()
     if row is None:
-        raise ValidationFailed(f"Unknown site {code}.", {field: f"no site has the code {code}"})
+        raise ValidationFailed(
+            msg("Unknown site %(code)s.", code=code),
+            {field: msg("no site has the code %(code)s", code=code)},
+        )
     if not row.active:
-        raise ValidationFailed(f"Site {code} is inactive.", {field: "this site is inactive"})
+        raise ValidationFailed(
+            msg("Site %(code)s is inactive.", code=code), {field: msg("this site is inactive")}
+        )
     return SiteRef(*row)
 
 
@@ -90,12 +101,17 @@ def supplies_by_code(codes: list[str]) -> dict[str, SupplyRef]:
 def supply_by_code(code, field: str = "supply") -> SupplyRef:
     """The active supply with this code, or a ValidationFailed naming the field."""
     if not isinstance(code, str) or not code:
-        raise ValidationFailed("A supply is required.", {field: "is required"})
+        raise ValidationFailed(msg("A supply is required."), {field: msg("is required")})
     supply = supplies_by_code([code]).get(code)
     if supply is None:
-        raise ValidationFailed(f"Unknown supply {code}.", {field: f"no supply has the code {code}"})
+        raise ValidationFailed(
+            msg("Unknown supply %(code)s.", code=code),
+            {field: msg("no supply has the code %(code)s", code=code)},
+        )
     if not supply.active:
-        raise ValidationFailed(f"Supply {code} is inactive.", {field: "this supply is inactive"})
+        raise ValidationFailed(
+            msg("Supply %(code)s is inactive.", code=code), {field: msg("this supply is inactive")}
+        )
     return supply
 
 
@@ -104,13 +120,16 @@ def funding_by_code(code, field: str = "funding") -> FundingSource | None:
     if code is None or code == "":
         return None
     if not isinstance(code, str):
-        raise ValidationFailed("Funding must be a code.", {field: "must be a funding source code"})
+        raise ValidationFailed(
+            msg("Funding must be a code."), {field: msg("must be a funding source code")}
+        )
     funding = db.session.execute(
         db.select(FundingSource).where(FundingSource.code == code)
     ).scalar_one_or_none()
     if funding is None:
         raise ValidationFailed(
-            f"Unknown funding source {code}.", {field: f"no funding source has the code {code}"}
+            msg("Unknown funding source %(code)s.", code=code),
+            {field: msg("no funding source has the code %(code)s", code=code)},
         )
     return funding
 
@@ -177,7 +196,8 @@ def _create(actor, request: OperationRequest, kind: str, model, values: dict, sh
     ).scalar_one_or_none()
     if exists is not None:
         raise Conflict(
-            f"The code {values['code']} is already in use.", {"code": "is already in use"}
+            msg("The code %(code)s is already in use.", code=values["code"]),
+            {"code": msg("is already in use")},
         )
 
     def write() -> dict:
@@ -224,9 +244,9 @@ def create_supply(actor, request: OperationRequest, body: dict) -> OperationResu
     }
     if category in ("naloxone_nasal", "naloxone_injectable", "nalmefene"):
         if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
-            fields.fail("doses_per_unit", "a reversal medication needs its doses per unit")
+            fields.fail("doses_per_unit", msg("a reversal medication needs its doses per unit"))
         if values["tracks_lots"] is False:
-            fields.fail("tracks_lots", "medications must track lots")
+            fields.fail("tracks_lots", msg("medications must track lots"))
     fields.raise_if_any()
     return _create(actor, request, "supply", Supply, values, supply_result)
 
@@ -243,7 +263,7 @@ def create_funding_source(actor, request: OperationRequest, body: dict) -> Opera
         "active": fields.check("active", v.boolean, body.get("active", True)),
     }
     if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
-        fields.fail("ends_on", "must not be before starts_on")
+        fields.fail("ends_on", msg("must not be before starts_on"))
     fields.raise_if_any()
     return _create(actor, request, "funding_source", FundingSource, values, funding_result)
 
@@ -258,7 +278,10 @@ def _thing_by_code(kind: str, code):
     model = _MODELS[kind]
     thing = db.session.execute(db.select(model).where(model.code == code)).scalar_one_or_none()
     if thing is None:
-        raise NotFound(f"No {kind} has the code {code}.", {"code": "unknown code"})
+        raise NotFound(
+            msg("No %(kind)s has the code %(code)s.", kind=kind, code=code),
+            {"code": msg("unknown code")},
+        )
     return thing
 
 
@@ -317,9 +340,9 @@ def update_supply(actor, request: OperationRequest, code, body: dict) -> Operati
     }
     if category in REVERSAL_CATEGORIES:
         if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
-            fields.fail("doses_per_unit", "a reversal medication needs its doses per unit")
+            fields.fail("doses_per_unit", msg("a reversal medication needs its doses per unit"))
         if values["tracks_lots"] is False:
-            fields.fail("tracks_lots", "medications must track lots")
+            fields.fail("tracks_lots", msg("medications must track lots"))
     fields.raise_if_any()
     supply = _thing_by_code("supply", code)
     if values["tracks_lots"] != supply.tracks_lots:
@@ -328,8 +351,8 @@ def update_supply(actor, request: OperationRequest, code, body: dict) -> Operati
         ).first()
         if has_batches:
             raise ValidationFailed(
-                "Lot tracking cannot change once the supply has been received.",
-                {"tracks_lots": "cannot change once stock has been received"},
+                msg("Lot tracking cannot change once the supply has been received."),
+                {"tracks_lots": msg("cannot change once stock has been received")},
             )
     return _update(actor, request, "supply", code, values)
 
@@ -344,7 +367,7 @@ def update_funding_source(actor, request: OperationRequest, code, body: dict) ->
         "ends_on": fields.check("ends_on", v.iso_date, body.get("ends_on")),
     }
     if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
-        fields.fail("ends_on", "must not be before starts_on")
+        fields.fail("ends_on", msg("must not be before starts_on"))
     fields.raise_if_any()
     return _update(actor, request, "funding", code, values)
 
@@ -364,8 +387,13 @@ def set_active(actor, request: OperationRequest, kind: str, code, active) -> Ope
         units = _units_on_hand(column, thing.id)
         if units:
             raise Conflict(
-                f"{thing.name} still has {units} units on hand: transfer or write them off first.",
-                {"active": f"{units} units still on hand"},
+                msg(
+                    "%(thing)s still has %(units)s units on hand: "
+                    "transfer or write them off first.",
+                    thing=thing.name,
+                    units=units,
+                ),
+                {"active": msg("%(units)s units still on hand", units=units)},
             )
     with transaction():
         thing.active = active

@@ -12,6 +12,7 @@ from supplies.models import CountSession, Site, Supply, User
 from supplies.services import audit, catalog, clock, inventory, ledger, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, NotFound
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 from supplies.services.unit_of_work import transaction
 
@@ -103,11 +104,11 @@ def submit(
         counted = fields.check(name, v.quantity, entry.counted, 0)
         supply = supplies.get(entry.supply)
         if supply is None:
-            fields.fail(name, f"no supply has the code {entry.supply}")
+            fields.fail(name, msg("no supply has the code %(code)s", code=entry.supply))
         elif counted is not None:
             parsed.append((supply, entry.lot_number or None, counted))
     if not parsed and not fields.errors:
-        fields.fail("lines", "enter at least one count")
+        fields.fail("lines", msg("enter at least one count"))
     fields.raise_if_any()
     permissions.require(actor, "count", site.id)
     replayed = operations.replay(request, "count_session")
@@ -144,7 +145,7 @@ def get_session(user, session_id: str) -> CountSession:
     """A count session the user may see (staff: at their own sites)."""
     session = db.session.get(CountSession, session_id)
     if session is None:
-        raise NotFound("No such count.", {"id": "unknown count"})
+        raise NotFound(msg("No such count."), {"id": msg("unknown count")})
     permissions.require(user, "count", session.site_id)
     return session
 
@@ -190,7 +191,9 @@ def _decide(actor, session_id: str, status: str) -> CountSession:
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
-        raise Conflict("This count was already confirmed or discarded.", {"id": "already decided"})
+        raise Conflict(
+            msg("This count was already confirmed or discarded."), {"id": msg("already decided")}
+        )
     return db.session.get(CountSession, session_id)
 
 

@@ -14,6 +14,7 @@ from supplies.models import DistributionEvent, DistributionLine, Movement
 from supplies.services import audit, catalog, clock, ledger, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, Forbidden, InsufficientStock, NotFound
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 
 SETTINGS = ("fixed_site", "outreach", "mobile_van", "mail", "vending", "partner", "event")
@@ -95,26 +96,26 @@ def _event_fields(body: dict, fields: v.Fields) -> dict:
 def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
     """Parse items into (supply code, quantity, field name) triples."""
     if not isinstance(raw, list) or not raw:
-        fields.fail("items", "give at least one supply and quantity")
+        fields.fail("items", msg("give at least one supply and quantity"))
         return []
     if len(raw) > MAX_ITEMS:
-        fields.fail("items", f"at most {MAX_ITEMS} lines")
+        fields.fail("items", msg("at most %(limit)s lines", limit=MAX_ITEMS))
         return []
     parsed, seen = [], set()
     for index, item in enumerate(raw):
         name = f"items[{index}]"
         if not isinstance(item, dict):
-            fields.fail(name, "must be an object with supply and quantity")
+            fields.fail(name, msg("must be an object with supply and quantity"))
             continue
         for key in item:
             if key not in ("supply", "quantity"):
-                fields.fail(f"{name}.{key}", "is not a field of an item")
+                fields.fail(f"{name}.{key}", msg("is not a field of an item"))
         supply = item.get("supply")
         if not isinstance(supply, str) or not supply:
-            fields.fail(f"{name}.supply", "is required")
+            fields.fail(f"{name}.supply", msg("is required"))
             continue
         if supply in seen:
-            fields.fail(f"{name}.supply", "is listed twice")
+            fields.fail(f"{name}.supply", msg("is listed twice"))
             continue
         seen.add(supply)
         quantity = fields.check(f"{name}.quantity", v.quantity, item.get("quantity"))
@@ -135,9 +136,9 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     supplies = catalog.supplies_by_code([code for code, _, _ in items])
     for code, _, name in items:
         if code not in supplies:
-            fields.fail(f"{name}.supply", f"no supply has the code {code}")
+            fields.fail(f"{name}.supply", msg("no supply has the code %(code)s", code=code))
         elif not supplies[code].active:
-            fields.fail(f"{name}.supply", "this supply is inactive")
+            fields.fail(f"{name}.supply", msg("this supply is inactive"))
     fields.raise_if_any()
     permissions.require(actor, "distribute", site.id)
     occurred_at = occurred_at or clock.now()
@@ -159,8 +160,17 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                 taken = ledger.take(usable, quantity)
             except ledger.Shortfall as short:
                 raise InsufficientStock(
-                    f"Only {short.available} {supply.name} available at {site.name}.",
-                    {f"{name}.quantity": f"only {short.available} available"},
+                    msg(
+                        "Only %(available)s %(supply)s available at %(site)s.",
+                        available=short.available,
+                        supply=supply.name,
+                        site=site.name,
+                    ),
+                    {
+                        f"{name}.quantity": msg(
+                            "only %(available)s available", available=short.available
+                        )
+                    },
                     {supply.code: short.available},
                 ) from None
             for part in taken:
@@ -223,13 +233,13 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
     fields.raise_if_any()
     event = db.session.get(DistributionEvent, event_id)
     if event is None:
-        raise NotFound("No such distribution.")
+        raise NotFound(msg("No such distribution."))
     if not permissions.can(actor, "void_any"):
         permissions.require(actor, "distribute", event.site_id)
         if event.user_id != actor.id:
-            raise Forbidden("Staff can void only distributions they recorded.")
+            raise Forbidden(msg("Staff can void only distributions they recorded."))
         if clock.now() - event.recorded_at > VOID_WINDOW:
-            raise Forbidden("Staff can void only distributions from the last 24 hours.")
+            raise Forbidden(msg("Staff can void only distributions from the last 24 hours."))
 
     def write() -> dict:
         voided = db.session.execute(
@@ -239,7 +249,9 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
             .execution_options(synchronize_session=False)
         )
         if voided.rowcount != 1:
-            raise Conflict("This distribution was already voided.", {"id": "already voided"})
+            raise Conflict(
+                msg("This distribution was already voided."), {"id": msg("already voided")}
+            )
         taken = db.session.execute(
             db.select(Movement.site_id, Movement.supply_id, Movement.batch_id, Movement.quantity)
             .where(Movement.operation_id == event_id, Movement.kind == "distribute")

@@ -17,13 +17,14 @@ from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
 from supplies.services import audit, clock, permissions, reporting, workbook
 from supplies.services.errors import Forbidden, NotFound
+from supplies.services.messages import msg
 from supplies.services.reporting import ReportFilters
 from supplies.services.unit_of_work import transaction
 from supplies.services.workbook import DATE, DATETIME, INTEGER, Column
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
-KINDS = {"funder": "Funder workbook", "events": "Event-level workbook"}
+KINDS = {"funder": msg("Funder workbook"), "events": msg("Event-level workbook")}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
 RowProgress = Callable[[int], None]
@@ -289,21 +290,21 @@ def archived(user, name: str) -> ExportRecord:
     """An archived workbook the user may download again; the download is audited."""
     permissions.require(user, "funder_reports")
     if not _NAME.match(name or ""):
-        raise NotFound("No such workbook.")
+        raise NotFound(msg("No such workbook."))
     entry = db.session.execute(
         db.select(AuditEntry).where(
             AuditEntry.action == EXPORT_ACTION, AuditEntry.object_id == name
         )
     ).scalar_one_or_none()
     if entry is None:
-        raise NotFound("No such workbook.")
+        raise NotFound(msg("No such workbook."))
     record = _record(entry)
     if record.kind != "funder":
         permissions.require(user, "event_export")
     if not permissions.can(user, "event_export") and record.actor_id != user.id:
-        raise Forbidden("This workbook was made by someone else.")
+        raise Forbidden(msg("This workbook was made by someone else."))
     if not record.path.is_file():
-        raise NotFound("This workbook is no longer in the archive.")
+        raise NotFound(msg("This workbook is no longer in the archive."))
     with transaction():
         audit.record(user.id, "report.download", "export", name)
     return record

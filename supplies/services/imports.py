@@ -30,6 +30,7 @@ from supplies.services.imports_reading import (
     read_sheet,
 )
 from supplies.services.imports_rows import RowError, check_distributions, check_stock, lookups
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 
 __all__ = ["DISTRIBUTIONS", "KINDS", "STOCK", "Forbidden", "RowError", "estimate_rows"]
@@ -185,7 +186,7 @@ def apply(actor, checked: Preview, progress: Progress = None) -> OperationResult
 
     def write() -> dict:
         if len(previous_imports(checked.sha256)) != copy:
-            raise Conflict("This file was imported meanwhile; nothing was imported again.")
+            raise Conflict(msg("This file was imported meanwhile; nothing was imported again."))
         errors = _write_plan(actor, checked, import_id, progress)
         if errors:
             raise ImportRefused("Some rows were refused; nothing was imported.", errors)

@@ -27,6 +27,7 @@ from supplies.services.imports_columns import Column
 from supplies.services.imports_reading import FORMULA
 from supplies.services.imports_stock import simulate_stock
 from supplies.services.inventory import ReceiptLine
+from supplies.services.messages import msg
 
 # Rows received at one site on one day become receipts of at most this many lines.
 RECEIPT_LINES = 100
@@ -114,7 +115,7 @@ class RowChecker:
         column = self.columns.get(name)
         raw = cells[column.index] if column and column.index < len(cells) else None
         if raw is FORMULA:
-            self.fail(row, name, "is a formula without a saved value; save the file in Excel")
+            self.fail(row, name, msg("is a formula without a saved value; save the file in Excel"))
             return None
         try:
             value = parse(raw, *args)
@@ -125,7 +126,7 @@ class RowChecker:
             self.fail(row, name, error.fields.get("value", error.message))
             return None
         if value is None and required:
-            self.fail(row, name, "is required")
+            self.fail(row, name, msg("is required"))
         return value
 
 
@@ -164,12 +165,20 @@ def check_stock(rows, columns, found: dict[str, Lookup], progress=None):
         received_on = check.read(row, cells, "received_on", cell.day)
         source = check.read(row, cells, "source", cell.choice, RECEIPT_SOURCES)
         if received_on and received_on > today:
-            check.fail(row, "received_on", "cannot be in the future")
+            check.fail(row, "received_on", msg("cannot be in the future"))
         if supply and supply.tracks_lots:
             if not lot:
-                check.fail(row, "lot_number", f"{supply.code} tracks lots: enter the lot number")
+                check.fail(
+                    row,
+                    "lot_number",
+                    msg("%(supply)s tracks lots: enter the lot number", supply=supply.code),
+                )
             if not expires_on and not _has_error(check, row, "expires_on", before):
-                check.fail(row, "expires_on", f"{supply.code} tracks lots: enter the expiry")
+                check.fail(
+                    row,
+                    "expires_on",
+                    msg("%(supply)s tracks lots: enter the expiry", supply=supply.code),
+                )
         if supply and lot and expires_on:
             first = in_file.setdefault((supply.id, lot), (expires_on, row))
             others = [d for d in known.get((supply.id, lot), ()) if d and d != expires_on]
@@ -177,11 +186,22 @@ def check_stock(rows, columns, found: dict[str, Lookup], progress=None):
                 check.fail(
                     row,
                     "expires_on",
-                    f"lot {lot} has two expiry dates: {first[0].isoformat()} in row {first[1]} "
-                    f"and {expires_on.isoformat()} here",
+                    msg(
+                        "lot %(lot)s has two expiry dates: %(first)s in row %(row)s "
+                        "and %(here)s here",
+                        lot=lot,
+                        first=first[0].isoformat(),
+                        row=first[1],
+                        here=expires_on.isoformat(),
+                    ),
                 )
             elif others:
-                check.fail(row, "expires_on", f"lot {lot} is already known with expiry {others[0]}")
+                already = msg(
+                    "lot %(lot_number)s is already known with expiry %(value)s",
+                    lot_number=lot,
+                    value=others[0],
+                )
+                check.fail(row, "expires_on", already)
         if progress and done % 1000 == 0:
             progress(1000)
         if len(check.errors) > before:
@@ -319,12 +339,16 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
                 check.fail(
                     row,
                     name,
-                    f"differs from row {event.field_rows[name]} of the same event "
-                    f"({event.fields[name]!r})",
+                    msg(
+                        "differs from row %(row)s of the same event (%(value)s)",
+                        row=event.field_rows[name],
+                        value=repr(event.fields[name]),
+                    ),
                 )
             event.field_rows.setdefault(name, row)
         if supply and any(s.id == supply.id for _, s, _ in event.items):
-            check.fail(row, "supply", f"{supply.code} is listed twice in the same event")
+            twice = msg("%(supply)s is listed twice in the same event", supply=supply.code)
+            check.fail(row, "supply", twice)
         elif supply and quantity:
             event.items.append((row, supply, quantity))
         if len(check.errors) > before:

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from supplies.extensions import db
 from supplies.models import Balance, Batch, Movement
 from supplies.services import clock
+from supplies.services.messages import msg
 
 
 def simulate_stock(plan: list, check) -> dict:
@@ -38,17 +39,30 @@ def simulate_stock(plan: list, check) -> dict:
                 check.fail(
                     row,
                     "quantity",
-                    f"stock would go negative: only {usable} {supply.code} usable at "
-                    f"{event.site.code} on {day.isoformat()}, {quantity} distributed",
+                    msg(
+                        "stock would go negative: only %(usable)s %(supply)s usable at %(site)s "
+                        "on %(day)s, %(quantity)s distributed",
+                        usable=usable,
+                        supply=supply.code,
+                        site=event.site.code,
+                        day=day.isoformat(),
+                        quantity=quantity,
+                    ),
                 )
             elif then < quantity:
                 short = True
                 check.fail(
                     row,
                     "quantity",
-                    f"stock would go negative: {event.site.code} had only {max(then, 0)} "
-                    f"{supply.code} received by {day.isoformat()} (and kept after it); "
-                    "import the stock received before this date first",
+                    msg(
+                        "stock would go negative: %(site)s had only %(units)s %(supply)s received "
+                        "by %(day)s (and kept after it); import the stock received before this "
+                        "date first",
+                        site=event.site.code,
+                        units=max(then, 0),
+                        supply=supply.code,
+                        day=day.isoformat(),
+                    ),
                 )
         if short:
             continue

@@ -10,6 +10,7 @@ from supplies.services import audit, catalog, clock, ledger, operations, permiss
 from supplies.services import validation as v
 from supplies.services.catalog import SupplyRef
 from supplies.services.errors import InsufficientStock, NotFound, ValidationFailed
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 
 ADJUSTMENT_REASONS = (
@@ -55,8 +56,14 @@ def _occurred_on(day: date | None):
 
 def _shortfall(supply: SupplyRef, site: Site, wanted: int, available: int, field: str):
     return InsufficientStock(
-        f"Only {available} {supply.name} available at {site.name}; {wanted} requested.",
-        {field: f"only {available} available"},
+        msg(
+            "Only %(available)s %(supply)s available at %(site)s; %(wanted)s requested.",
+            available=available,
+            supply=supply.name,
+            site=site.name,
+            wanted=wanted,
+        ),
+        {field: msg("only %(available)s available", available=available)},
         {supply.code: available},
     )
 
@@ -91,15 +98,25 @@ def _parse_receipt_line(line: ReceiptLine, prefix: str, fields: v.Fields):
     funding = fields.check(f"{prefix}funding", catalog.funding_by_code, line.funding)
     if supply and supply.tracks_lots:
         if not lot_number:
-            fields.fail(f"{prefix}lot_number", f"{supply.name} tracks lots: enter the lot number")
+            fields.fail(
+                f"{prefix}lot_number",
+                msg("%(supply)s tracks lots: enter the lot number", supply=supply.name),
+            )
         if not expires_on and f"{prefix}expires_on" not in fields.errors:
-            fields.fail(f"{prefix}expires_on", f"{supply.name} tracks lots: enter the expiry")
+            fields.fail(
+                f"{prefix}expires_on",
+                msg("%(supply)s tracks lots: enter the expiry", supply=supply.name),
+            )
     if supply and lot_number and expires_on:
         known = [day for day in _known_lot_expiry(supply.id, lot_number) if day]
         if known and expires_on not in known:
             fields.fail(
                 f"{prefix}expires_on",
-                f"lot {lot_number} is already known with expiry {known[0].isoformat()}",
+                msg(
+                    "lot %(lot_number)s is already known with expiry %(value)s",
+                    lot_number=lot_number,
+                    value=known[0].isoformat(),
+                ),
             )
     return supply, quantity, lot_number, expires_on, funding
 
@@ -118,10 +135,10 @@ def receive(
     site = fields.check("site", catalog.site_by_code, site_code)
     day = fields.check("received_on", v.iso_date, received_on)
     if day and day > clock.today():
-        fields.fail("received_on", "cannot be in the future")
+        fields.fail("received_on", msg("cannot be in the future"))
     source = fields.check("source", v.choice, source, RECEIPT_SOURCES) or "purchase"
     if not lines:
-        fields.fail("lines", "add at least one line")
+        fields.fail("lines", msg("add at least one line"))
     prefixes = prefixes or [""] * len(lines)
     parsed = [_parse_receipt_line(line, p, fields) for line, p in zip(lines, prefixes, strict=True)]
     fields.raise_if_any()
@@ -193,7 +210,7 @@ def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
     quantity = fields.check("quantity", v.quantity, body.get("quantity"))
     lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
     if from_site and to_site and from_site.id == to_site.id:
-        fields.fail("to_site", "must differ from from_site")
+        fields.fail("to_site", msg("must differ from from_site"))
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", from_site.id)
     permissions.require(actor, "manage_stock", to_site.id)
@@ -251,20 +268,26 @@ def _batch_to_add_to(site_id: int, supply: SupplyRef, lot_number: str | None, fi
         ).scalar_one_or_none()
         if batch_id is None:
             raise ValidationFailed(
-                f"Lot {lot_number} of {supply.name} is not known; receive it instead.",
-                {field: f"lot {lot_number} is not known"},
+                msg(
+                    "Lot %(lot_number)s of %(supply)s is not known; receive it instead.",
+                    lot_number=lot_number,
+                    supply=supply.name,
+                ),
+                {field: msg("lot %(lot_number)s is not known", lot_number=lot_number)},
             )
         return batch_id
     on_hand = ledger.holdings(site_id, supply.id)
     if supply.tracks_lots and len({h.lot_number for h in on_hand}) != 1:
         raise ValidationFailed(
-            f"{supply.name} tracks lots: say which lot.", {field: "name the lot_number"}
+            msg("%(supply)s tracks lots: say which lot.", supply=supply.name),
+            {field: msg("name the lot_number")},
         )
     if on_hand:
         return max(h.batch_id for h in on_hand)
     if supply.tracks_lots:
         raise ValidationFailed(
-            f"{supply.name} tracks lots: say which lot.", {field: "name the lot_number"}
+            msg("%(supply)s tracks lots: say which lot.", supply=supply.name),
+            {field: msg("name the lot_number")},
         )
     batch = Batch(supply_id=supply.id, source="other", received_on=clock.today())
     db.session.add(batch)
@@ -316,7 +339,7 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
     lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
     note = fields.check("note", v.text, body.get("note"), 200, required=False)
     if reason == "other" and not note and "note" not in fields.errors:
-        fields.fail("note", "is required when the reason is other")
+        fields.fail("note", msg("is required when the reason is other"))
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", site.id)
 
@@ -388,7 +411,10 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
         ).scalars()
     )
     if not batch_ids:
-        raise NotFound(f"No lot {lot_number} of {supply.name}.", {"lot_number": "unknown lot"})
+        raise NotFound(
+            msg("No lot %(lot_number)s of %(supply)s.", lot_number=lot_number, supply=supply.name),
+            {"lot_number": msg("unknown lot")},
+        )
 
     def write() -> dict:
         db.session.execute(

@@ -13,6 +13,7 @@ from supplies.extensions import db
 from supplies.models import Operation
 from supplies.models.types import utcnow
 from supplies.services.errors import IdempotencyConflict
+from supplies.services.messages import msg
 from supplies.services.unit_of_work import transaction
 
 _operations = Operation.__table__
@@ -59,8 +60,8 @@ def replay(request: OperationRequest, kind: str) -> OperationResult | None:
         return None
     if row.kind != kind or row.fingerprint != request.fingerprint:
         raise IdempotencyConflict(
-            "This id was already used for a different request.",
-            {"id": "already used for a different request"},
+            msg("This id was already used for a different request."),
+            {"id": msg("already used for a different request")},
         )
     return OperationResult(row.result, created=False)
 

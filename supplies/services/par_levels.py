@@ -6,6 +6,7 @@ from supplies.extensions import db
 from supplies.models import ParLevel, Supply
 from supplies.services import audit, catalog, operations, permissions
 from supplies.services import validation as v
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 from supplies.services.unit_of_work import transaction
 
@@ -38,7 +39,7 @@ def set_par_levels(
     for entry in entries:
         supply = supplies.get(entry.supply)
         if supply is None:
-            fields.fail(f"minimum-{entry.supply}", "unknown supply")
+            fields.fail(f"minimum-{entry.supply}", msg("unknown supply"))
             continue
         if entry.minimum in (None, "") and entry.target in (None, ""):
             wanted[supply.id] = None
@@ -46,7 +47,7 @@ def set_par_levels(
         minimum = fields.check(f"minimum-{supply.code}", v.quantity, entry.minimum, 0)
         target = fields.check(f"target-{supply.code}", v.quantity, entry.target, 0)
         if minimum is not None and target is not None and target < minimum:
-            fields.fail(f"target-{supply.code}", "must not be below the minimum")
+            fields.fail(f"target-{supply.code}", msg("must not be below the minimum"))
         wanted[supply.id] = (minimum, target)
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", site.id)

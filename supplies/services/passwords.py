@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from supplies.services.errors import ValidationFailed
+from supplies.services.messages import msg
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
@@ -37,18 +38,28 @@ def check(password) -> None:
     """Refuse passwords that are short, overlong or common, naming the password field."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            "Password too short.",
-            {"password": f"must be at least {MIN_PASSWORD_LENGTH} characters"},
+            msg("Password too short."),
+            {
+                "password": msg(
+                    "must be at least %(length)s characters",
+                    length=MIN_PASSWORD_LENGTH,
+                )
+            },
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
-            "Password too long.",
-            {"password": f"must be at most {MAX_PASSWORD_LENGTH} characters"},
+            msg("Password too long."),
+            {
+                "password": msg(
+                    "must be at most %(length)s characters",
+                    length=MAX_PASSWORD_LENGTH,
+                )
+            },
         )
     if is_common(password):
         raise ValidationFailed(
-            "Password too common.",
-            {"password": "is too common; choose a longer phrase of unrelated words"},
+            msg("Password too common."),
+            {"password": msg("is too common; choose a longer phrase of unrelated words")},
         )
 
 

@@ -2,13 +2,15 @@
 
 from datetime import date, timedelta
 
+from supplies.services.messages import msg
+
 PRESETS = {
-    "last_month": "Last month",
-    "last_quarter": "Last quarter",
-    "last_federal_fy": "Last federal fiscal year (October to September)",
-    "last_state_fy": "Last state fiscal year (July to June)",
-    "last_calendar_year": "Last calendar year",
-    "custom": "Custom dates",
+    "last_month": msg("Last month"),
+    "last_quarter": msg("Last quarter"),
+    "last_federal_fy": msg("Last federal fiscal year (October to September)"),
+    "last_state_fy": msg("Last state fiscal year (July to June)"),
+    "last_calendar_year": msg("Last calendar year"),
+    "custom": msg("Custom dates"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from supplies.models import User
 from supplies.services.errors import Forbidden
+from supplies.services.messages import msg
 
 # Actions that need a site only check it for staff; the other roles work everywhere.
 _ROLES_FOR = {
@@ -32,8 +33,8 @@ def require(user: User, action: str, site_id: int | None = None) -> None:
     """Raise Forbidden unless the user may do the action at the site."""
     if not can(user, action, site_id):
         if site_id is not None and user is not None and user.role in _ROLES_FOR[action]:
-            raise Forbidden("You are not assigned to this site.")
-        raise Forbidden("Your role does not allow this.")
+            raise Forbidden(msg("You are not assigned to this site."))
+        raise Forbidden(msg("Your role does not allow this."))
 
 
 def visible_site_ids(user: User) -> set[int] | None:

@@ -15,6 +15,7 @@ from supplies.models import Site, Supply
 from supplies.services import catalog, clock, periods
 from supplies.services import report_queries as q
 from supplies.services import validation as v
+from supplies.services.messages import msg
 from supplies.services.suppression import recipient_breakdowns
 
 MAX_PERIOD_DAYS = 3700
@@ -79,16 +80,16 @@ def make_filters(start, end, site_codes=(), funding_code=None) -> ReportFilters:
     end_day = fields.check("end", v.iso_date, end, True)
     if start_day and end_day:
         if end_day < start_day:
-            fields.fail("end", "must be on or after the start")
+            fields.fail("end", msg("must be on or after the start"))
         elif (end_day - start_day).days > MAX_PERIOD_DAYS:
-            fields.fail("end", "a report covers at most ten years")
+            fields.fail("end", msg("a report covers at most ten years"))
     sites = []
     for code in dict.fromkeys(c for c in site_codes or () if c):
         site = fields.check("site", catalog.site_by_code, code, "site", False)
         if site is not None:
             sites.append(site)
     funding = fields.check("funding", catalog.funding_by_code, funding_code or None)
-    fields.raise_if_any("Some report filters are not valid.")
+    fields.raise_if_any(msg("Some report filters are not valid."))
     sites.sort(key=lambda s: s.code)
     return ReportFilters(
         start_day,

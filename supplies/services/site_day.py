@@ -22,6 +22,7 @@ from supplies.models import (
 from supplies.services import clock, permissions
 from supplies.services.distribution import VOID_WINDOW
 from supplies.services.errors import Forbidden, NotFound
+from supplies.services.messages import msg
 
 # How far back "given most at this site" looks when ordering the supplies.
 POPULAR_WINDOW = timedelta(days=90)
@@ -77,9 +78,9 @@ def site_for_distribution(user, code: str) -> Site:
         db.select(Site).where(Site.code == code, Site.active.is_(True))
     ).scalar_one_or_none()
     if site is None:
-        raise NotFound("No such site.")
+        raise NotFound(msg("No such site."))
     if not permissions.can(user, "distribute", site.id):
-        raise Forbidden("You cannot log distributions at this site.")
+        raise Forbidden(msg("You cannot log distributions at this site."))
     return site
 
 

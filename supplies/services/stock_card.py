@@ -9,6 +9,7 @@ from supplies.extensions import db
 from supplies.models import Balance, Batch, Movement, Site, User
 from supplies.services import catalog, clock, permissions
 from supplies.services import validation as v
+from supplies.services.messages import msg
 
 MAX_ROWS = 2000
 
@@ -98,7 +99,7 @@ def parse_period(start, end) -> tuple[date | None, date]:
     start_day = fields.check("start", v.iso_date, start)
     end_day = fields.check("end", v.iso_date, end) or clock.today()
     if start_day and end_day < start_day:
-        fields.fail("end", "must not be before the start")
+        fields.fail("end", msg("must not be before the start"))
     fields.raise_if_any()
     return start_day, end_day
 

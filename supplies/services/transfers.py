@@ -6,6 +6,7 @@ from supplies.extensions import db
 from supplies.models import Operation, User
 from supplies.services import catalog, permissions
 from supplies.services.errors import NotFound
+from supplies.services.messages import msg
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def packing_slip(user, operation_id: str) -> PackingSlip:
     permissions.require(user, "manage_stock")
     operation = db.session.get(Operation, operation_id)
     if operation is None or operation.kind != "transfer":
-        raise NotFound("No such transfer.")
+        raise NotFound(msg("No such transfer."))
     result = operation.result
     sender = db.session.get(User, operation.user_id) if operation.user_id else None
     return PackingSlip(

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from supplies.services.errors import ValidationFailed
+from supplies.services.messages import msg
 
 MAX_QUANTITY = 100_000
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -31,7 +32,7 @@ class Fields:
             self.fail(name, error.fields.get("value", error.message))
             return None
 
-    def raise_if_any(self, message: str = "Some fields are not valid.") -> None:
+    def raise_if_any(self, message: str = msg("Some fields are not valid.")) -> None:
         """Raise one ValidationFailed naming every bad field."""
         if self.errors:
             raise ValidationFailed(message, dict(self.errors))
@@ -44,18 +45,40 @@ def _bad(why: str) -> ValidationFailed:
 def quantity(value, minimum: int = 1, maximum: int = MAX_QUANTITY) -> int:
     """A whole number of units; strings, floats and booleans are refused."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(f"must be a whole number from {minimum} to {maximum}")
+        raise _bad(
+            msg(
+                "must be a whole number from %(minimum)s to %(maximum)s",
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
     if value < minimum or value > maximum:
-        raise _bad(f"must be a whole number from {minimum} to {maximum}")
+        raise _bad(
+            msg(
+                "must be a whole number from %(minimum)s to %(maximum)s",
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
     return value
 
 
 def signed_quantity(value) -> int:
     """A whole number from -100000 to 100000, not zero."""
     if isinstance(value, bool) or not isinstance(value, int) or value == 0:
-        raise _bad(f"must be a whole number from -{MAX_QUANTITY} to {MAX_QUANTITY}, not 0")
+        raise _bad(
+            msg(
+                "must be a whole number from -%(limit)s to %(limit)s, not 0",
+                limit=MAX_QUANTITY,
+            )
+        )
     if abs(value) > MAX_QUANTITY:
-        raise _bad(f"must be a whole number from -{MAX_QUANTITY} to {MAX_QUANTITY}, not 0")
+        raise _bad(
+            msg(
+                "must be a whole number from -%(limit)s to %(limit)s, not 0",
+                limit=MAX_QUANTITY,
+            )
+        )
     return value
 
 
@@ -63,13 +86,13 @@ def text(value, max_length: int, required: bool = True) -> str | None:
     """A trimmed string of at most max_length characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _bad("is required")
+            raise _bad(msg("is required"))
         return None
     if not isinstance(value, str):
-        raise _bad("must be text")
+        raise _bad(msg("must be text"))
     value = value.strip()
     if len(value) > max_length:
-        raise _bad(f"must be at most {max_length} characters")
+        raise _bad(msg("must be at most %(max_length)s characters", max_length=max_length))
     return value
 
 
@@ -77,7 +100,7 @@ def code(value) -> str:
     """A short identifier used in URLs and exports: letters, digits, - _ ."""
     value = text(value, 32)
     if not _CODE.match(value):
-        raise _bad("use up to 32 letters, digits, '-', '_' or '.'")
+        raise _bad(msg("use up to 32 letters, digits, '-', '_' or '.'"))
     return value
 
 
@@ -85,10 +108,10 @@ def choice(value, allowed, required: bool = False):
     """One of the allowed values, or None when optional and absent."""
     if value is None or value == "":
         if required:
-            raise _bad("is required")
+            raise _bad(msg("is required"))
         return None
     if not isinstance(value, str) or value not in allowed:
-        raise _bad("must be one of: " + ", ".join(allowed))
+        raise _bad(msg("must be one of: %(values)s", values=", ".join(allowed)))
     return value
 
 
@@ -96,10 +119,10 @@ def boolean(value, required: bool = False) -> bool | None:
     """True or false (JSON booleans only); None when optional and absent."""
     if value is None:
         if required:
-            raise _bad("is required")
+            raise _bad(msg("is required"))
         return None
     if not isinstance(value, bool):
-        raise _bad("must be true or false")
+        raise _bad(msg("must be true or false"))
     return value
 
 
@@ -107,16 +130,16 @@ def iso_date(value, required: bool = False) -> date | None:
     """A calendar date written YYYY-MM-DD."""
     if value is None or value == "":
         if required:
-            raise _bad("is required")
+            raise _bad(msg("is required"))
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise _bad("must be a date written YYYY-MM-DD")
+        raise _bad(msg("must be a date written YYYY-MM-DD"))
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise _bad("must be a date written YYYY-MM-DD") from None
+        raise _bad(msg("must be a date written YYYY-MM-DD")) from None
 
 
 def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None:
@@ -124,18 +147,18 @@ def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _bad("must be a date and time in ISO 8601")
+        raise _bad(msg("must be a date and time in ISO 8601"))
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise _bad("must be a date and time in ISO 8601") from None
+        raise _bad(msg("must be a date and time in ISO 8601")) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz_name))
     now = now or datetime.now(timezone.utc)
     if moment > now + timedelta(minutes=5):
-        raise _bad("cannot be in the future")
+        raise _bad(msg("cannot be in the future"))
     if moment.year < 2000:
-        raise _bad("is too far in the past")
+        raise _bad(msg("is too far in the past"))
     return moment.astimezone(timezone.utc)
 
 
@@ -143,14 +166,14 @@ def operation_id(value, required: bool) -> str | None:
     """A client-generated UUID, returned in canonical lower-case form."""
     if value is None:
         if required:
-            raise _bad("is required (a UUID made by the client)")
+            raise _bad(msg("is required (a UUID made by the client)"))
         return None
     if not isinstance(value, str):
-        raise _bad("must be a UUID")
+        raise _bad(msg("must be a UUID"))
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise _bad("must be a UUID") from None
+        raise _bad(msg("must be a UUID")) from None
 
 
 def area(value) -> str | None:
@@ -158,11 +181,11 @@ def area(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
-        raise _bad("must be a county name or a 3-digit ZIP prefix")
+        raise _bad(msg("must be a county name or a 3-digit ZIP prefix"))
     value = value.strip()
     zip_match = _ZIP.match(value)
     if zip_match:
         return zip_match.group(1)
     if any(ch.isdigit() for ch in value) or not _COUNTY.match(value):
-        raise _bad("must be a county name or a 3-digit ZIP prefix")
+        raise _bad(msg("must be a county name or a 3-digit ZIP prefix"))
     return value

@@ -5,6 +5,7 @@ from supplies.models import Balance, Batch, Supply
 from supplies.services import audit, catalog, clock, ledger, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict
+from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 from supplies.services.unit_of_work import transaction
 
@@ -48,7 +49,10 @@ def write_off_expired(actor, request: OperationRequest, site_code) -> OperationR
     with transaction():
         held = expired_holdings(site.id, lock=True)
         if not held:
-            raise Conflict(f"{site.name} has no expired stock.", {"site": "no expired stock"})
+            raise Conflict(
+                msg("%(site)s has no expired stock.", site=site.name),
+                {"site": msg("no expired stock")},
+            )
         supplies = catalog.supplies_by_code(sorted({code for code, _ in held}))
         rows, lines = [], []
         for code, holding in held:
