@@ -6,7 +6,7 @@ import uuid
 from flask import abort, flash
 from wtforms.fields.choices import SelectChoice
 
-from supplies.services import catalog, permissions
+from supplies.services import catalog, overview, permissions
 from supplies.services import validation as v
 from supplies.services.errors import (
     DomainError,
@@ -136,3 +136,14 @@ def require(user, action: str, site_id: int | None = None) -> None:
     """A 403 page unless the user may do this (at this site)."""
     if not permissions.can(user, action, site_id):
         abort(403)
+
+
+def overview_filter(args) -> overview.SiteFilter:
+    """The overview's site filter from the query string; anything odd falls back to defaults."""
+    page = as_number(args.get("page", ""))
+    return overview.SiteFilter(
+        show=args.get("show", "attention"),
+        kind=args.get("kind", "")[:32],
+        county=args.get("county", "")[:80],
+        page=page if isinstance(page, int) and 0 < page < 100000 else 1,
+    )

@@ -1,0 +1,180 @@
+"""Stock against par, aggregated in SQL: per cell, per site, per lot. The overview's queries."""
+
+from datetime import date
+
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, union_all
+
+from supplies.extensions import db
+from supplies.models import Balance, Batch, FundingSource, ParLevel
+
+
+def usable_condition(today: date):
+    """A batch whose units can be handed out: available and not expired."""
+    return and_(
+        Batch.status == "available",
+        or_(Batch.expires_on.is_(None), Batch.expires_on >= today),
+    )
+
+
+def _unusable_batches(today: date):
+    # Few batches, many balances: the set is built once and probed per balance row,
+    # instead of joining every balance row to its batch.
+    return db.select(Batch.id).where(not_(usable_condition(today)))
+
+
+def _expired_batches(today: date):
+    return db.select(Batch.id).where(Batch.expires_on < today)
+
+
+def cell_totals(today: date, site_ids=None, supply_ids=None):
+    """On hand, usable and expired units per site and supply (a select)."""
+    query = db.select(
+        Balance.site_id.label("site_id"),
+        Balance.supply_id.label("supply_id"),
+        func.sum(Balance.quantity).label("on_hand"),
+        func.sum(
+            case((Balance.batch_id.in_(_unusable_batches(today)), 0), else_=Balance.quantity)
+        ).label("usable"),
+        func.sum(
+            case((Balance.batch_id.in_(_expired_batches(today)), Balance.quantity), else_=0)
+        ).label("expired"),
+    ).group_by(Balance.site_id, Balance.supply_id)
+    if site_ids is not None:
+        query = query.where(Balance.site_id.in_(site_ids))
+    if supply_ids is not None:
+        query = query.where(Balance.supply_id.in_(supply_ids))
+    return query
+
+
+def state_of(on_hand, usable, minimum, target):
+    """The Cell.state rules as a SQL expression: out, low, over, ok or none."""
+    return case(
+        (minimum.is_(None), case((and_(on_hand > 0, usable == 0), "out"), else_="none")),
+        (usable == 0, "out"),
+        (usable < minimum, "low"),
+        (and_(target > 0, usable > target), "over"),
+        else_="ok",
+    )
+
+
+def _with_par(cells):
+    """Cells with stock rows joined to their par level, and par levels with no stock row."""
+    par = and_(ParLevel.site_id == cells.c.site_id, ParLevel.supply_id == cells.c.supply_id)
+    stocked = db.select(
+        cells.c.site_id,
+        cells.c.supply_id,
+        cells.c.usable,
+        ParLevel.target,
+        state_of(cells.c.on_hand, cells.c.usable, ParLevel.minimum, ParLevel.target).label("state"),
+        (cells.c.on_hand - cells.c.usable).label("unusable"),
+        cells.c.expired,
+    ).outerjoin(ParLevel, par)
+    no_row = not_(
+        exists().where(Balance.site_id == ParLevel.site_id, Balance.supply_id == ParLevel.supply_id)
+    )
+    empty = db.select(
+        ParLevel.site_id,
+        ParLevel.supply_id,
+        literal(0),
+        ParLevel.target,
+        literal("out"),
+        literal(0),
+        literal(0),
+    ).where(no_row)
+    return stocked, empty
+
+
+def site_states(today: date, supply_ids: list[int]) -> dict[int, tuple[int, int, int, int, int]]:
+    """Per site: supplies out, low and over, then unusable and expired units."""
+    cells = cell_totals(today, supply_ids=supply_ids).subquery()
+    stocked, empty = _with_par(cells)
+    rows = union_all(stocked, empty.where(ParLevel.supply_id.in_(supply_ids))).subquery()
+
+    def count(state):
+        return func.sum(case((rows.c.state == state, 1), else_=0))
+
+    query = db.select(
+        rows.c.site_id,
+        count("out"),
+        count("low"),
+        count("over"),
+        func.sum(rows.c.unusable),
+        func.sum(rows.c.expired),
+    ).group_by(rows.c.site_id)
+    return {
+        site_id: tuple(int(n or 0) for n in rest) for site_id, *rest in db.session.execute(query)
+    }
+
+
+def needs_and_spares(today: date, short: list[int], site_ids: list[int], supply_ids: list[int]):
+    """Cells out or low at the short sites, and per supply the units each site can spare."""
+    cells = cell_totals(today, site_ids=short, supply_ids=supply_ids).subquery()
+    stocked, empty = _with_par(cells)
+    rows = union_all(
+        stocked, empty.where(ParLevel.supply_id.in_(supply_ids), ParLevel.site_id.in_(short))
+    ).subquery()
+    needs = db.session.execute(
+        db.select(rows.c.site_id, rows.c.supply_id, rows.c.usable, rows.c.target).where(
+            rows.c.state.in_(("out", "low")), rows.c.target.is_not(None)
+        )
+    ).all()
+    wanted = sorted({supply_id for _, supply_id, _, _ in needs})
+    if not wanted:
+        return needs, []
+    cells = cell_totals(today, site_ids=site_ids, supply_ids=wanted).subquery()
+    par = and_(ParLevel.site_id == cells.c.site_id, ParLevel.supply_id == cells.c.supply_id)
+    spare = cells.c.usable - func.coalesce(ParLevel.target, 0)
+    spares = db.session.execute(
+        db.select(cells.c.supply_id, cells.c.site_id, spare)
+        .outerjoin(ParLevel, par)
+        .where(spare > 0)
+    ).all()
+    return needs, spares
+
+
+def lot_groups(site_ids: list[int], watched):
+    """Units per watched batch across the sites and how many sites hold it, soonest first."""
+    # One row per batch, not per site and batch, in one pass over the balances: the batches
+    # are few, so they are picked first and the balances probed against that set.
+    held = (
+        db.select(
+            Balance.batch_id,
+            func.sum(Balance.quantity).label("units"),
+            func.count(Balance.site_id).label("sites"),
+            func.min(Balance.site_id).label("one_site"),
+        )
+        .where(
+            Balance.batch_id.in_(db.select(Batch.id).where(watched)),
+            Balance.quantity > 0,
+            Balance.site_id.in_(site_ids),
+        )
+        .group_by(Balance.batch_id)
+        .subquery()
+    )
+    query = (
+        db.select(
+            Batch.id,
+            Batch.supply_id,
+            Batch.lot_number,
+            Batch.expires_on,
+            Batch.status,
+            FundingSource.code,
+            held.c.units,
+            held.c.sites,
+            held.c.one_site,
+        )
+        .join(held, held.c.batch_id == Batch.id)
+        .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
+        .order_by(Batch.expires_on.asc().nulls_last(), Batch.id)
+    )
+    return db.session.execute(query).all()
+
+
+def holders(batch_ids: list[int], site_ids: list[int]) -> list[tuple[int, int]]:
+    """(batch, site) for every site holding units of these batches."""
+    query = (
+        db.select(Balance.batch_id, Balance.site_id)
+        .where(Balance.batch_id.in_(batch_ids), Balance.quantity > 0, Balance.site_id.in_(site_ids))
+        .order_by(Balance.batch_id, Balance.site_id)
+    )
+    return [(batch_id, site_id) for batch_id, site_id in db.session.execute(query)]
