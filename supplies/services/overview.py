@@ -136,7 +136,7 @@ class Overview:
         ]
 
 
-def _cells(site_ids: list[int], supply_ids: list[int], today: date) -> dict:
+def _cells(site_ids: list[int], supply_ids, today: date) -> dict:
     cells: dict[tuple[int, int], Cell] = {}
     query = stock_levels.cell_totals(today, site_ids=site_ids, supply_ids=supply_ids)
     for site_id, supply_id, on_hand, usable, _ in db.session.execute(query):
@@ -260,6 +260,9 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     if visible is not None:
         query = query.where(Site.id.in_(visible))
     sites = list(db.session.execute(query).scalars())
+    # Sites and supplies as subqueries, not lists of ids: PostgreSQL hashes each once
+    # instead of scanning a long list for every balance row.
+    site_ids = query.with_only_columns(Site.id).order_by(None)
     supplies = list(
         db.session.execute(
             db.select(Supply).where(Supply.active.is_(True)).order_by(Supply.code)
@@ -267,7 +270,7 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     )
     by_site = {s.id: s for s in sites}
     by_supply = {s.id: s for s in supplies}
-    site_ids, supply_ids = list(by_site), list(by_supply)
+    supply_ids = db.select(Supply.id).where(Supply.active.is_(True))
     states = stock_levels.site_states(today, supply_ids)
     everyone = [SiteSummary(site, *states.get(site.id, ())) for site in sites]
     view = Overview([], supplies)

@@ -1,4 +1,7 @@
-"""Stock against par, aggregated in SQL: per cell, per site, per lot. The overview's queries."""
+"""Stock against par, aggregated in SQL: per cell, per site, per lot. The overview's queries.
+
+Arguments named site_ids and supply_ids take a list of ids or a select of them.
+"""
 
 from datetime import date
 
@@ -84,7 +87,7 @@ def _with_par(cells):
     return stocked, empty
 
 
-def site_states(today: date, supply_ids: list[int]) -> dict[int, tuple[int, int, int, int, int]]:
+def site_states(today: date, supply_ids) -> dict[int, tuple[int, int, int, int, int]]:
     """Per site: supplies out, low and over, then unusable and expired units."""
     cells = cell_totals(today, supply_ids=supply_ids).subquery()
     stocked, empty = _with_par(cells)
@@ -106,7 +109,7 @@ def site_states(today: date, supply_ids: list[int]) -> dict[int, tuple[int, int,
     }
 
 
-def needs_and_spares(today: date, short: list[int], site_ids: list[int], supply_ids: list[int]):
+def needs_and_spares(today: date, short: list[int], site_ids, supply_ids):
     """Cells out or low at the short sites, and per supply the units each site can spare."""
     cells = cell_totals(today, site_ids=short, supply_ids=supply_ids).subquery()
     stocked, empty = _with_par(cells)
@@ -132,7 +135,7 @@ def needs_and_spares(today: date, short: list[int], site_ids: list[int], supply_
     return needs, spares
 
 
-def lot_groups(site_ids: list[int], watched):
+def lot_groups(site_ids, watched):
     """Units per watched batch across the sites and how many sites hold it, soonest first."""
     # One row per batch, not per site and batch, in one pass over the balances: the batches
     # are few, so they are picked first and the balances probed against that set.
@@ -170,7 +173,7 @@ def lot_groups(site_ids: list[int], watched):
     return db.session.execute(query).all()
 
 
-def holders(batch_ids: list[int], site_ids: list[int]) -> list[tuple[int, int]]:
+def holders(batch_ids: list[int], site_ids) -> list[tuple[int, int]]:
     """(batch, site) for every site holding units of these batches."""
     query = (
         db.select(Balance.batch_id, Balance.site_id)

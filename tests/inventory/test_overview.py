@@ -157,3 +157,14 @@ def test_overview_pages_through_many_sites(make, program, screens, monkeypatch):
     # A page past the end, or not a number, shows a page that exists.
     assert "page 2 of 2" in text(screens.get("/home", show="all", page="9"))
     assert "page 1 of 2" in text(screens.get("/home", show="all", page="x"))
+
+
+def test_long_lot_lists_show_the_soonest_and_point_to_all_lots(make, program, screens, monkeypatch):
+    monkeypatch.setattr(overview, "LOT_ROWS", 1)
+    make.receive("HUB", "NARCAN4", 2, lot="FIRST", expires_in_days=-9)
+    make.receive("VAN", "NARCAN4", 3, lot="LATER", expires_in_days=-2)
+    screens.login("coord@example.org")
+    page = text(screens.get("/inventory/"))
+    assert "5 units in 2 lots" in page
+    assert 'The 1 soonest of 2 lots; <a href="/inventory/lots">all lots</a>' in page
+    assert "FIRST" in page and "LATER" not in page
