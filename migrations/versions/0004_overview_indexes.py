@@ -22,6 +22,11 @@ def upgrade():
             ['site_id', 'supply_id', 'batch_id', 'quantity'],
             unique=False,
         )
+        batch_op.create_index(
+            'ix_balances_batch_site',
+            ['batch_id', 'site_id', 'supply_id', 'quantity'],
+            unique=False,
+        )
     with op.batch_alter_table('movements', schema=None) as batch_op:
         batch_op.create_index(
             'ix_movements_kind_supply_occurred',
@@ -34,5 +39,6 @@ def downgrade():
     with op.batch_alter_table('movements', schema=None) as batch_op:
         batch_op.drop_index('ix_movements_kind_supply_occurred')
     with op.batch_alter_table('balances', schema=None) as batch_op:
+        batch_op.drop_index('ix_balances_batch_site')
         batch_op.drop_index('ix_balances_site_supply_batch')
         batch_op.create_index('ix_balances_site_supply', ['site_id', 'supply_id'], unique=False)

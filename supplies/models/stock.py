@@ -46,6 +46,8 @@ class Balance(db.Model):
         CheckConstraint("quantity >= 0", name="ck_balances_not_negative"),
         # Covering: the overview sums every site's stock from the index alone.
         Index("ix_balances_site_supply_batch", "site_id", "supply_id", "batch_id", "quantity"),
+        # By batch: lots to watch, and the few batches that cannot be handed out.
+        Index("ix_balances_batch_site", "batch_id", "site_id", "supply_id", "quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,28 +25,42 @@ def _unusable_batches(today: date):
     return db.select(Batch.id).where(not_(usable_condition(today)))
 
 
-def _expired_batches(today: date):
-    return db.select(Batch.id).where(Batch.expires_on < today)
-
-
 def cell_totals(today: date, site_ids=None, supply_ids=None):
     """On hand, usable and expired units per site and supply (a select)."""
-    query = db.select(
-        Balance.site_id.label("site_id"),
-        Balance.supply_id.label("supply_id"),
-        func.sum(Balance.quantity).label("on_hand"),
-        func.sum(
-            case((Balance.batch_id.in_(_unusable_batches(today)), 0), else_=Balance.quantity)
-        ).label("usable"),
-        func.sum(
-            case((Balance.batch_id.in_(_expired_batches(today)), Balance.quantity), else_=0)
-        ).label("expired"),
-    ).group_by(Balance.site_id, Balance.supply_id)
-    if site_ids is not None:
-        query = query.where(Balance.site_id.in_(site_ids))
-    if supply_ids is not None:
-        query = query.where(Balance.supply_id.in_(supply_ids))
-    return query
+
+    def scoped(query, by_supply=True):
+        if site_ids is not None:
+            query = query.where(Balance.site_id.in_(site_ids))
+        if supply_ids is not None and by_supply:
+            query = query.where(Balance.supply_id.in_(supply_ids))
+        return query.group_by(Balance.site_id, Balance.supply_id)
+
+    on_hand = scoped(
+        db.select(Balance.site_id, Balance.supply_id, func.sum(Balance.quantity).label("units"))
+    ).subquery()
+    # Units that cannot be handed out sit in few batches: read through ix_balances_batch_site
+    # from those batches, instead of testing every balance row. Not filtered by supply: the
+    # join below keeps only the cells asked for, and a supply filter here sends SQLite's
+    # planner down the site and supply index, one probe per batch.
+    held = scoped(
+        db.select(
+            Balance.site_id,
+            Balance.supply_id,
+            func.sum(Balance.quantity).label("units"),
+            func.sum(case((Batch.expires_on < today, Balance.quantity), else_=0)).label("expired"),
+        )
+        .join(Batch, Batch.id == Balance.batch_id)
+        .where(Balance.batch_id.in_(_unusable_batches(today))),
+        by_supply=False,
+    ).subquery()
+    same = and_(held.c.site_id == on_hand.c.site_id, held.c.supply_id == on_hand.c.supply_id)
+    return db.select(
+        on_hand.c.site_id.label("site_id"),
+        on_hand.c.supply_id.label("supply_id"),
+        on_hand.c.units.label("on_hand"),
+        (on_hand.c.units - func.coalesce(held.c.units, 0)).label("usable"),
+        func.coalesce(held.c.expired, 0).label("expired"),
+    ).outerjoin(held, same)
 
 
 def state_of(on_hand, usable, minimum, target):
