@@ -14,7 +14,7 @@ from supplies.services.weekly import WeeklyUnits, weekly_distribution
 EXPIRY_WINDOWS = (30, 60, 90)
 SHOW_OPTIONS = ("attention", "all")
 PAGE_SIZE = 25  # sites per page of the grid: 25 x 40 supplies is still a readable table
-LOT_ROWS = 50  # lots listed per section; the lots page has them all
+LIST_ROWS = 50  # rows per list of lots or suggestions; the lots page has every lot
 
 __all__ = ["WeeklyUnits", "home_screen", "stock_overview", "weekly_distribution"]
 
@@ -277,9 +277,8 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     _pick(view, everyone, wanted or SiteFilter())
     shown = [s.id for s in view.sites]
     view.cells = _cells(shown, supply_ids, today) if shown else {}
-    short = [s.site.id for s in everyone if s.out or s.low]
-    if short:  # only sites out or low need restocking: skip the search when there are none
-        needs, spares = stock_levels.needs_and_spares(today, short, site_ids, supply_ids)
+    if any(s.out or s.low for s in everyone):  # else nothing to restock: skip the search
+        needs, spares = stock_levels.needs_and_spares(today, site_ids, supply_ids)
         view.suggestions = _suggestions(needs, spares, by_site, by_supply, set(shown))
     _lots(view, site_ids, today, by_site, by_supply)
     return view
@@ -293,5 +292,5 @@ def home_screen(user, wanted: SiteFilter | None = None) -> dict:
         "weekly": weekly,
         "chart": charts.weekly_chart(weekly),
         "pending_counts": counting.pending(user),
-        "lot_rows": LOT_ROWS,
+        "list_rows": LIST_ROWS,
     }

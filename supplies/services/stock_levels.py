@@ -20,8 +20,7 @@ def usable_condition(today: date):
 
 
 def _unusable_batches(today: date):
-    # Few batches, many balances: the set is built once and probed per balance row,
-    # instead of joining every balance row to its batch.
+    # Expired, quarantined or recalled: few batches, whose balances are read by batch.
     return db.select(Batch.id).where(not_(usable_condition(today)))
 
 
@@ -123,29 +122,26 @@ def site_states(today: date, supply_ids) -> dict[int, tuple[int, int, int, int, 
     }
 
 
-def needs_and_spares(today: date, short: list[int], site_ids, supply_ids):
-    """Cells out or low at the short sites, and per supply the units each site can spare."""
-    cells = cell_totals(today, site_ids=short, supply_ids=supply_ids).subquery()
+def needs_and_spares(today: date, site_ids, supply_ids):
+    """Cells out or low against a target, and the units other cells of those supplies can spare."""
+    # One pass over the cells, named once (a CTE): both lists come from the same totals.
+    cells = cell_totals(today, site_ids=site_ids, supply_ids=supply_ids).subquery()
     stocked, empty = _with_par(cells)
     rows = union_all(
-        stocked, empty.where(ParLevel.supply_id.in_(supply_ids), ParLevel.site_id.in_(short))
-    ).subquery()
-    needs = db.session.execute(
-        db.select(rows.c.site_id, rows.c.supply_id, rows.c.usable, rows.c.target).where(
-            rows.c.state.in_(("out", "low")), rows.c.target.is_not(None)
-        )
-    ).all()
-    wanted = sorted({supply_id for _, supply_id, _, _ in needs})
-    if not wanted:
-        return needs, []
-    cells = cell_totals(today, site_ids=site_ids, supply_ids=wanted).subquery()
-    par = and_(ParLevel.site_id == cells.c.site_id, ParLevel.supply_id == cells.c.supply_id)
-    spare = cells.c.usable - func.coalesce(ParLevel.target, 0)
-    spares = db.session.execute(
-        db.select(cells.c.supply_id, cells.c.site_id, spare)
-        .outerjoin(ParLevel, par)
-        .where(spare > 0)
-    ).all()
+        stocked, empty.where(ParLevel.supply_id.in_(supply_ids), ParLevel.site_id.in_(site_ids))
+    ).cte("cells_with_par")
+    short = and_(rows.c.state.in_(("out", "low")), rows.c.target.is_not(None))
+    spare = rows.c.usable - func.coalesce(rows.c.target, 0)
+    wanted = db.select(rows.c.supply_id).where(short)
+    query = db.select(
+        rows.c.site_id, rows.c.supply_id, rows.c.usable, rows.c.target, rows.c.state, spare
+    ).where(or_(short, and_(spare > 0, rows.c.supply_id.in_(wanted))))
+    needs, spares = [], []
+    for site_id, supply_id, usable, target, state, extra in db.session.execute(query):
+        if state in ("out", "low") and target is not None:
+            needs.append((site_id, supply_id, usable, target))
+        else:
+            spares.append((supply_id, site_id, extra))
     return needs, spares
 
 

@@ -160,7 +160,7 @@ def test_overview_pages_through_many_sites(make, program, screens, monkeypatch):
 
 
 def test_long_lot_lists_show_the_soonest_and_point_to_all_lots(make, program, screens, monkeypatch):
-    monkeypatch.setattr(overview, "LOT_ROWS", 1)
+    monkeypatch.setattr(overview, "LIST_ROWS", 1)
     make.receive("HUB", "NARCAN4", 2, lot="FIRST", expires_in_days=-9)
     make.receive("VAN", "NARCAN4", 3, lot="LATER", expires_in_days=-2)
     screens.login("coord@example.org")
@@ -168,3 +168,15 @@ def test_long_lot_lists_show_the_soonest_and_point_to_all_lots(make, program, sc
     assert "5 units in 2 lots" in page
     assert 'The 1 soonest of 2 lots; <a href="/inventory/lots">all lots</a>' in page
     assert "FIRST" in page and "LATER" not in page
+
+
+def test_long_suggestion_lists_are_cut_with_a_note(make, program, screens, monkeypatch):
+    monkeypatch.setattr(overview, "LIST_ROWS", 1)
+    hub, van = catalog.site_by_code("HUB"), catalog.site_by_code("VAN")
+    for supply in (catalog.supply_by_code("NARCAN4"), catalog.supply_by_code("FTS")):
+        _par(hub, supply, 10, 20)
+        _par(van, supply, 10, 20)
+    screens.login("coord@example.org")
+    page = text(screens.get("/inventory/"))
+    assert "The first 1 of 4 suggestions" in page
+    assert page.count("No site has surplus") == 1
