@@ -5,7 +5,7 @@ Every number is read off the screen and checked against /api/v1/stock and check-
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from supplies.services import distribution, stock
 from supplies.services.operations import OperationRequest
@@ -23,7 +23,9 @@ def _program(make):
 
 
 def _distribute(user, site, supply, quantity, days_ago):
-    moment = (date.today() - timedelta(days=days_ago)).isoformat() + "T12:00:00"
+    # An instant, not "noon of the machine's date": after midnight UTC that noon can still
+    # lie in the program's future, and a distribution cannot be recorded ahead of time.
+    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
     body = {
         "id": str(uuid.uuid4()),
         "site": site,
