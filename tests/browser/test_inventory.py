@@ -23,9 +23,8 @@ def _program(make):
 
 
 def _distribute(user, site, supply, quantity, days_ago):
-    # An instant, not "noon of the machine's date": after midnight UTC that noon can still
-    # lie in the program's future, and a distribution cannot be recorded ahead of time.
-    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
+    # A minute ago, days_ago days back: never in the future, whatever the time of day.
+    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago, minutes=1)).isoformat()
     body = {
         "id": str(uuid.uuid4()),
         "site": site,
