@@ -63,7 +63,8 @@ def refused(error: DomainError):
 def stock_overview():
     """Sites by supplies against par, restock suggestions, lots to watch, the weekly chart."""
     s.require(current_user, "manage_stock")
-    return render_template("inventory/overview.html", **overview.home_screen(current_user))
+    screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
+    return render_template("inventory/overview.html", **screen)
 
 
 # --- receive -------------------------------------------------------------------------------

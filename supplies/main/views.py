@@ -17,7 +17,7 @@ def home():
     """A plain home page per role; the full screens come from their own areas."""
     if current_user.role in ("admin", "coordinator"):
         # The coordinator's home is the stock overview (issue 4).
-        screen = overview.home_screen(current_user)
+        screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
         return render_template("inventory/overview.html", welcome=True, **screen)
     if current_user.role == "staff":
         # Staff work at the table: their home is the distribution screen (or site picker).

@@ -44,7 +44,10 @@ class Balance(db.Model):
     __table_args__ = (
         UniqueConstraint("site_id", "batch_id", name="uq_balances_site_batch"),
         CheckConstraint("quantity >= 0", name="ck_balances_not_negative"),
-        Index("ix_balances_site_supply", "site_id", "supply_id"),
+        # Covering: the overview sums every site's stock from the index alone.
+        Index("ix_balances_site_supply_batch", "site_id", "supply_id", "batch_id", "quantity"),
+        # By batch: lots to watch, and the few batches that cannot be handed out.
+        Index("ix_balances_batch_site", "batch_id", "site_id", "supply_id", "quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +63,16 @@ class Movement(db.Model):
     __tablename__ = "movements"
     __table_args__ = (
         Index("ix_movements_site_supply_occurred", "site_id", "supply_id", "occurred_at"),
+        # Covering: the weekly chart sums distributions and voids per supply and week from
+        # the index alone, already in supply order.
+        Index(
+            "ix_movements_kind_supply_occurred",
+            "kind",
+            "supply_id",
+            "occurred_at",
+            "site_id",
+            "quantity",
+        ),
         Index("ix_movements_operation", "operation_id"),
         Index("ix_movements_batch", "batch_id"),
     )

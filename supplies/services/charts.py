@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from supplies.models.supply import SUPPLY_CATEGORIES
-from supplies.services.overview import WeeklyUnits
+from supplies.services.weekly import WeeklyUnits
 
 # Horizontal bars, one row per week: on a phone the chart is drawn near 1:1, so text stays legible.
 WIDTH = 360

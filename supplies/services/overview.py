@@ -1,15 +1,22 @@
-"""The coordinator's stock overview: on hand against par, restock suggestions, lots to watch."""
+"""The coordinator's stock overview: sites needing attention, on hand against par, lots to watch."""
 
-from dataclasses import dataclass, field
+import heapq
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import or_
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, FundingSource, Movement, ParLevel, Site, Supply
-from supplies.services import clock, permissions
+from supplies.models import Batch, ParLevel, Site, Supply
+from supplies.services import charts, clock, counting, permissions, stock_levels
+from supplies.services.weekly import WeeklyUnits, weekly_distribution
 
 EXPIRY_WINDOWS = (30, 60, 90)
+SHOW_OPTIONS = ("attention", "all")
+PAGE_SIZE = 25  # sites per page of the grid: 25 x 40 supplies is still a readable table
+LIST_ROWS = 50  # rows per list of lots or suggestions; the lots page has every lot
+
+__all__ = ["WeeklyUnits", "home_screen", "stock_overview", "weekly_distribution"]
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """out, low, over, ok, or none (no stock and no par level)."""
+        """out, low, over, ok, or none (no stock and no par level); see stock_levels.state_of."""
         if self.minimum is None:
             return "out" if self.on_hand and not self.usable else "none"
         if self.usable == 0:
@@ -38,11 +45,6 @@ class Cell:
         if self.target and self.usable > self.target:
             return "over"
         return "ok"
-
-    @property
-    def surplus(self) -> int:
-        """Usable units above the target a site could send elsewhere (all, with no par level)."""
-        return max(self.usable - (self.target or 0), 0)
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,72 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class LotRow:
-    """Units of one batch at one site."""
+    """Units of one batch on hand, and at how many sites (named when it is only one)."""
 
-    site: Site
+    batch_id: int
     supply: Supply
     lot_number: str | None
     expires_on: date | None
     status: str
     funding: str | None
     quantity: int
+    sites: int
+    site: Site | None
     days_left: int | None
+    holders: tuple[Site, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """One site's supplies out, low and over par, and its units that cannot be handed out."""
+
+    site: Site
+    out: int = 0
+    low: int = 0
+    over: int = 0
+    unusable: int = 0
+    expired: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something to do: a supply out or low, or units to write off or sort out."""
+        return bool(self.out or self.low or self.unusable)
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    """Which sites the overview lists: those needing attention or all, by kind and county."""
+
+    show: str = "attention"
+    kind: str = ""
+    county: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, args) -> "SiteFilter":
+        """The filter from a query string's values; anything odd falls back to defaults."""
+        page = str(args.get("page", "")).strip()
+        return cls(
+            show=str(args.get("show", "attention")),
+            kind=str(args.get("kind", ""))[:32],
+            county=str(args.get("county", ""))[:80],
+            page=int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+        )
 
 
 @dataclass
 class Overview:
-    """Everything the overview screen shows."""
+    """Everything the overview screen shows; sites and cells are the current page's."""
 
     sites: list[Site]
     supplies: list[Supply]
+    filter: SiteFilter = field(default_factory=SiteFilter)
+    summaries: list[SiteSummary] = field(default_factory=list)
+    matching: int = 0
+    pages: int = 1
+    totals: dict[str, int] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     suggestions: list[Suggestion] = field(default_factory=list)
     expiring: dict[int, list[LotRow]] = field(default_factory=dict)
@@ -88,90 +138,132 @@ class Overview:
         """The cell of a site and supply (an empty one when nothing is known)."""
         return self.cells.get((site.id, supply.id), Cell())
 
+    def grid(self) -> list[tuple[SiteSummary, list[tuple[Supply, Cell]]]]:
+        """The page's rows, each with its cells in supply order, ready to draw."""
+        empty = Cell()
+        return [
+            (summary, [(s, self.cells.get((summary.site.id, s.id), empty)) for s in self.supplies])
+            for summary in self.summaries
+        ]
 
-def _usable_condition(today: date):
-    return and_(
-        Batch.status == "available",
-        or_(Batch.expires_on.is_(None), Batch.expires_on >= today),
-    )
 
-
-def _cells(site_ids: list[int], today: date) -> dict[tuple[int, int], Cell]:
+def _cells(site_ids: list[int], supply_ids, today: date) -> dict:
     cells: dict[tuple[int, int], Cell] = {}
-    totals = db.session.execute(
-        db.select(
-            Balance.site_id,
-            Balance.supply_id,
-            func.sum(Balance.quantity),
-            func.sum(case((_usable_condition(today), Balance.quantity), else_=0)),
-        )
-        .join(Batch, Batch.id == Balance.batch_id)
-        .where(Balance.site_id.in_(site_ids))
-        .group_by(Balance.site_id, Balance.supply_id)
-    )
-    for site_id, supply_id, on_hand, usable in totals:
+    query = stock_levels.cell_totals(today, site_ids=site_ids, supply_ids=supply_ids)
+    for site_id, supply_id, on_hand, usable, _ in db.session.execute(query):
         cells[(site_id, supply_id)] = Cell(int(on_hand or 0), int(usable or 0))
-    pars = db.session.execute(db.select(ParLevel).where(ParLevel.site_id.in_(site_ids))).scalars()
-    for par in pars:
-        cell = cells.setdefault((par.site_id, par.supply_id), Cell())
-        cell.minimum, cell.target = par.minimum, par.target
+    pars = db.session.execute(
+        db.select(ParLevel.site_id, ParLevel.supply_id, ParLevel.minimum, ParLevel.target).where(
+            ParLevel.site_id.in_(site_ids), ParLevel.supply_id.in_(supply_ids)
+        )
+    )
+    for site_id, supply_id, minimum, target in pars:
+        cell = cells.setdefault((site_id, supply_id), Cell())
+        cell.minimum, cell.target = minimum, target
     return cells
 
 
-def _suggestions(view: Overview) -> list[Suggestion]:
+def _suggestions(needs, spares, by_site, by_supply, shown: set[int]) -> list[Suggestion]:
+    # Over all sites, so a page's suggestions do not depend on the filter; shown ones kept.
+    position = {site_id: i for i, site_id in enumerate(by_site)}
+    heaps: dict[int, list] = {}
+    for supply_id, site_id, spare in spares:
+        heaps.setdefault(supply_id, []).append((-int(spare), position[site_id], site_id))
+    for heap in heaps.values():
+        heapq.heapify(heap)
+    supply_position = {supply_id: i for i, supply_id in enumerate(by_supply)}
     suggestions = []
-    for supply in view.supplies:
-        spare = {site.id: view.cell(site, supply).surplus for site in view.sites}
-        for site in view.sites:
-            cell = view.cell(site, supply)
-            if cell.state not in ("out", "low") or cell.target is None:
-                continue
-            need = cell.target - cell.usable
-            donors = [s for s in view.sites if s.id != site.id and spare[s.id] > 0]
-            donor = max(donors, key=lambda s: spare[s.id], default=None)
-            quantity = min(need, spare[donor.id]) if donor else 0
-            if donor:
-                spare[donor.id] -= quantity
+    ordered = sorted(needs, key=lambda n: (supply_position[n[1]], position[n[0]]))
+    for site_id, supply_id, usable, target in ordered:
+        heap = heaps.get(supply_id, [])
+        # A site out or low has nothing to spare itself, so the top of the heap is another site.
+        donor, quantity, need = None, 0, target - int(usable)
+        if heap:
+            spare, order, donor_id = heap[0]
+            donor, quantity = by_site[donor_id], min(need, -spare)
+            if -spare - quantity > 0:
+                heapq.heapreplace(heap, (spare + quantity, order, donor_id))
+            else:
+                heapq.heappop(heap)
+        if site_id in shown:
             suggestions.append(
-                Suggestion(site, supply, cell.usable, cell.target, need, donor, quantity)
+                Suggestion(
+                    by_site[site_id],
+                    by_supply[supply_id],
+                    int(usable),
+                    target,
+                    need,
+                    donor,
+                    quantity,
+                )
             )
     return suggestions
 
 
-def _lot_rows(site_ids: list[int], condition, today: date, by_site, by_supply) -> list[LotRow]:
-    rows = db.session.execute(
-        db.select(
-            Balance.site_id,
-            Balance.supply_id,
-            Batch.lot_number,
-            Batch.expires_on,
-            Batch.status,
-            FundingSource.code,
-            Balance.quantity,
+def _lots(view: Overview, site_ids, today, by_site, by_supply) -> None:
+    horizon = today + timedelta(EXPIRY_WINDOWS[-1])
+    blocked = ("quarantined", "recalled")
+    watched = or_(Batch.expires_on <= horizon, Batch.status.in_(blocked))
+    view.expiring = {window: [] for window in EXPIRY_WINDOWS}
+    rows = stock_levels.lot_groups(site_ids, watched)
+    for batch_id, supply_id, lot, expires, status, funding, units, sites, one_site in rows:
+        if supply_id not in by_supply:
+            continue
+        days_left = (expires - today).days if expires else None
+        one = by_site.get(one_site) if sites == 1 else None
+        row = LotRow(
+            batch_id,
+            by_supply[supply_id],
+            lot,
+            expires,
+            status,
+            funding,
+            int(units),
+            int(sites),
+            one,
+            days_left,
         )
-        .join(Batch, Batch.id == Balance.batch_id)
-        .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
-        .where(Balance.site_id.in_(site_ids), Balance.quantity > 0, condition)
-        .order_by(Batch.expires_on.asc().nulls_last(), Balance.site_id, Batch.id)
-    )
-    return [
-        LotRow(
-            by_site[row[0]],
-            by_supply[row[1]],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            (row[3] - today).days if row[3] else None,
-        )
-        for row in rows
-        if row[0] in by_site and row[1] in by_supply
+        if days_left is not None and days_left < 0:
+            view.expired.append(row)
+        elif days_left is not None and days_left <= EXPIRY_WINDOWS[-1]:
+            view.expiring[next(w for w in EXPIRY_WINDOWS if days_left <= w)].append(row)
+        if status in blocked:
+            view.blocked.append(row)
+    if view.blocked:  # a recall is pulled from every site that holds the lot: name them all
+        held: dict[int, list[Site]] = {}
+        for batch_id, site_id in stock_levels.holders([r.batch_id for r in view.blocked], site_ids):
+            held.setdefault(batch_id, []).append(by_site[site_id])
+        view.blocked = [replace(r, holders=tuple(held.get(r.batch_id, ()))) for r in view.blocked]
+
+
+def _pick(view: Overview, everyone: list[SiteSummary], wanted: SiteFilter) -> None:
+    view.kinds = sorted({s.site.kind for s in everyone})
+    view.counties = sorted({s.site.county for s in everyone if s.site.county})
+    show = wanted.show if wanted.show in SHOW_OPTIONS else "attention"
+    matching = [
+        s
+        for s in everyone
+        if (show == "all" or s.needs_attention)
+        and (not wanted.kind or s.site.kind == wanted.kind)
+        and (not wanted.county or s.site.county == wanted.county)
     ]
+    view.pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(max(wanted.page, 1), view.pages)
+    view.filter = SiteFilter(show, wanted.kind, wanted.county, page)
+    view.matching = len(matching)
+    view.summaries = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    view.sites = [s.site for s in view.summaries]
+    view.totals = {
+        "sites": len(everyone),
+        "attention": sum(1 for s in everyone if s.needs_attention),
+        "out": sum(s.out for s in everyone),
+        "low": sum(s.low for s in everyone),
+        "expired": sum(s.expired for s in everyone),
+    }
 
 
-def stock_overview(user) -> Overview:
-    """Active sites by active supplies with par levels, suggestions and lots to watch."""
+def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
+    """Sites needing attention (or all, by kind and county) a page at a time, with their cells."""
     permissions.require(user, "see_stock")
     today = clock.today()
     query = db.select(Site).where(Site.active.is_(True)).order_by(Site.code)
@@ -179,86 +271,37 @@ def stock_overview(user) -> Overview:
     if visible is not None:
         query = query.where(Site.id.in_(visible))
     sites = list(db.session.execute(query).scalars())
+    # Sites and supplies as subqueries, not lists of ids: PostgreSQL hashes each once
+    # instead of scanning a long list for every balance row.
+    site_ids = query.with_only_columns(Site.id).order_by(None)
     supplies = list(
         db.session.execute(
             db.select(Supply).where(Supply.active.is_(True)).order_by(Supply.code)
         ).scalars()
     )
-    view = Overview(sites, supplies)
-    site_ids = [s.id for s in sites]
     by_site = {s.id: s for s in sites}
     by_supply = {s.id: s for s in supplies}
-    view.cells = _cells(site_ids, today)
-    view.suggestions = _suggestions(view)
-    soon = _lot_rows(
-        site_ids,
-        and_(Batch.expires_on >= today, Batch.expires_on <= today + timedelta(EXPIRY_WINDOWS[-1])),
-        today,
-        by_site,
-        by_supply,
-    )
-    view.expiring = {window: [] for window in EXPIRY_WINDOWS}
-    for row in soon:
-        window = next(w for w in EXPIRY_WINDOWS if row.days_left <= w)
-        view.expiring[window].append(row)
-    view.expired = _lot_rows(site_ids, Batch.expires_on < today, today, by_site, by_supply)
-    view.blocked = _lot_rows(
-        site_ids, Batch.status.in_(("quarantined", "recalled")), today, by_site, by_supply
-    )
+    supply_ids = db.select(Supply.id).where(Supply.active.is_(True))
+    states = stock_levels.site_states(today, supply_ids)
+    everyone = [SiteSummary(site, *states.get(site.id, ())) for site in sites]
+    view = Overview([], supplies)
+    _pick(view, everyone, wanted or SiteFilter())
+    shown = [s.id for s in view.sites]
+    view.cells = _cells(shown, supply_ids, today) if shown else {}
+    if any(s.out or s.low for s in everyone):  # else nothing to restock: skip the search
+        needs, spares = stock_levels.needs_and_spares(today, site_ids, supply_ids)
+        view.suggestions = _suggestions(needs, spares, by_site, by_supply, set(shown))
+    _lots(view, site_ids, today, by_site, by_supply)
     return view
 
 
-@dataclass(frozen=True)
-class WeeklyUnits:
-    """Units distributed (net of voids) per week and supply category."""
-
-    weeks: list[date]
-    categories: list[str]
-    units: dict[tuple[int, str], int]
-
-    def total(self, week_index: int) -> int:
-        """All categories in one week."""
-        return sum(self.units.get((week_index, c), 0) for c in self.categories)
-
-
-def weekly_distribution(user, weeks: int = 12) -> WeeklyUnits:
-    """Units handed out per week (Monday to Sunday) and category over the last weeks."""
-    permissions.require(user, "see_stock")
-    today = clock.today()
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    starts = [first + timedelta(weeks=i) for i in range(weeks)]
-    bounds = [clock.start_of_day(day) for day in starts[1:]]
-    # The week index as a CASE over the week boundaries: portable SQL, grouped in the database.
-    week = case(
-        *[(Movement.occurred_at < bound, index) for index, bound in enumerate(bounds)],
-        else_=weeks - 1,
-    )
-    query = (
-        db.select(week, Supply.category, -func.sum(Movement.quantity))
-        .join(Supply, Supply.id == Movement.supply_id)
-        .where(
-            Movement.kind.in_(("distribute", "void")),
-            Movement.occurred_at >= clock.start_of_day(first),
-        )
-        .group_by(week, Supply.category)
-    )
-    visible = permissions.visible_site_ids(user)
-    if visible is not None:
-        query = query.where(Movement.site_id.in_(visible))
-    units = {(int(i), cat): int(n or 0) for i, cat, n in db.session.execute(query)}
-    categories = sorted({cat for (_, cat), n in units.items() if n})
-    return WeeklyUnits(starts, categories, units)
-
-
-def home_screen(user) -> dict:
+def home_screen(user, wanted: SiteFilter | None = None) -> dict:
     """What the coordinator's home shows: the overview, the weekly chart, counts to confirm."""
-    # Imported here: charts builds on this module's WeeklyUnits.
-    from supplies.services import charts, counting
-
     weekly = weekly_distribution(user)
     return {
-        "view": stock_overview(user),
+        "view": stock_overview(user, wanted),
         "weekly": weekly,
         "chart": charts.weekly_chart(weekly),
         "pending_counts": counting.pending(user),
+        "list_rows": LIST_ROWS,
     }

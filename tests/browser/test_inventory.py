@@ -71,6 +71,7 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     page.get_by_role("button", name="Receive").click()
     page.wait_for_url("**/inventory/")
     assert "Received 524 units in 2 lines at HUB." in page.get_by_role("status").first.inner_text()
+    page.goto("/inventory/?show=all")  # no site needs attention yet: list them all
     assert _cell(page, "HUB", "NARCAN4") == 24 == _api_total(page, "HUB", "NARCAN4")
     assert _cell(page, "HUB", "FTS") == 500 == _api_total(page, "HUB", "FTS")
 
@@ -122,6 +123,8 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
 
     # The overview agrees with the API and the ledger.
     page.goto("/inventory/")
+    assert "No site needs attention" in page.locator("#sites-h ~ p").nth(1).inner_text()
+    page.get_by_role("link", name="Show all 2 sites").click()
     assert _cell(page, "VAN", "NARCAN4") == 9 == _api_total(page, "VAN", "NARCAN4")
     assert _cell(page, "HUB", "NARCAN4") == 14 == _api_total(page, "HUB", "NARCAN4")
     assert stock.check_ledger() == []
@@ -142,6 +145,10 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     page.fill("#target-NARCAN4", "20")
     page.get_by_role("button", name="Save par levels").click()
     page.wait_for_url("**/inventory/")
+    # Only the van needs attention now; the hub, with no par level, is listed with all sites.
+    assert page.locator('tr[data-site="VAN"]').count() == 1
+    assert page.locator('tr[data-site="HUB"]').count() == 0
+    page.goto("/inventory/?show=all")
     assert _cell(page, "HUB", "NARCAN4") == 8 == _api_total(page, "HUB", "NARCAN4")
     van = page.locator('td[data-site="VAN"][data-supply="NARCAN4"]')
     assert "low" in van.inner_text() and "min 12 · target 20" in van.inner_text()
@@ -151,7 +158,7 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     assert page.locator("#to_site").input_value() == "VAN"
     page.get_by_role("button", name="Transfer").click()
     page.wait_for_url("**/inventory/transfers/*")
-    page.goto("/inventory/")
+    page.goto("/inventory/?show=all")
     assert _cell(page, "VAN", "NARCAN4") == 17 == _api_total(page, "VAN", "NARCAN4")
     assert "low" not in page.locator('td[data-site="VAN"][data-supply="NARCAN4"]').inner_text()
     assert stock.check_ledger() == []
@@ -188,7 +195,7 @@ def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, pho
     assert "confirmed" in desktop.get_by_role("heading", level=1).inner_text()
     assert _api_total(desktop, "VAN", "FTS") == 190
     assert _api_total(desktop, "VAN", "NARCAN4") == 12
-    desktop.goto("/inventory/")
+    desktop.goto("/inventory/?show=all")
     assert _cell(desktop, "VAN", "FTS") == 190
     assert stock.check_ledger() == []
 

@@ -1,7 +1,7 @@
 """users.language: each person's chosen language (null: follow the browser)
 
-Revision ID: 0005_user_language
-Revises: 0004_overview_indexes
+Revision ID: 0006_user_language
+Revises: 0005_overview_indexes
 Create Date: 2026-11-26 23:45:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_user_language'
-down_revision = '0004_overview_indexes'
+revision = '0006_user_language'
+down_revision = '0005_overview_indexes'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,193 @@
+"""Stock against par, aggregated in SQL: per cell, per site, per lot. The overview's queries.
+
+Arguments named site_ids and supply_ids take a list of ids or a select of them.
+"""
+
+from datetime import date
+
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, union_all
+
+from supplies.extensions import db
+from supplies.models import Balance, Batch, FundingSource, ParLevel
+
+
+def usable_condition(today: date):
+    """A batch whose units can be handed out: available and not expired."""
+    return and_(
+        Batch.status == "available",
+        or_(Batch.expires_on.is_(None), Batch.expires_on >= today),
+    )
+
+
+def _unusable_batches(today: date):
+    # Expired, quarantined or recalled: few batches, whose balances are read by batch.
+    return db.select(Batch.id).where(not_(usable_condition(today)))
+
+
+def cell_totals(today: date, site_ids=None, supply_ids=None):
+    """On hand, usable and expired units per site and supply (a select)."""
+
+    def scoped(query, by_supply=True):
+        if site_ids is not None:
+            query = query.where(Balance.site_id.in_(site_ids))
+        if supply_ids is not None and by_supply:
+            query = query.where(Balance.supply_id.in_(supply_ids))
+        return query.group_by(Balance.site_id, Balance.supply_id)
+
+    on_hand = scoped(
+        db.select(Balance.site_id, Balance.supply_id, func.sum(Balance.quantity).label("units"))
+    ).subquery()
+    # Units that cannot be handed out sit in few batches: read through ix_balances_batch_site
+    # from those batches, instead of testing every balance row. Not filtered by supply: the
+    # join below keeps only the cells asked for, and a supply filter here sends SQLite's
+    # planner down the site and supply index, one probe per batch.
+    held = scoped(
+        db.select(
+            Balance.site_id,
+            Balance.supply_id,
+            func.sum(Balance.quantity).label("units"),
+            func.sum(case((Batch.expires_on < today, Balance.quantity), else_=0)).label("expired"),
+        )
+        .join(Batch, Batch.id == Balance.batch_id)
+        .where(Balance.batch_id.in_(_unusable_batches(today))),
+        by_supply=False,
+    ).subquery()
+    same = and_(held.c.site_id == on_hand.c.site_id, held.c.supply_id == on_hand.c.supply_id)
+    return db.select(
+        on_hand.c.site_id.label("site_id"),
+        on_hand.c.supply_id.label("supply_id"),
+        on_hand.c.units.label("on_hand"),
+        (on_hand.c.units - func.coalesce(held.c.units, 0)).label("usable"),
+        func.coalesce(held.c.expired, 0).label("expired"),
+    ).outerjoin(held, same)
+
+
+def state_of(on_hand, usable, minimum, target):
+    """The Cell.state rules as a SQL expression: out, low, over, ok or none."""
+    return case(
+        (minimum.is_(None), case((and_(on_hand > 0, usable == 0), "out"), else_="none")),
+        (usable == 0, "out"),
+        (usable < minimum, "low"),
+        (and_(target > 0, usable > target), "over"),
+        else_="ok",
+    )
+
+
+def _with_par(cells):
+    """Cells with stock rows joined to their par level, and par levels with no stock row."""
+    par = and_(ParLevel.site_id == cells.c.site_id, ParLevel.supply_id == cells.c.supply_id)
+    stocked = db.select(
+        cells.c.site_id,
+        cells.c.supply_id,
+        cells.c.usable,
+        ParLevel.target,
+        state_of(cells.c.on_hand, cells.c.usable, ParLevel.minimum, ParLevel.target).label("state"),
+        (cells.c.on_hand - cells.c.usable).label("unusable"),
+        cells.c.expired,
+    ).outerjoin(ParLevel, par)
+    no_row = not_(
+        exists().where(Balance.site_id == ParLevel.site_id, Balance.supply_id == ParLevel.supply_id)
+    )
+    empty = db.select(
+        ParLevel.site_id,
+        ParLevel.supply_id,
+        literal(0),
+        ParLevel.target,
+        literal("out"),
+        literal(0),
+        literal(0),
+    ).where(no_row)
+    return stocked, empty
+
+
+def site_states(today: date, supply_ids) -> dict[int, tuple[int, int, int, int, int]]:
+    """Per site: supplies out, low and over, then unusable and expired units."""
+    cells = cell_totals(today, supply_ids=supply_ids).subquery()
+    stocked, empty = _with_par(cells)
+    rows = union_all(stocked, empty.where(ParLevel.supply_id.in_(supply_ids))).subquery()
+
+    def count(state):
+        return func.sum(case((rows.c.state == state, 1), else_=0))
+
+    query = db.select(
+        rows.c.site_id,
+        count("out"),
+        count("low"),
+        count("over"),
+        func.sum(rows.c.unusable),
+        func.sum(rows.c.expired),
+    ).group_by(rows.c.site_id)
+    return {
+        site_id: tuple(int(n or 0) for n in rest) for site_id, *rest in db.session.execute(query)
+    }
+
+
+def needs_and_spares(today: date, site_ids, supply_ids):
+    """Cells out or low against a target, and the units other cells of those supplies can spare."""
+    # One pass over the cells, named once (a CTE): both lists come from the same totals.
+    cells = cell_totals(today, site_ids=site_ids, supply_ids=supply_ids).subquery()
+    stocked, empty = _with_par(cells)
+    rows = union_all(
+        stocked, empty.where(ParLevel.supply_id.in_(supply_ids), ParLevel.site_id.in_(site_ids))
+    ).cte("cells_with_par")
+    short = and_(rows.c.state.in_(("out", "low")), rows.c.target.is_not(None))
+    spare = rows.c.usable - func.coalesce(rows.c.target, 0)
+    wanted = db.select(rows.c.supply_id).where(short)
+    query = db.select(
+        rows.c.site_id, rows.c.supply_id, rows.c.usable, rows.c.target, rows.c.state, spare
+    ).where(or_(short, and_(spare > 0, rows.c.supply_id.in_(wanted))))
+    needs, spares = [], []
+    for site_id, supply_id, usable, target, state, extra in db.session.execute(query):
+        if state in ("out", "low") and target is not None:
+            needs.append((site_id, supply_id, usable, target))
+        else:
+            spares.append((supply_id, site_id, extra))
+    return needs, spares
+
+
+def lot_groups(site_ids, watched):
+    """Units per watched batch across the sites and how many sites hold it, soonest first."""
+    # One row per batch, not per site and batch, in one pass over the balances: the batches
+    # are few, so they are picked first and the balances probed against that set.
+    held = (
+        db.select(
+            Balance.batch_id,
+            func.sum(Balance.quantity).label("units"),
+            func.count(Balance.site_id).label("sites"),
+            func.min(Balance.site_id).label("one_site"),
+        )
+        .where(
+            Balance.batch_id.in_(db.select(Batch.id).where(watched)),
+            Balance.quantity > 0,
+            Balance.site_id.in_(site_ids),
+        )
+        .group_by(Balance.batch_id)
+        .subquery()
+    )
+    query = (
+        db.select(
+            Batch.id,
+            Batch.supply_id,
+            Batch.lot_number,
+            Batch.expires_on,
+            Batch.status,
+            FundingSource.code,
+            held.c.units,
+            held.c.sites,
+            held.c.one_site,
+        )
+        .join(held, held.c.batch_id == Batch.id)
+        .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
+        .order_by(Batch.expires_on.asc().nulls_last(), Batch.id)
+    )
+    return db.session.execute(query).all()
+
+
+def holders(batch_ids: list[int], site_ids) -> list[tuple[int, int]]:
+    """(batch, site) for every site holding units of these batches."""
+    query = (
+        db.select(Balance.batch_id, Balance.site_id)
+        .where(Balance.batch_id.in_(batch_ids), Balance.quantity > 0, Balance.site_id.in_(site_ids))
+        .order_by(Balance.batch_id, Balance.site_id)
+    )
+    return [(batch_id, site_id) for batch_id, site_id in db.session.execute(query)]
