@@ -144,7 +144,7 @@ def _export(big_url: str, big: int) -> None:
 def _soak_and_import(args, small_url: str) -> None:
     if not args.skip_soak:
         started = time.monotonic()
-        figures = soak.soak(small_url, 60)
+        figures = soak.soak(soak.fresh_database(), 60)
         row(
             "soak: 60 s mixed load, a worker SIGKILLed every 3 s",
             f"{figures['acknowledged']} acknowledged writes, {figures['kills']} kills",

@@ -21,7 +21,8 @@ from collections import Counter
 
 from bench import datasets
 from bench.api_bench import app_env, prepare
-from bench.harness import gunicorn
+from bench.generate import generate
+from bench.harness import DATA, gunicorn
 from supplies import create_app
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, Operation
@@ -164,6 +165,21 @@ def _verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
     return {"lost": lost, "recorded twice": doubled, "ledger mismatches": ledger_problems}
 
 
+def fresh_database() -> str:
+    """A 10,000-event program of its own: the soak's writes never touch the benchmark data."""
+    postgres = os.environ.get("BENCH_POSTGRES_URL")
+    if postgres:
+        url = f"{postgres.rsplit('/', 1)[0]}/bench_soak"
+        datasets.create_postgres_database(url)
+    else:
+        path = DATA / "soak.db"
+        for leftover in DATA.glob("soak.db*"):
+            leftover.unlink()
+        url = f"sqlite:///{path}"
+    generate(url, 200, 40, 3, 10_000, seed=11)
+    return url
+
+
 def main() -> None:
     """Run the soak on SQLite, or on PostgreSQL with --postgres."""
     parser = argparse.ArgumentParser(description="soak test with worker kills")
@@ -172,8 +188,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.postgres:
         os.environ["BENCH_POSTGRES_URL"] = args.postgres
-    url = datasets.ensure(10_000)
-    figures = soak(url, args.seconds)
+    figures = soak(fresh_database(), args.seconds)
     print(json.dumps(figures, indent=2))
     if figures["lost"] or figures["recorded twice"] or figures["ledger mismatches"]:
         raise SystemExit(1)

@@ -151,11 +151,8 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
 
     def write() -> dict:
         movements, result_items = [], []
-        on_hand = ledger.holdings_by_supply(
-            site.id, [s.id for s, _, _ in lines], usable_on=usable_on, lock=True
-        )
         for supply, quantity, name in lines:
-            usable = on_hand.get(supply.id, [])
+            usable = ledger.usable_first(site.id, supply.id, quantity, usable_on)
             try:
                 taken = ledger.take(usable, quantity)
             except ledger.Shortfall as short:

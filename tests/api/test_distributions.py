@@ -267,3 +267,17 @@ def test_list_distributions_is_scoped_and_paginated(make, program, api):
     assert (
         api.get("/distributions", program["tokens"]["admin"], start="yesterday").status_code == 422
     )
+
+
+def test_a_distribution_draws_on_every_batch_when_the_first_few_fall_short(make, program, api):
+    for _ in range(11):
+        make.receive("HUB", "FTS", 1)
+    token = program["tokens"]["staff"]
+    body = _event(items=[{"supply": "FTS", "quantity": 10}])
+    response = api.post("/distributions", token, body)
+    assert response.status_code == 201
+    assert sum(lot["quantity"] for lot in response.get_json()["items"][0]["lots"]) == 10
+    assert _stock(api, token) == {"FTS": 1}
+    response = api.post("/distributions", token, _event(items=[{"supply": "FTS", "quantity": 2}]))
+    assert response.status_code == 409
+    assert response.get_json()["error"]["available"] == {"FTS": 1}
