@@ -90,18 +90,25 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     _page_setup(ws)
     ws.append([_text_cell(ws, column.header, font=BOLD) for column in columns])
     right = Alignment(horizontal="right")
+    # A write-only sheet writes each row as it is appended, so one formatted cell per
+    # column serves every row: styling a new cell per value would cost more than the XML.
+    formatted = {}
+    for index, column in enumerate(columns):
+        if column.number_format:
+            formatted[index] = WriteOnlyCell(ws)
+            formatted[index].number_format = column.number_format
     for row in rows:
         cells = []
-        for column in columns:
+        for index, column in enumerate(columns):
             value = row.get(column.key)
             if isinstance(value, str):
                 if column.number_format:
                     value = _text_cell(ws, value, alignment=right)
                 elif value.startswith(FORMULA_STARTS):
                     value = _text_cell(ws, value)
-            elif column.number_format and value is not None:
-                value = WriteOnlyCell(ws, value=value)
-                value.number_format = column.number_format
+            elif value is not None and index in formatted:
+                formatted[index].value = value
+                value = formatted[index]
             cells.append(value)
         ws.append(cells)
     # Excel wants at least one data row in a table; an empty table keeps one blank row.
