@@ -73,6 +73,16 @@ class Movement(db.Model):
             "site_id",
             "quantity",
         ),
+        # Covering: the funder report reads only movements from the period's start on.
+        Index(
+            "ix_movements_occurred_covering",
+            "occurred_at",
+            "kind",
+            "site_id",
+            "supply_id",
+            "batch_id",
+            "quantity",
+        ),
         Index("ix_movements_operation", "operation_id"),
         Index("ix_movements_batch", "batch_id"),
     )

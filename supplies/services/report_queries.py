@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal_column
 
 from supplies.extensions import db
-from supplies.models import Batch, DistributionEvent, FundingSource, Movement, Site, Supply
+from supplies.models import Balance, Batch, DistributionEvent, FundingSource, Movement, Site, Supply
 from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services import clock, periods
 
@@ -54,6 +54,12 @@ def _movement_filters(filters) -> list:
             )
         )
     return conditions
+
+
+def _group_key(column):
+    """A grouping column as an expression (+ 0), so that SQLite reads the period through the
+    occurred_at index and sorts, rather than walk a whole (site, supply, ...) index in order."""
+    return (column + 0).label(column.key)
 
 
 def event_conditions(filters, lower: datetime, upper: datetime) -> list:
@@ -145,41 +151,96 @@ def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
     return {supply_id: int(n) for supply_id, n in rows}
 
 
+def _balance_filters(filters) -> list:
+    conditions = []
+    if filters.site_ids is not None:
+        conditions.append(Balance.site_id.in_(filters.site_ids))
+    if filters.funding_id is not None:
+        conditions.append(
+            Balance.batch_id.in_(
+                db.select(Batch.id).where(Batch.funding_source_id == filters.funding_id)
+            )
+        )
+    return conditions
+
+
 def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
-    """Opening, movements by kind and closing per (site, supply), one GROUP BY over the ledger."""
-    in_period = Movement.occurred_at >= lower
+    """Opening, movements by kind and closing per (site, supply) of those with stock history.
+
+    Exact without reading the whole ledger: closing is the balance table now minus the
+    movements after the period, and opening is closing minus the movements in it, so only
+    movements from the period's start on are read (the occurred_at index).
+    """
+    in_period = Movement.occurred_at < upper
     kind = Movement.kind
     columns = {
-        "opening": _sum_if(Movement.occurred_at < lower),
         "received": _sum_if(and_(in_period, kind == "receive")),
         "transferred_in": _sum_if(and_(in_period, kind == "transfer_in")),
         "transferred_out": _sum_if(and_(in_period, kind == "transfer_out"), -Movement.quantity),
         "distributed": _sum_if(and_(in_period, kind.in_(DISTRIBUTED_KINDS)), -Movement.quantity),
         "adjusted": _sum_if(and_(in_period, kind.in_(ADJUSTED_KINDS))),
-        "closing": func.coalesce(func.sum(Movement.quantity), 0),
+        "net": _sum_if(in_period),
+        "after": _sum_if(Movement.occurred_at >= upper),
     }
-    rows = db.session.execute(
-        db.select(Movement.site_id, Movement.supply_id, *(c.label(n) for n, c in columns.items()))
-        .where(Movement.occurred_at < upper, *_movement_filters(filters))
-        .group_by(Movement.site_id, Movement.supply_id)
+    site, supply = _group_key(Movement.site_id), _group_key(Movement.supply_id)
+    moved = db.session.execute(
+        db.select(site, supply, *(c.label(n) for n, c in columns.items()))
+        .where(Movement.occurred_at >= lower, *_movement_filters(filters))
+        .group_by(site, supply)
     )
-    return {
-        (row.site_id, row.supply_id): {name: int(getattr(row, name)) for name in columns}
-        for row in rows
-    }
+    sums = {(row.site_id, row.supply_id): row for row in moved}
+    # A (site, supply) belongs in the table if it had any movement before the period's end.
+    seen = (
+        db.select(Movement.id)
+        .where(
+            Movement.site_id == Balance.site_id,
+            Movement.supply_id == Balance.supply_id,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .exists()
+    )
+    held = db.session.execute(
+        db.select(
+            Balance.site_id,
+            Balance.supply_id,
+            func.sum(Balance.quantity),
+            func.max(case((seen, 1), else_=0)),
+        )
+        .where(*_balance_filters(filters))
+        .group_by(Balance.site_id, Balance.supply_id)
+    )
+    result = {}
+    for site_id, supply_id, on_hand, had_history in held:
+        row = sums.get((site_id, supply_id))
+        if not had_history:
+            continue
+        numbers = {name: int(getattr(row, name)) if row else 0 for name in columns}
+        closing = int(on_hand or 0) - numbers.pop("after")
+        numbers["opening"] = closing - numbers.pop("net")
+        numbers["closing"] = closing
+        result[(site_id, supply_id)] = {name: numbers[name] for name in INVENTORY_COLUMNS}
+    return result
 
 
 def expiring(filters, upper) -> list[dict]:
     """Lots held at the period's end that expire within the horizon after it (or already did)."""
-    held = (
+    # Held at the end = the balance now minus what moved after the end (no full ledger scan).
+    after = (
         db.select(
-            Movement.site_id,
-            Movement.batch_id,
-            func.sum(Movement.quantity).label("quantity"),
+            Movement.site_id, Movement.batch_id, func.sum(Movement.quantity).label("quantity")
         )
-        .where(Movement.occurred_at < upper, *_movement_filters(filters))
+        .where(Movement.occurred_at >= upper, *_movement_filters(filters))
         .group_by(Movement.site_id, Movement.batch_id)
-        .having(func.sum(Movement.quantity) > 0)
+        .subquery()
+    )
+    quantity = (Balance.quantity - func.coalesce(after.c.quantity, 0)).label("quantity")
+    held = (
+        db.select(Balance.site_id, Balance.batch_id, quantity)
+        .outerjoin(
+            after, and_(after.c.site_id == Balance.site_id, after.c.batch_id == Balance.batch_id)
+        )
+        .where(*_balance_filters(filters))
         .subquery()
     )
     horizon = filters.end + timedelta(days=EXPIRY_HORIZON_DAYS)
@@ -200,7 +261,7 @@ def expiring(filters, upper) -> list[dict]:
         .join(Site, Site.id == held.c.site_id)
         .join(Supply, Supply.id == Batch.supply_id)
         .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
-        .where(Batch.expires_on.is_not(None), Batch.expires_on <= horizon)
+        .where(held.c.quantity > 0, Batch.expires_on.is_not(None), Batch.expires_on <= horizon)
         .order_by(Batch.expires_on, Site.code, Supply.code, Batch.lot_number)
     )
     keys = ("site", "supply", "lot", "expires_on", "quantity", "funding", "status")

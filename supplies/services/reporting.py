@@ -126,7 +126,9 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
         months=periods.months_between(filters.start, filters.end),
     )
     inventory = q.inventory(filters, lower, upper)
-    by_supply = q.distributed(filters, lower, upper, ("supply_id",))
+    # One pass over the period's distributions, rolled up for Summary, By Month and By Site.
+    detail = q.distributed(filters, lower, upper, ("site_id", "supply_id"), report.months)
+    by_supply = _rollup(detail, (2,))
     # Every site and supply gets a row, zero or not; inactive ones only if they had stock.
     sites = q.report_sites(filters, {site for site, _ in inventory})
     supplies = q.report_supplies({supply for _, supply in inventory} | {s for (s,) in by_supply})
@@ -140,11 +142,9 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
             }
         )
     step("By Month")
-    _fill_months(
-        report, supplies, q.distributed(filters, lower, upper, ("supply_id",), report.months)
-    )
+    _fill_months(report, supplies, _rollup(detail, (0, 2)))
     step("By Site")
-    by_site = q.distributed(filters, lower, upper, ("site_id", "supply_id"))
+    by_site = _rollup(detail, (1, 2))
     for site in sites:
         for supply in supplies:
             units = by_site.get((site.id, supply.id), 0)
@@ -168,6 +168,15 @@ def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None
     step("Expiring Lots")
     report.expiring = q.expiring(filters, upper)
     return report
+
+
+def _rollup(detail: dict[tuple, int], positions: tuple[int, ...]) -> dict[tuple, int]:
+    """Sum (month, site, supply) units over the keys left out, keeping the positions given."""
+    totals: dict[tuple, int] = {}
+    for key, units in detail.items():
+        kept = tuple(key[i] for i in positions)
+        totals[kept] = totals.get(kept, 0) + units
+    return totals
 
 
 def _fill_months(report: FunderReport, supplies: list[Supply], monthly: dict) -> None:

@@ -66,50 +66,67 @@ def _page_setup(ws, title_rows: str | None = "1:1") -> None:
         ws.print_title_rows = title_rows
 
 
+def _text_cell(ws, value, **style):
+    cell = as_text_safe(WriteOnlyCell(ws), value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
 def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
-    """Write a header and rows from A1 as an Excel table; return the last row used."""
+    """Stream a header and rows from A1 as an Excel table; return the last row used."""
+    # A write-only sheet takes its column widths before its first row, so measure first.
     widths = [len(column.header) for column in columns]
-    for index, column in enumerate(columns, start=1):
-        as_text_safe(ws.cell(row=1, column=index), column.header).font = BOLD
-    for row_number, row in enumerate(rows, start=2):
-        for index, column in enumerate(columns, start=1):
-            value = row.get(column.key)
-            cell = as_text_safe(ws.cell(row=row_number, column=index), value)
-            if column.number_format and not isinstance(value, str):
-                cell.number_format = column.number_format
-            elif isinstance(value, str) and column.number_format:
-                cell.alignment = Alignment(horizontal="right")
-            widths[index - 1] = max(widths[index - 1], _display_width(value, column.number_format))
-    # Excel wants at least one data row in a table; an empty table keeps one blank row.
-    last_row = max(len(rows) + 1, 2)
-    table = Table(displayName=name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
-    table.tableStyleInfo = TABLE_STYLE
-    ws.add_table(table)
+    for row in rows:
+        for index, column in enumerate(columns):
+            width = _display_width(row.get(column.key), column.number_format)
+            if width > widths[index]:
+                widths[index] = width
     for index, width in enumerate(widths, start=1):
         # Room for the table's filter button next to the header.
         ws.column_dimensions[get_column_letter(index)].width = min(width + 4, 60)
     ws.freeze_panes = "A2"
+    # Sheet properties (fit to page) are written with the first row, so set up first.
     _page_setup(ws)
+    ws.append([_text_cell(ws, column.header, font=BOLD) for column in columns])
+    right = Alignment(horizontal="right")
+    # A write-only sheet writes each row as it is appended, so one formatted cell per
+    # column serves every row: styling a new cell per value would cost more than the XML.
+    formatted = {}
+    for index, column in enumerate(columns):
+        if column.number_format:
+            formatted[index] = WriteOnlyCell(ws)
+            formatted[index].number_format = column.number_format
+    for row in rows:
+        cells = []
+        for index, column in enumerate(columns):
+            value = row.get(column.key)
+            if isinstance(value, str):
+                if column.number_format:
+                    value = _text_cell(ws, value, alignment=right)
+                elif value.startswith(FORMULA_STARTS):
+                    value = _text_cell(ws, value)
+            elif value is not None and index in formatted:
+                formatted[index].value = value
+                value = formatted[index]
+            cells.append(value)
+        ws.append(cells)
+    # Excel wants at least one data row in a table; an empty table keeps one blank row.
+    if not rows:
+        ws.append([])
+    last_row = max(len(rows) + 1, 2)
+    table = Table(displayName=name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
+    # A write-only sheet cannot read its header back, so the table is told its column names.
+    table.tableColumns = [
+        TableColumn(id=index, name=column.header) for index, column in enumerate(columns, 1)
+    ]
+    table.autoFilter = AutoFilter(ref=table.ref)
+    table.tableStyleInfo = TABLE_STYLE
+    with warnings.catch_warnings():
+        # openpyxl always warns in write-only mode; the columns were named just above.
+        warnings.simplefilter("ignore", UserWarning)
+        ws.add_table(table)
     return last_row
-
-
-def _write_about(ws, rows) -> None:
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 100
-    for number, (label, value) in enumerate(rows, start=1):
-        label_cell = as_text_safe(ws.cell(row=number, column=1), label)
-        label_cell.font = BOLD
-        label_cell.alignment = Alignment(vertical="top")
-        cell = as_text_safe(ws.cell(row=number, column=2), value)
-        if isinstance(value, datetime):
-            cell.number_format = DATETIME
-            cell.alignment = Alignment(horizontal="left")
-        elif isinstance(value, date):
-            cell.number_format = DATE
-            cell.alignment = Alignment(horizontal="left")
-        else:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _page_setup(ws, None)
 
 
 def _write_chart(ws, report: FunderReport, below_row: int) -> None:
@@ -118,17 +135,20 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
         return
     title_row = below_row + 3
     header_row = title_row + 1
-    ws.cell(row=title_row, column=1, value="Units distributed by month and category").font = BOLD
-    ws.cell(row=header_row, column=1, value="Month").font = BOLD
-    for index, category in enumerate(report.categories, start=2):
-        label = CATEGORY_LABELS.get(category, category)
-        as_text_safe(ws.cell(row=header_row, column=index), label).font = BOLD
-    for offset, row in enumerate(report.chart, start=1):
-        month_cell = ws.cell(row=header_row + offset, column=1, value=row["month"])
+    ws.append([])
+    ws.append([])
+    ws.append([_text_cell(ws, "Units distributed by month and category", font=BOLD)])
+    labels = [CATEGORY_LABELS.get(category, category) for category in report.categories]
+    ws.append([_text_cell(ws, label, font=BOLD) for label in ["Month", *labels]])
+    for row in report.chart:
+        month_cell = WriteOnlyCell(ws, value=row["month"])
         month_cell.number_format = MONTH
-        for index, category in enumerate(report.categories, start=2):
-            cell = ws.cell(row=header_row + offset, column=index, value=row[category])
+        cells = [month_cell]
+        for category in report.categories:
+            cell = WriteOnlyCell(ws, value=row[category])
             cell.number_format = INTEGER
+            cells.append(cell)
+        ws.append(cells)
     last_row = header_row + len(report.chart)
     chart = BarChart()
     chart.type = "col"
@@ -148,11 +168,9 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
 
 
 def funder_workbook(report: FunderReport) -> Workbook:
-    """Build the funder workbook in memory (it holds aggregates only, so it stays small)."""
-    wb = Workbook()
-    about = wb.active
-    about.title = "About"
-    _write_about(about, about_rows(report))
+    """Build the funder workbook, streamed (write-only): save it once, to a path."""
+    wb = Workbook(write_only=True)
+    write_about_streaming(wb.create_sheet("About"), about_rows(report))
     for title, table_name, columns in SHEETS:
         ws = wb.create_sheet(title)
         rows = getattr(report, ROWS_FOR_TABLE[table_name])
@@ -219,15 +237,18 @@ def write_about_streaming(ws, rows) -> None:
     """The About sheet of a write-only workbook."""
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
+    _page_setup(ws, None)
     for label, value in rows:
         label_cell = as_text_safe(WriteOnlyCell(ws), label)
         label_cell.font = BOLD
+        label_cell.alignment = Alignment(vertical="top")
         cell = as_text_safe(WriteOnlyCell(ws), value)
         if isinstance(value, datetime):
             cell.number_format = DATETIME
+            cell.alignment = Alignment(horizontal="left")
         elif isinstance(value, date):
             cell.number_format = DATE
+            cell.alignment = Alignment(horizontal="left")
         else:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.append([label_cell, cell])
-    _page_setup(ws, None)
