@@ -187,6 +187,8 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_
     for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(len(column.header) + 4, 12)
     ws.freeze_panes = "A2"
+    # Write-only sheets keep page setup only when it is set before the first row.
+    _page_setup(ws)
     header = []
     for column in columns:
         cell = as_text_safe(WriteOnlyCell(ws), column.header)
@@ -229,7 +231,6 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_
         # openpyxl always warns in write-only mode; the columns were named just above.
         warnings.simplefilter("ignore", UserWarning)
         ws.add_table(table)
-    _page_setup(ws)
     return count
 
 
