@@ -1,9 +1,11 @@
 """Benchmarks a and b: POST /api/v1/distributions against the one-row floor."""
 
+import os
 import uuid
 from datetime import date, timedelta
 
 from bench import datasets
+from bench import floor as bench_floor
 from bench.harness import DATA, LoadResult, gunicorn, wrk_post
 from supplies import create_app
 from supplies.extensions import db
@@ -54,6 +56,8 @@ def floor(seconds: int, postgres: str | None = None) -> LoadResult:
     else:
         url = f"sqlite:///{DATA / 'floor.db'}"
         (DATA / "floor.db").unlink(missing_ok=True)
+    os.environ["FLOOR_DATABASE_URL"] = url
+    bench_floor.create_schema()
     with gunicorn("bench.floor:app", {"FLOOR_DATABASE_URL": url}) as (base, _):
         wrk_post(f"{base}/insert", FLOOR, None, 2)  # warm-up
         return wrk_post(f"{base}/insert", FLOOR, None, seconds)

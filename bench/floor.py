@@ -46,8 +46,6 @@ def create_app() -> Flask:
                 cursor.execute("PRAGMA synchronous = NORMAL")
                 cursor.close()
 
-        db.create_all()
-
     @app.post("/insert")
     def insert():
         body = request.get_json()
@@ -61,6 +59,14 @@ def create_app() -> Flask:
         return jsonify({"id": row.id}), 201
 
     return app
+
+
+def create_schema() -> None:
+    """Create the floor's table once, before the workers start (they would race)."""
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
 
 
 app = create_app() if os.environ.get("FLOOR_DATABASE_URL") else None
