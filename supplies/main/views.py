@@ -4,8 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from supplies import i18n
-from supplies.services import accounts, catalog, overview
-from supplies.services import stock as stock_service
+from supplies.services import accounts, overview
 from supplies.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -14,7 +13,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/home")
 @login_required
 def home():
-    """A plain home page per role; the full screens come from their own areas."""
+    """Each role's home: stock overview, distribution screen, or the funder's page."""
     if current_user.role in ("admin", "coordinator"):
         # The coordinator's home is the stock overview (issue 4).
         screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
@@ -22,11 +21,7 @@ def home():
     if current_user.role == "staff":
         # Staff work at the table: their home is the distribution screen (or site picker).
         return redirect(url_for("distribute.pick_site"))
-    sites = catalog.list_sites(current_user)
-    rows = []
-    if current_user.role in ("admin", "coordinator", "staff"):
-        rows = stock_service.stock_rows(current_user)
-    return render_template(f"main/home_{current_user.role}.html", sites=sites, stock_rows=rows)
+    return render_template("main/home_funder.html")
 
 
 @bp.post("/language")

@@ -29,11 +29,11 @@ class SupplyRef:
     active: bool
 
 
-def site_by_code(code, field: str = "site", active_only: bool = True) -> Site:
-    """The site with this code, or a ValidationFailed naming the field."""
+def _checked_site(code, field: str, find, active_only: bool = True):
+    """The site `find(code)` returns, refused with the field named when absent or inactive."""
     if not isinstance(code, str) or not code:
         raise ValidationFailed(msg("A site is required."), {field: msg("is required")})
-    site = db.session.execute(db.select(Site).where(Site.code == code)).scalar_one_or_none()
+    site = find(code)
     if site is None:
         raise ValidationFailed(
             msg("Unknown site %(code)s.", code=code),
@@ -44,6 +44,16 @@ def site_by_code(code, field: str = "site", active_only: bool = True) -> Site:
             msg("Site %(code)s is inactive.", code=code), {field: msg("this site is inactive")}
         )
     return site
+
+
+def site_by_code(code, field: str = "site", active_only: bool = True) -> Site:
+    """The site with this code, or a ValidationFailed naming the field."""
+
+    def find(wanted: str) -> Site | None:
+        query = db.select(Site).where(Site.code == wanted)
+        return db.session.execute(query).scalar_one_or_none()
+
+    return _checked_site(code, field, find, active_only)
 
 
 @dataclass(frozen=True)
@@ -75,19 +85,12 @@ def _site_statement():
 
 def site_ref(code, field: str = "site") -> SiteRef:
     """Like site_by_code, as a plain record read with one cached statement (the fast path)."""
-    if not isinstance(code, str) or not code:
-        raise ValidationFailed(msg("A site is required."), {field: msg("is required")})
-    row = db.session.connection().execute(_site_statement(), {"code": code}).first()
-    if row is None:
-        raise ValidationFailed(
-            msg("Unknown site %(code)s.", code=code),
-            {field: msg("no site has the code %(code)s", code=code)},
-        )
-    if not row.active:
-        raise ValidationFailed(
-            msg("Site %(code)s is inactive.", code=code), {field: msg("this site is inactive")}
-        )
-    return SiteRef(*row)
+
+    def find(wanted: str) -> SiteRef | None:
+        row = db.session.connection().execute(_site_statement(), {"code": wanted}).first()
+        return None if row is None else SiteRef(*row)
+
+    return _checked_site(code, field, find)
 
 
 def supplies_by_code(codes: list[str]) -> dict[str, SupplyRef]:

@@ -8,7 +8,6 @@ session's connection, built once and reused, because ORM statement building per 
 cost more than the database work itself.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -107,31 +106,6 @@ def usable_first(site_id: int, supply_id: int, quantity: int, usable_on: date) -
     return found
 
 
-def holdings_by_supply(
-    site_id: int,
-    supply_ids: list[int],
-    *,
-    usable_on: date | None = None,
-    lot_number: str | None = None,
-    lock: bool = False,
-) -> dict[int, list[Holding]]:
-    """Batches on hand at a site for several supplies, each list first expiry first.
-
-    With usable_on, only available batches unexpired on that day: what may be handed out
-    or transferred. Without it, every batch whatever its status (for write-offs and counts).
-    """
-    statement = _holdings_statement(usable_on is not None, lot_number is not None, lock)
-    params = {"site_id": site_id, "supply_ids": list(supply_ids)}
-    if usable_on is not None:
-        params["usable_on"] = usable_on
-    if lot_number is not None:
-        params["lot_number"] = lot_number
-    found: dict[int, list[Holding]] = defaultdict(list)
-    for supply_id, *row in db.session.connection().execute(statement, params):
-        found[supply_id].append(Holding(*row))
-    return found
-
-
 def holdings(
     site_id: int,
     supply_id: int,
@@ -140,11 +114,19 @@ def holdings(
     lot_number: str | None = None,
     lock: bool = False,
 ) -> list[Holding]:
-    """Batches of one supply on hand at a site, first expiry first (see holdings_by_supply)."""
-    found = holdings_by_supply(
-        site_id, [supply_id], usable_on=usable_on, lot_number=lot_number, lock=lock
-    )
-    return found.get(supply_id, [])
+    """Batches of one supply on hand at a site, first expiry first.
+
+    With usable_on, only available batches unexpired on that day: what may be handed out
+    or transferred. Without it, every batch whatever its status (for write-offs and counts).
+    """
+    statement = _holdings_statement(usable_on is not None, lot_number is not None, lock)
+    params = {"site_id": site_id, "supply_ids": [supply_id]}
+    if usable_on is not None:
+        params["usable_on"] = usable_on
+    if lot_number is not None:
+        params["lot_number"] = lot_number
+    rows = db.session.connection().execute(statement, params)
+    return [Holding(*row[1:]) for row in rows]
 
 
 @cache
