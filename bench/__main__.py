@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="load runs per target for a and b")
     parser.add_argument(
         "--parts", default="abcde", help="which of a b c d e to run (soak and import: see flags)"
     )
@@ -68,8 +69,9 @@ def main() -> None:
 
 
 def _throughput(args, small_url: str, big_url: str, big: int) -> None:
-    floor = api_bench.floor(args.seconds, args.postgres)
-    small = api_bench.distributions(small_url, args.seconds)
+    measured = api_bench.compare(small_url, big_url, args.seconds, args.rounds, args.postgres)
+    floor, small, large = measured["floor"], measured["small"], measured["big"]
+    print(f"(a, b: median of {args.rounds} rounds of {args.seconds} s, taken in turn)")
     row(
         "a. POST /distributions, 10k events",
         f"{small.throughput:.0f} req/s, p50 {small.p50_ms:.1f} ms, p99 {small.p99_ms:.1f} ms",
@@ -78,7 +80,6 @@ def _throughput(args, small_url: str, big_url: str, big: int) -> None:
         ">= 0.5 x floor",
         small.throughput / floor.throughput >= 0.5 and small.non_2xx == 0,
     )
-    large = api_bench.distributions(big_url, args.seconds)
     row(
         f"b. POST /distributions, {big:,} events",
         f"{large.throughput:.0f} req/s, p50 {large.p50_ms:.1f} ms, p99 {large.p99_ms:.1f} ms",

@@ -1,7 +1,9 @@
 """Benchmarks a and b: POST /api/v1/distributions against the one-row floor."""
 
 import os
+import statistics
 import uuid
+from contextlib import ExitStack
 from datetime import date, timedelta
 
 from bench import datasets
@@ -20,6 +22,7 @@ DISTRIBUTION = (
     '"area": "972", "language": "en", "resupply_reason": "none"}'
 )
 FLOOR = '{"id": "__ID__", "site": "S001"}'
+DISTRIBUTIONS = "/api/v1/distributions"
 
 
 def app_env(database_url: str) -> dict:
@@ -48,24 +51,59 @@ def prepare(database_url: str) -> str:
     return token
 
 
-def floor(seconds: int, postgres: str | None = None) -> LoadResult:
-    """The one-row insert endpoint under the same load, on the same kind of database."""
+def _floor_url(postgres: str | None) -> str:
+    """A fresh, empty database for the one-row floor endpoint."""
     if postgres:
         url = f"{postgres.rsplit('/', 1)[0]}/bench_floor"
         datasets.create_postgres_database(url)
     else:
         url = f"sqlite:///{DATA / 'floor.db'}"
-        (DATA / "floor.db").unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            (DATA / f"floor.db{suffix}").unlink(missing_ok=True)
     os.environ["FLOOR_DATABASE_URL"] = url
     bench_floor.create_schema()
-    with gunicorn("bench.floor:app", {"FLOOR_DATABASE_URL": url}) as (base, _):
-        wrk_post(f"{base}/insert", FLOOR, None, 2)  # warm-up
-        return wrk_post(f"{base}/insert", FLOOR, None, seconds)
+    return url
 
 
-def distributions(database_url: str, seconds: int) -> LoadResult:
-    """POST /api/v1/distributions with two lines and realistic fields."""
-    token = prepare(database_url)
-    with gunicorn("wsgi:app", app_env(database_url)) as (base, _):
-        wrk_post(f"{base}/api/v1/distributions", DISTRIBUTION, token, 2)
-        return wrk_post(f"{base}/api/v1/distributions", DISTRIBUTION, token, seconds)
+def median_result(runs: list[LoadResult]) -> LoadResult:
+    """The run with the median throughput, with the median p50 and p99 of all runs."""
+    ordered = sorted(runs, key=lambda run: run.throughput)
+    middle = ordered[len(ordered) // 2]
+    return LoadResult(
+        middle.requests,
+        middle.seconds,
+        sum(run.non_2xx for run in runs),
+        sum(run.timeouts for run in runs),
+        statistics.median(run.p50_ms for run in runs),
+        statistics.median(run.p99_ms for run in runs),
+    )
+
+
+def compare(
+    small_url: str, big_url: str, seconds: int, rounds: int, postgres: str | None = None
+) -> dict[str, LoadResult]:
+    """Floor, small and big dataset served side by side and loaded in turn, round after round.
+
+    The machine is shared: load from elsewhere comes and goes. Taking turns, in rounds,
+    gives each of the three the same share of good and bad moments, and the median of
+    the rounds leaves out one bad one.
+    """
+    floor_url = _floor_url(postgres)
+    small_token, big_token = prepare(small_url), prepare(big_url)
+    targets = {
+        "floor": ("bench.floor:app", {"FLOOR_DATABASE_URL": floor_url}, "/insert", FLOOR, None),
+        "small": ("wsgi:app", app_env(small_url), DISTRIBUTIONS, DISTRIBUTION, small_token),
+        "big": ("wsgi:app", app_env(big_url), DISTRIBUTIONS, DISTRIBUTION, big_token),
+    }
+    runs: dict[str, list[LoadResult]] = {name: [] for name in targets}
+    with ExitStack() as servers:
+        bases = {
+            name: servers.enter_context(gunicorn(spec, env))[0]
+            for name, (spec, env, *_rest) in targets.items()
+        }
+        for name, (_spec, _env, path, body, token) in targets.items():
+            wrk_post(f"{bases[name]}{path}", body, token, 2)  # warm-up
+        for _round in range(rounds):
+            for name, (_spec, _env, path, body, token) in targets.items():
+                runs[name].append(wrk_post(f"{bases[name]}{path}", body, token, seconds))
+    return {name: median_result(results) for name, results in runs.items()}
