@@ -1,6 +1,6 @@
 /* The distribution form's behaviour: steppers, the overdose toggle, field errors, and
    reading, resetting or refilling the form. screen.js wires it to the offline queue.
-   Every sentence shown comes from the page (#distribute-texts, in the reader's language). */
+   Every sentence shown comes from the page (data-texts on the root, in the reader's language). */
 (function () {
   "use strict";
 
@@ -19,8 +19,7 @@
     function byId(id) { return document.getElementById(id); }
 
     function readTexts() {
-      var block = document.getElementById("distribute-texts");
-      try { return block ? JSON.parse(block.textContent) : {}; } catch (error) { return {}; }
+      try { return JSON.parse(root.dataset.texts || "{}"); } catch (error) { return {}; }
     }
 
     /** The page's text for key; {name} is filled from values; a count picks one or other. */

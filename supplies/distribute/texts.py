@@ -1,6 +1,6 @@
 """What the distribution screen's scripts say, in the reader's language.
 
-The page writes these into a JSON block that static/distribute/*.js read, so no text a
+The page writes these as JSON in a data- attribute that static/distribute/*.js read, so no text a
 person reads is written in the scripts. `{n}` and `{given}` are filled in by the script.
 """
 

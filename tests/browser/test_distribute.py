@@ -290,10 +290,11 @@ def test_offline_in_spanish_the_queue_and_the_offline_page_speak_spanish(hub, br
         page.goto("/distribute/sites/HUB/not-stored")
         expect(page.get_by_role("heading", level=1)).to_have_text("No tiene conexión")
         assert page.get_attribute("html", "lang") == "es"
-        page.go_back()
         page.context.set_offline(False)
-        page.reload()
-        expect(page.locator("#sync-status")).to_have_text("Todas las entregas están sincronizadas.")
+        page.goto("/distribute/sites/HUB")
+        expect(page.locator("#sync-status")).to_have_text(
+            "Todas las entregas están sincronizadas.", timeout=15000
+        )
         expect(_on_hand(page, NARCAN)).to_have_text("8")
         assert [line.quantity for e in _events() for line in e.lines] == [2]
     finally:
