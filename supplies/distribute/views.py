@@ -175,8 +175,12 @@ def void(code: str, event_id: str):
 
 def local_time(moment, with_day: bool = False) -> str:
     """An instant in the program's time zone, in the reader's locale (24-hour clock)."""
-    skeleton = "MMMdHm" if with_day else "Hm"
-    return format_skeleton(skeleton, moment, tzinfo=clock.program_timezone(), locale=get_locale())
+    zone, locale = clock.program_timezone(), get_locale()
+    clock_time = format_skeleton("Hm", moment, tzinfo=zone, locale=locale)
+    if not with_day:
+        return clock_time
+    # CLDR has no day-and-time skeleton: the day ("Nov 26", "26 nov"), then the time.
+    return f"{format_skeleton('MMMd', moment, tzinfo=zone, locale=locale)} {clock_time}"
 
 
 @bp.get("/session")

@@ -3,11 +3,14 @@ log's times, the stock overview and its chart."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
 from supplies.imports import jobs
-from tests.conftest import csrf_token_from
+from supplies.services import clock, distribution
+from supplies.services.operations import OperationRequest
+from tests.conftest import csrf_token_from, new_id
 from tests.imports.files import STOCK_HEADER, csv_file
 
 
@@ -79,3 +82,23 @@ def test_stock_overview_and_chart_in_spanish(make, program, client, auth):
     assert "Unidades entregadas por semana" in html
     assert "<summary>El gráfico como tabla</summary>" in html
     assert '<th scope="col">Semana del</th>' in html
+
+
+def test_an_event_of_another_day_shows_its_day_in_the_locale(make, program, client, auth):
+    make.receive("HUB", "NARCAN4", 10)
+    body = {
+        "id": new_id(),
+        "site": "HUB",
+        "occurred_at": (clock.now() - timedelta(days=3)).isoformat(),
+        "items": [{"supply": "NARCAN4", "quantity": 1}],
+    }
+    staff = program["users"]["staff"]
+    distribution.distribute(staff, OperationRequest.new(body["id"], body), body)
+    auth.login("staff@example.org")
+    english = client.get("/distribute/sites/HUB").get_data(as_text=True)
+    shown = re.search(r'<time class="time" datetime="[^"]+">([^<]+)</time>', english).group(1)
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2} \d{1,2}:\d\d", shown), shown
+    client.set_cookie("lang", "es")
+    spanish = client.get("/distribute/sites/HUB").get_data(as_text=True)
+    shown = re.search(r'<time class="time" datetime="[^"]+">([^<]+)</time>', spanish).group(1)
+    assert re.fullmatch(r"\d{1,2} [a-z]{3,4}\.? \d{1,2}:\d\d", shown), shown
