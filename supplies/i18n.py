@@ -9,6 +9,7 @@ message is shown (a flash, a page, an API error).
 
 from datetime import date, datetime
 
+from babel.dates import format_skeleton
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -149,6 +150,9 @@ def _date(value, style: str = "medium") -> str:
             value = date.fromisoformat(value)
         except ValueError:
             return value
+    if style == "day_month":
+        # The locale's own short form: "Nov 23" in English, "23 nov" in Spanish.
+        return format_skeleton("MMMd", value, locale=get_locale())
     if isinstance(value, datetime):
         return format_datetime(value, style)
     return format_date(value, style)

@@ -49,6 +49,7 @@ EXPECTED = {
     "GET distribute.session_state":           (401, 200, 200, 200, 200),
     "GET distribute.service_worker":          (200, 200, 200, 200, 200),
     "GET distribute.manifest":                (200, 200, 200, 200, 200),
+    "GET distribute.offline":                 (200, 200, 200, 200, 200),
     "POST main.set_language":                 (302, 302, 302, 302, 302),
     # admin: admins only
     "GET admin.users":                        (302, 200, 403, 403, 403),

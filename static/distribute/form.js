@@ -1,5 +1,6 @@
 /* The distribution form's behaviour: steppers, the overdose toggle, field errors, and
-   reading, resetting or refilling the form. screen.js wires it to the offline queue. */
+   reading, resetting or refilling the form. screen.js wires it to the offline queue.
+   Every sentence shown comes from the page (data-texts on the root, in the reader's language). */
 (function () {
   "use strict";
 
@@ -13,8 +14,22 @@
     var reversalsInput = byId("reversals_reported");
     var names = {};
     var editing = null;
+    var texts = readTexts();
 
     function byId(id) { return document.getElementById(id); }
+
+    function readTexts() {
+      try { return JSON.parse(root.dataset.texts || "{}"); } catch (error) { return {}; }
+    }
+
+    /** The page's text for key; {name} is filled from values; a count picks one or other. */
+    function say(key, values) {
+      var text = texts[key];
+      if (text && typeof text === "object") { text = values && values.n === 1 ? text.one : text.other; }
+      return String(text || key).replace(/\{(\w+)\}/g, function (whole, name) {
+        return values && name in values ? String(values[name]) : whole;
+      });
+    }
 
     function newId() {
       if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -139,7 +154,7 @@
         var raw = byId(row.dataset.field).value.trim();
         if (raw === "") { return; }
         if (!/^\d+$/.test(raw) || parseInt(raw, 10) > 100000) {
-          errors[row.dataset.field] = "must be a whole number from 0 to 100000";
+          errors[row.dataset.field] = say("quantity_invalid");
           return;
         }
         if (parseInt(raw, 10) > 0) {
@@ -147,9 +162,9 @@
           itemFields.push(row.dataset.field);
         }
       });
-      if (!items.length && !Object.keys(errors).length) { errors.items = "enter how many of at least one supply"; }
+      if (!items.length && !Object.keys(errors).length) { errors.items = say("nothing_given"); }
       var rev = reversalsInput.value.trim() || "0";
-      if (!/^\d+$/.test(rev) || parseInt(rev, 10) > 1000) { errors.reversals_reported = "must be a whole number from 0 to 1000"; }
+      if (!/^\d+$/.test(rev) || parseInt(rev, 10) > 1000) { errors.reversals_reported = say("reversals_invalid"); }
       var yesNo = { yes: true, no: false };
       var body = {
         id: eventId.value,
@@ -211,6 +226,7 @@
     }
 
     return {
+      say: say,
       names: names,
       newId: newId,
       clock: clock,

@@ -26,6 +26,7 @@
   var otherAccount = false;
   var lastSynced = 0;
   var f = window.DistributionForm(root, form);
+  var say = f.say;
 
   function byId(id) { return document.getElementById(id); }
 
@@ -62,7 +63,7 @@
         if (response.status === 200 || response.status === 201) {
           return queue.remove(entry.id).then(function () { return { kind: "confirmed", result: data }; });
         }
-        var error = (data && data.error) || { code: "error", message: "The server answered " + response.status + ".", fields: {} };
+        var error = (data && data.error) || { code: "error", message: say("server_answered", { n: response.status }), fields: {} };
         if (error.code === "csrf" && !retried) {
           return freshSession().then(function (ok) { return ok ? send(entry, true) : { kind: "kept" }; });
         }
@@ -149,19 +150,19 @@
       statusEl.className = "sync-status";
       if (waiting.length) {
         statusEl.classList.add("waiting");
-        statusEl.append((navigator.onLine ? "" : "Offline. ") + "Saved on this phone, waiting to sync (" + waiting.length + ").");
+        statusEl.append((navigator.onLine ? "" : say("offline") + " ") + say("waiting", { n: waiting.length }));
         if (sessionEnded || otherAccount) {
           var link = document.createElement("a");
           link.href = "/";
-          link.textContent = otherAccount ? "Sign in as the person who logged them" : "Sign in again to send them";
+          link.textContent = say(otherAccount ? "sign_in_as_author" : "sign_in_again");
           statusEl.append(" ", link, ".");
         }
       } else if (refused.length) {
         statusEl.classList.add("refused");
-        statusEl.textContent = refused.length + (refused.length === 1 ? " distribution needs" : " distributions need") + " your attention below.";
+        statusEl.textContent = say("need_attention", { n: refused.length });
       } else if (lastSynced) {
         statusEl.classList.add("synced");
-        statusEl.textContent = "All distributions are synced.";
+        statusEl.textContent = say("all_synced");
       }
       renderList(byId("queue-panel"), byId("queue-list"), waiting, false);
       renderList(byId("attention"), byId("attention-list"), refused, true);
@@ -190,9 +191,9 @@
         var actions = document.createElement("div");
         actions.className = "queued-actions";
         actions.append(
-          action("Fix and send again", "primary", function () { f.loadIntoForm(entry); }),
-          action("Discard", "secondary", function () {
-            if (window.confirm("Discard this distribution (" + f.describe(entry.body) + ")? It was never recorded.")) {
+          action(say("fix_and_send"), "primary", function () { f.loadIntoForm(entry); }),
+          action(say("discard"), "secondary", function () {
+            if (window.confirm(say("discard_question", { given: f.describe(entry.body) }))) {
               queue.remove(entry.id).then(render);
             }
           })
@@ -221,7 +222,7 @@
     confirmEl.textContent = "";
     var read = f.readForm();
     if (Object.keys(read.errors).length) {
-      f.showErrors("Please check the fields marked below.", read.errors, []);
+      f.showErrors(say("check_fields"), read.errors, []);
       return;
     }
     button.disabled = true;
@@ -234,9 +235,9 @@
     }).then(function (outcome) {
       if (outcome.kind === "confirmed") {
         confirmEl.dataset.kind = "logged";
-        confirmEl.textContent = "Logged: " + outcome.result.items.map(function (item) {
+        confirmEl.textContent = say("logged", { given: outcome.result.items.map(function (item) {
           return item.quantity + " × " + item.name;
-        }).join(", ") + ".";
+        }).join(", ") });
         f.resetForm();
         refresh();
       } else if (outcome.kind === "refused") {
@@ -247,7 +248,7 @@
         });
       } else {
         confirmEl.dataset.kind = "saved";
-        confirmEl.textContent = "Saved on this phone: " + f.describe(entry.body) + ". It will be sent when the connection is back.";
+        confirmEl.textContent = say("saved_offline", { given: f.describe(entry.body) });
         f.resetForm();
       }
       // Back to the top: the confirmation, then the quantities for the next participant.
@@ -270,9 +271,7 @@
       event.preventDefault();
       queue.all().then(function (entries) {
         var unsent = entries.length;
-        var question = unsent + (unsent === 1 ? " distribution has" : " distributions have") +
-          " not been sent yet. Signing out deletes " + (unsent === 1 ? "it" : "them") +
-          " from this phone. Sign out anyway?";
+        var question = say("sign_out_question", { n: unsent });
         if (unsent && !window.confirm(question)) { return null; }
         var clearing = [queue.clear()];
         if (window.caches) { clearing.push(caches.delete(PAGE_CACHE)); }
@@ -285,19 +284,33 @@
 
   function markOfflineReady() { document.documentElement.dataset.offlineReady = "1"; }
 
+  function keep(cache, url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (response.ok && !response.redirected) { return cache.put(url, response); }
+      return null;
+    });
+  }
+
+  function keepScreen(cache) {
+    return cache.match(location.href).then(function (cached) {
+      if (cached && navigator.serviceWorker.controller) { return null; }
+      // The first visit was not yet under the worker: keep a copy of this screen now.
+      return keep(cache, location.href);
+    });
+  }
+
+  /* The worker's page for an address never stored, kept again on every visit so that it
+     is in the language the person reads now. */
+  function keepOfflinePage(cache) {
+    return keep(cache, new URL(root.dataset.offline, location.href).href);
+  }
+
   if ("serviceWorker" in navigator && window.caches) {
     navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.scope })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function () {
         return caches.open(PAGE_CACHE).then(function (cache) {
-          return cache.match(location.href).then(function (cached) {
-            if (cached && navigator.serviceWorker.controller) { return null; }
-            // The first visit was not yet under the worker: keep a copy of this screen now.
-            return fetch(location.href, { credentials: "same-origin" }).then(function (response) {
-              if (response.ok && !response.redirected) { return cache.put(location.href, response); }
-              return null;
-            });
-          });
+          return Promise.all([keepScreen(cache), keepOfflinePage(cache)]);
         });
       })
       .then(markOfflineReady)

@@ -5,11 +5,13 @@
    background. Writes (the API) are never touched here: the page's queue owns them. */
 "use strict";
 
-var VERSION = "v1";
+var VERSION = "v2";
 var STATIC_CACHE = "distribute-static-" + VERSION;
 var PAGE_CACHE = "distribute-pages-v1";
 var SCOPE = self.registration.scope;
 var STATIC_ROOT = new URL("../static/", SCOPE).href;
+// Rendered by the server in the reader's language; the screen stores it again on each visit.
+var OFFLINE_PAGE = new URL("offline", SCOPE).href;
 var PRECACHE = [
   "app.css",
   "distribute/distribute.css",
@@ -23,6 +25,11 @@ self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(STATIC_CACHE)
       .then(function (cache) { return cache.addAll(PRECACHE); })
+      .then(function () {
+        return caches.open(PAGE_CACHE).then(function (cache) {
+          return cache.add(OFFLINE_PAGE).catch(function () {});
+        });
+      })
       .then(function () { return self.skipWaiting(); })
   );
 });
@@ -64,13 +71,14 @@ function page(request) {
     return caches.open(PAGE_CACHE).then(function (cache) {
       return cache.match(request.url, { ignoreSearch: true }).then(function (hit) {
         return hit || cache.match(SCOPE);
+      }).then(function (hit) {
+        return hit || cache.match(OFFLINE_PAGE).then(function (offline) {
+          if (!offline) { return Response.error(); }  // the browser's own offline page
+          return offline.text().then(function (html) {
+            return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+          });
+        });
       });
-    }).then(function (hit) {
-      return hit || new Response(
-        "<!doctype html><title>Offline</title><h1>You are offline</h1>" +
-        "<p>Open the distribution screen once while online, then it works without a connection.</p>",
-        { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
-      );
     });
   });
 }

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,60 +15,68 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from supplies.i18n import lazy_translate, translate_fields
+from supplies.services.messages import msg
 from supplies.services.validation import MAX_QUANTITY
 
-NOT_ASKED = ("", "Not asked")
-YES_NO_NOT_ASKED = [NOT_ASKED, ("yes", "Yes"), ("no", "No")]
+NOT_ASKED = ("", _l("Not asked"))
+YES_NO_NOT_ASKED = [NOT_ASKED, ("yes", _l("Yes")), ("no", _l("No"))]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 ITEM_FIELD = re.compile(r"^items\[(\d+)\]")
 
 SETTING_CHOICES = [
-    ("fixed_site", "Fixed site"),
-    ("outreach", "Outreach"),
-    ("mobile_van", "Mobile van"),
-    ("mail", "Mail"),
-    ("vending", "Vending"),
-    ("partner", "Partner"),
-    ("event", "Event"),
+    ("fixed_site", _l("Fixed site")),
+    ("outreach", _l("Outreach")),
+    ("mobile_van", _l("Mobile van")),
+    ("mail", _l("Mail")),
+    ("vending", _l("Vending")),
+    ("partner", _l("Partner")),
+    ("event", _l("Event")),
 ]
 RECIPIENT_CHOICES = [
     NOT_ASKED,
-    ("person_who_uses_drugs", "Person who uses drugs"),
-    ("friend_or_family", "Friend or family"),
-    ("community_member", "Community member"),
-    ("service_provider", "Service provider"),
-    ("organization", "Organization"),
-    ("unknown", "Unknown"),
+    ("person_who_uses_drugs", _l("Person who uses drugs")),
+    ("friend_or_family", _l("Friend or family")),
+    ("community_member", _l("Community member")),
+    ("service_provider", _l("Service provider")),
+    ("organization", _l("Organization")),
+    ("unknown", _l("Unknown")),
 ]
-FIRST_TIME_CHOICES = [NOT_ASKED, ("yes", "Yes"), ("no", "No"), ("unknown", "Don't know")]
+FIRST_TIME_CHOICES = [
+    NOT_ASKED,
+    ("yes", _l("Yes")),
+    ("no", _l("No")),
+    ("unknown", _l("Don't know")),
+]
 AGE_CHOICES = [
     NOT_ASKED,
-    ("under_18", "Under 18"),
+    ("under_18", _l("Under 18")),
     ("18_24", "18–24"),
     ("25_34", "25–34"),
     ("35_44", "35–44"),
     ("45_54", "45–54"),
     ("55_64", "55–64"),
     ("65_plus", "65+"),
-    ("unknown", "Unknown"),
+    ("unknown", _l("Unknown")),
 ]
 # "used_on_overdose" is the one-tap toggle above, so it is not repeated here.
 RESUPPLY_CHOICES = [
     NOT_ASKED,
-    ("none", "Not a resupply"),
-    ("lost_or_stolen", "Lost or stolen"),
-    ("confiscated", "Confiscated"),
-    ("expired", "Expired"),
-    ("gave_away", "Gave it away"),
-    ("other", "Other"),
+    ("none", _l("Not a resupply")),
+    ("lost_or_stolen", _l("Lost or stolen")),
+    ("confiscated", _l("Confiscated")),
+    ("expired", _l("Expired")),
+    ("gave_away", _l("Gave it away")),
+    ("other", _l("Other")),
 ]
-LANGUAGE_CHOICES = [NOT_ASKED, ("en", "English"), ("es", "Español"), ("other", "Other")]
+LANGUAGE_CHOICES = [NOT_ASKED, ("en", _l("English")), ("es", _l("Spanish")), ("other", _l("Other"))]
+# The English text is what the event keeps as its void reason; the screen shows it translated.
 VOID_REASONS = [
-    ("entered_by_mistake", "Entered by mistake"),
-    ("wrong_quantity", "Wrong supply or quantity"),
-    ("wrong_site", "Wrong site"),
-    ("logged_twice", "Logged twice"),
-    ("not_taken", "Participant did not take it"),
+    ("entered_by_mistake", msg("Entered by mistake")),
+    ("wrong_quantity", msg("Wrong supply or quantity")),
+    ("wrong_site", msg("Wrong site")),
+    ("logged_twice", msg("Logged twice")),
+    ("not_taken", msg("Participant did not take it")),
 ]
 QUICK_FIELDS = ("recipient_type", "first_time", "trained")
 MORE_FIELDS = ("setting", "for_others", "age_band", "area", "language", "resupply_reason")
@@ -74,6 +84,10 @@ MORE_FIELDS = ("setting", "for_others", "age_band", "area", "language", "resuppl
 
 def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _whole_number(maximum: int) -> str:
+    return _("must be a whole number from %(minimum)s to %(maximum)s", minimum=0, maximum=maximum)
 
 
 class QuantityField(IntegerField):
@@ -88,34 +102,51 @@ class QuantityField(IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(f"must be a whole number from 0 to {MAX_QUANTITY}") from None
+            raise ValueError(_whole_number(MAX_QUANTITY)) from None
 
 
 class DistributionForm(FlaskForm):
     """One distribution event; quantity fields are added per site by distribution_form()."""
 
     event_id = HiddenField(validators=[DataRequired(), Regexp(UUID_PATTERN)])
-    recipient_type = RadioField("Who is it for?", choices=_choices(RECIPIENT_CHOICES), default="")
-    first_time = RadioField("First time here?", choices=_choices(FIRST_TIME_CHOICES), default="")
+    recipient_type = RadioField(
+        _l("Who is it for?"), choices=_choices(RECIPIENT_CHOICES), default=""
+    )
+    first_time = RadioField(
+        _l("First time here?"), choices=_choices(FIRST_TIME_CHOICES), default=""
+    )
     trained = RadioField(
-        "Overdose response training given?",
-        choices=_choices([("no", "No"), ("yes", "Yes")]),
+        _l("Overdose response training given?"),
+        choices=_choices([("no", _l("No")), ("yes", _l("Yes"))]),
         default="no",
     )
-    used_on_overdose = BooleanField("Naloxone was used on an overdose")
+    used_on_overdose = BooleanField(_l("Naloxone was used on an overdose"))
     reversals_reported = QuantityField(
-        "How many overdoses reversed?",
+        _l("How many overdoses reversed?"),
         default=0,
-        validators=[Optional(), NumberRange(0, 1000, "must be a whole number from 0 to 1000")],
+        validators=[
+            Optional(),
+            NumberRange(
+                0,
+                1000,
+                _l(
+                    "must be a whole number from %(minimum)s to %(maximum)s",
+                    minimum=0,
+                    maximum=1000,
+                ),
+            ),
+        ],
     )
-    setting = RadioField("Setting", choices=_choices(SETTING_CHOICES))
+    setting = RadioField(_l("Setting"), choices=_choices(SETTING_CHOICES))
     for_others = RadioField(
-        "Collecting for others too?", choices=_choices(YES_NO_NOT_ASKED), default=""
+        _l("Collecting for others too?"), choices=_choices(YES_NO_NOT_ASKED), default=""
     )
-    age_band = RadioField("Age", choices=_choices(AGE_CHOICES), default="")
-    area = StringField("Area (county or ZIP code)", validators=[Optional(), Length(max=40)])
-    language = RadioField("Language", choices=_choices(LANGUAGE_CHOICES), default="")
-    resupply_reason = RadioField("Resupply reason", choices=_choices(RESUPPLY_CHOICES), default="")
+    age_band = RadioField(_l("Age"), choices=_choices(AGE_CHOICES), default="")
+    area = StringField(_l("Area (county or ZIP code)"), validators=[Optional(), Length(max=40)])
+    language = RadioField(_l("Language"), choices=_choices(LANGUAGE_CHOICES), default="")
+    resupply_reason = RadioField(
+        _l("Resupply reason"), choices=_choices(RESUPPLY_CHOICES), default=""
+    )
 
     def quantity_fields(self):
         """(supply, field) pairs in the order the supplies were given."""
@@ -127,9 +158,9 @@ class VoidForm(FlaskForm):
 
     operation_id = HiddenField(validators=[DataRequired(), Regexp(UUID_PATTERN)])
     reason = RadioField(
-        "Why void it?",
-        choices=_choices(VOID_REASONS),
-        validators=[DataRequired("choose a reason")],
+        _l("Why void it?"),
+        choices=[SelectChoice(value, lazy_translate(text)) for value, text in VOID_REASONS],
+        validators=[DataRequired(_l("choose a reason"))],
     )
 
 
@@ -149,7 +180,7 @@ def distribution_form(site_supplies, setting: str, **kwargs) -> DistributionForm
             supply.name,
             validators=[
                 Optional(),
-                NumberRange(0, MAX_QUANTITY, f"must be a whole number from 0 to {MAX_QUANTITY}"),
+                NumberRange(0, MAX_QUANTITY, _whole_number(MAX_QUANTITY)),
             ],
         )
         setattr(SiteDistributionForm, quantity_name(supply), field)
@@ -199,7 +230,7 @@ def check_resupply(form: DistributionForm) -> bool:
     if form.used_on_overdose.data and form.resupply_reason.data:
         _add_error(
             form.resupply_reason,
-            "choose either this or “Naloxone was used on an overdose”, not both",
+            _("choose either this or “Naloxone was used on an overdose”, not both"),
         )
         return False
     return True
@@ -210,9 +241,12 @@ def _add_error(field, why: str) -> None:
 
 
 def attach_errors(form: DistributionForm, fields: dict[str, str], item_fields: list[str]) -> dict:
-    """Put a service's field errors on the form's fields; return those no field shows."""
+    """Put a service's field errors on the form's fields, in the reader's language.
+
+    Returns the errors no field shows.
+    """
     unplaced = {}
-    for name, why in fields.items():
+    for name, why in translate_fields(fields).items():
         match = ITEM_FIELD.match(name)
         if match and int(match.group(1)) < len(item_fields):
             _add_error(form[item_fields[int(match.group(1))]], why)

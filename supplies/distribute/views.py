@@ -6,6 +6,7 @@ queue that posts to /api/v1/distributions. Both paths call services.distribution
 
 import uuid
 
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -18,10 +19,13 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from supplies.distribute import forms
+from supplies.distribute import forms, texts
+from supplies.i18n import translate
 from supplies.services import clock, distribution, permissions, site_day
 from supplies.services.distribution import SETTING_FOR_SITE_KIND
 from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -42,7 +46,7 @@ def _site_or_abort(code: str):
 def confirmation(result: dict) -> str:
     """A short sentence naming what was given, for the person at the table."""
     given = ", ".join(f"{item['quantity']} × {item['name']}" for item in result["items"])
-    return f"Logged: {given}."
+    return _("Logged: %(given)s.", given=given)
 
 
 def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None, status=200):
@@ -61,6 +65,7 @@ def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None
             as_of=clock.now(),
             local_time=local_time,
             new_id=lambda: str(uuid.uuid4()),
+            texts=texts.screen_texts(),
         ),
         status,
     )
@@ -94,7 +99,7 @@ def screen(code: str):
         void_event = request.args.get("void")
         if void_event:
             void_form = forms.VoidForm(formdata=None)
-            void_form.reason.errors = ["choose a reason"]
+            void_form.reason.errors = [_("choose a reason")]
             return _render_screen(site, form, void_form=void_form, void_event=void_event)
         return _render_screen(site, form)
     form = _new_form(site, supplies)
@@ -112,8 +117,10 @@ def screen(code: str):
         if "id" in unplaced:
             # The page was sent before with other values: give the form a fresh id.
             form.event_id.data = str(uuid.uuid4())
-            unplaced["id"] = "This form was already sent with other values; check and send again."
-        unplaced.setdefault("form", error.message)
+            unplaced["id"] = _(
+                "This form was already sent with other values; check and send again."
+            )
+        unplaced.setdefault("form", translate(error.message))
         status = 422 if isinstance(error, ValidationFailed) else 409
         return _render_screen(site, form, unplaced=unplaced, status=status)
     flash(confirmation(outcome.result), "success")
@@ -145,7 +152,7 @@ def void(code: str, event_id: str):
             url_for(".screen", code=site.code, void=event_id, _anchor=f"event-{event_id}")
         )
     reason = dict(forms.VOID_REASONS)[void_form.reason.data]
-    body = {"reason": reason}
+    body = {"reason": str(reason)}  # the event keeps the reason in English
     try:
         distribution.void(
             current_user,
@@ -156,23 +163,32 @@ def void(code: str, event_id: str):
     except Forbidden:
         abort(403)
     except DomainError as error:
-        flash(error.message, "error")
+        flash(translate(error.message), "error")
     else:
-        flash(f"Voided the distribution of {local_time(event.occurred_at)}: {reason}.", "success")
+        when = local_time(event.occurred_at)
+        done = _(
+            "Voided the distribution of %(when)s: %(reason)s.", when=when, reason=translate(reason)
+        )
+        flash(done, "success")
     return redirect(url_for(".screen", code=site.code))
 
 
 def local_time(moment, with_day: bool = False) -> str:
-    """An instant in the program's time zone, as the screen shows it."""
-    local = moment.astimezone(clock.program_timezone())
-    return local.strftime("%b %d %H:%M" if with_day else "%H:%M")
+    """An instant in the program's time zone, in the reader's locale (24-hour clock)."""
+    zone, locale = clock.program_timezone(), get_locale()
+    clock_time = format_skeleton("Hm", moment, tzinfo=zone, locale=locale)
+    if not with_day:
+        return clock_time
+    # CLDR has no day-and-time skeleton: the day ("Nov 26", "26 nov"), then the time.
+    return f"{format_skeleton('MMMd', moment, tzinfo=zone, locale=locale)} {clock_time}"
 
 
 @bp.get("/session")
 def session_state():
     """A fresh CSRF token for the offline queue, or 401 when the session has ended."""
     if not current_user.is_authenticated:
-        return jsonify({"error": {"code": "unauthorized", "message": "Sign in again."}}), 401
+        error = {"code": "unauthorized", "message": _("Sign in again.")}
+        return jsonify({"error": error}), 401
     return jsonify({"csrf_token": generate_csrf(), "user": current_user.id})
 
 
@@ -196,5 +212,17 @@ def manifest():
         mimetype="application/manifest+json",
         max_age=0,
     )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """What the service worker shows offline when no copy of a screen was kept yet.
+
+    Rendered in the reader's language; the screen's script stores it again on each visit,
+    so the copy follows a change of language.
+    """
+    response = current_app.make_response(render_template("distribute/offline.html"))
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -22,7 +22,7 @@ from supplies.imports import uploads
 from supplies.models import User
 from supplies.services import imports
 from supplies.services.errors import DomainError
-from supplies.services.messages import msg
+from supplies.services.messages import msg, portable, restore
 
 SHOWN_ERRORS = 500
 STALE_SECONDS = 120
@@ -53,12 +53,21 @@ def status(job_key: str) -> dict | None:
         return None
     if found["state"] == "running" and time.time() - found["heartbeat"] > STALE_SECONDS:
         found["state"] = "interrupted"
+    # Messages come back with their template, so each reader sees them in their language.
+    if "message" in found:
+        found["message"] = restore(found["message"])
+    preview = found.get("preview")
+    if preview:
+        preview["warnings"] = [restore(w) for w in preview.get("warnings", [])]
+        preview["errors"] = [[r, c, restore(m)] for r, c, m in preview.get("errors", [])]
     return found
 
 
 def _write(job_key: str, **values) -> None:
     path = _status_path(job_key)
     temporary = path.with_suffix(".tmp")
+    if "message" in values:
+        values["message"] = portable(values["message"])
     temporary.write_text(json.dumps({"heartbeat": time.time(), **values}, default=str))
     os.replace(temporary, path)
 
@@ -147,10 +156,10 @@ def _preview(checked: imports.Preview) -> dict:
         "filename": checked.filename,
         "rows": checked.rows,
         "force": checked.force,
-        "warnings": checked.warnings,
+        "warnings": [portable(warning) for warning in checked.warnings],
         "summary": checked.summary(),
         "error_count": len(checked.errors),
-        "errors": [[e.row, e.column, e.message] for e in checked.errors[:SHOWN_ERRORS]],
+        "errors": [[e.row, e.column, portable(e.message)] for e in checked.errors[:SHOWN_ERRORS]],
     }
 
 

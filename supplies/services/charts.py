@@ -1,6 +1,10 @@
-"""Geometry of the server-drawn SVG charts (no JavaScript): bars stacked by category."""
+"""Geometry of the server-drawn SVG charts (no JavaScript): bars stacked by category.
+
+Words (dates, category names, titles) are left to the template, in the reader's language.
+"""
 
 from dataclasses import dataclass
+from datetime import date
 
 from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services.weekly import WeeklyUnits
@@ -20,16 +24,19 @@ class Bar:
     width: float
     height: float
     css: str
-    label: str
+    week: date
+    category: str
+    units: int
 
 
 @dataclass(frozen=True)
 class Tick:
-    """A labelled position on an axis."""
+    """A labelled position on an axis (a number, or the day a week starts)."""
 
     x: float
     y: float
     label: str
+    day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class StackedChart:
     x_ticks: list[Tick]
     y_ticks: list[Tick]
     totals: list[Tick]
-    legend: list[tuple[str, str]]
+    legend: list[tuple[str, str]]  # (css class, category code)
     top: float
     bottom: float
     left: float
@@ -80,18 +87,18 @@ def weekly_chart(data: WeeklyUnits) -> StackedChart:
             if units <= 0:
                 continue
             width = plot_w * units / top
-            label = f"Week of {week.isoformat()}: {category.replace('_', ' ')} {units}"
+            css = category_css(category)
             bars.append(
-                Bar(round(x, 1), round(y, 1), round(width, 1), BAR, category_css(category), label)
+                Bar(round(x, 1), round(y, 1), round(width, 1), BAR, css, week, category, units)
             )
             x += width
         middle = round(y + BAR / 2, 1)
-        labels.append(Tick(LEFT - 6, middle, week.strftime("%b %d")))
+        labels.append(Tick(LEFT - 6, middle, week.isoformat(), week))
         totals.append(Tick(round(x + 4, 1), middle, str(data.total(index))))
     bottom = TOP + weeks * ROW
     scale = [
         Tick(round(LEFT + plot_w * part / 2, 1), bottom + 16, str(top * part // 2))
         for part in range(3)
     ]
-    legend = [(category_css(c), c.replace("_", " ")) for c in data.categories]
+    legend = [(category_css(c), c) for c in data.categories]
     return StackedChart(WIDTH, height, bars, scale, labels, totals, legend, TOP, bottom, LEFT)

@@ -142,9 +142,13 @@ def preview(
             RowError(
                 None,
                 None,
-                f"This file was already imported on {first['imported_at']:%Y-%m-%d %H:%M} UTC "
-                f"({first['rows']} rows). Importing it again would count everything twice; "
-                "force the import only if that is what you want.",
+                msg(
+                    "This file was already imported on %(when)s UTC (%(rows)s rows). Importing "
+                    "it again would count everything twice; force the import only if that is "
+                    "what you want.",
+                    when=f"{first['imported_at']:%Y-%m-%d %H:%M}",
+                    rows=first["rows"],
+                ),
             )
         )
     try:
@@ -152,12 +156,12 @@ def preview(
         columns, result.warnings = map_columns(kind, sheet.headers, sheet.header_row)
         result.columns = columns
     except FileRefused as refused:
-        result.errors.append(RowError(None, None, str(refused)))
+        result.errors.append(RowError(None, None, refused.args[0]))
         result.identifying = isinstance(refused, IdentifyingColumns)
         return result
     result.rows = len(sheet.rows)
     if not sheet.rows:
-        result.errors.append(RowError(None, None, "The file has a header but no rows."))
+        result.errors.append(RowError(None, None, msg("The file has a header but no rows.")))
         return result
     check = check_stock if kind == STOCK else check_distributions
     plan, errors, counts = check(sheet.rows, columns, lookups(), progress)

@@ -9,6 +9,7 @@ from supplies.services.imports_reading import (
     column_letter,
     normalize_header,
 )
+from supplies.services.messages import msg
 
 STOCK = "stock"
 DISTRIBUTIONS = "distributions"
@@ -144,25 +145,43 @@ def map_columns(kind: str, headers: list[str], header_row: int) -> tuple[dict, l
             (identifying if looks_identifying(header) else ignored).append(header)
         elif name in found:
             raise FileRefused(
-                f"Two columns mean {name}: {found[name].label} and "
-                f"{Column(index, header).label}. Keep one."
+                msg(
+                    "Two columns mean %(name)s: %(first)s and %(second)s. Keep one.",
+                    name=name,
+                    first=found[name].label,
+                    second=Column(index, header).label,
+                )
             )
         else:
             found[name] = Column(index, header)
     if identifying:
         raise IdentifyingColumns(
-            "This file has columns that could identify participants ("
-            + ", ".join(identifying)
-            + "). Nothing that identifies a person is imported or stored: delete those "
-            "columns from the file and upload it again."
+            msg(
+                "This file has columns that could identify participants (%(columns)s). "
+                "Nothing that identifies a person is imported or stored: delete those "
+                "columns from the file and upload it again.",
+                columns=", ".join(identifying),
+            )
         )
     missing = [name for name in REQUIRED[kind] if name not in found]
     if missing:
         raise FileRefused(
-            f"Row {header_row} (the header) lacks the column"
-            + ("s " if len(missing) > 1 else " ")
-            + ", ".join(missing)
-            + ". Headers may differ in case, spaces and underscores (Lot Number is lot_number)."
+            msg(
+                "Row %(row)s (the header) lacks the column %(columns)s. Headers may differ "
+                "in case, spaces and underscores (Lot Number is lot_number).",
+                row=header_row,
+                columns=", ".join(missing),
+            )
+            if len(missing) == 1
+            else msg(
+                "Row %(row)s (the header) lacks the columns %(columns)s. Headers may differ "
+                "in case, spaces and underscores (Lot Number is lot_number).",
+                row=header_row,
+                columns=", ".join(missing),
+            )
         )
-    warnings = [f"Column {h!r} is not part of this import and is left out." for h in ignored]
+    warnings = [
+        msg("Column %(header)s is not part of this import and is left out.", header=repr(h))
+        for h in ignored
+    ]
     return found, warnings

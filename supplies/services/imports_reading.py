@@ -17,6 +17,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from supplies.services.messages import msg
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
@@ -71,27 +73,34 @@ def read_sheet(
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise FileRefused(
-            f"The file is {size / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB. "
-            "Split it into smaller files."
+            msg(
+                "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.",
+                size=f"{size / 1048576:.1f}",
+                limit=MAX_BYTES // 1048576,
+            )
         )
     if size == 0:
-        raise FileRefused("The file is empty.")
+        raise FileRefused(msg("The file is empty."))
     with path.open("rb") as handle:
         start = handle.read(8)
     suffix = Path(filename).suffix.lower()
     if start.startswith(_CFB_MAGIC):
         if _ENCRYPTED_MARK in path.read_bytes():
             raise FileRefused(
-                "The file is protected with a password. Open it in Excel, remove the "
-                "password (File > Info > Protect Workbook), save, and upload it again."
+                msg(
+                    "The file is protected with a password. Open it in Excel, remove the "
+                    "password (File > Info > Protect Workbook), save, and upload it again."
+                )
             )
-        raise FileRefused("This is an old .xls workbook: save it as .xlsx or .csv first.")
+        raise FileRefused(msg("This is an old .xls workbook: save it as .xlsx or .csv first."))
     if start.startswith(b"PK"):
         return _read_xlsx(path, is_header, progress)
     if suffix in (".xlsx", ".xlsm"):
-        raise FileRefused("The file is not a readable .xlsx workbook (it may be damaged).")
+        raise FileRefused(msg("The file is not a readable .xlsx workbook (it may be damaged)."))
     if suffix in (".xls", ".ods", ".numbers"):
-        raise FileRefused(f"{suffix} files are not read: save the sheet as .xlsx or .csv.")
+        raise FileRefused(
+            msg("%(suffix)s files are not read: save the sheet as .xlsx or .csv.", suffix=suffix)
+        )
     return _read_csv(path, is_header, progress)
 
 
@@ -115,19 +124,24 @@ def _collect(
                 break
             continue
         if len(cells) > MAX_COLUMNS and any(_filled(c) for c in cells[MAX_COLUMNS:]):
-            raise FileRefused(f"Row {number} has more than {MAX_COLUMNS} columns.")
+            raise FileRefused(
+                msg("Row %(row)s has more than %(limit)s columns.", row=number, limit=MAX_COLUMNS)
+            )
         if not any(_filled(c) for c in cells):
             continue
         if len(sheet.rows) >= MAX_ROWS:
             raise FileRefused(
-                f"The file has more than {MAX_ROWS:,} rows; split it into smaller files."
+                msg(
+                    "The file has more than %(limit)s rows; split it into smaller files.",
+                    limit=f"{MAX_ROWS:,}",
+                )
             )
         sheet.rows.append((number, cells))
         if progress and len(sheet.rows) % 1000 == 0:
             progress(1000)
     if sheet is None:
         if first_seen is None:
-            raise FileRefused("The file has no rows.")
+            raise FileRefused(msg("The file has no rows."))
         number, texts = first_seen
         sheet = Sheet(number, [c if isinstance(c, str) else "" for c in texts], format=fmt)
     return sheet
@@ -161,7 +175,9 @@ def _read_xlsx(path: Path, is_header, progress) -> Sheet:
         except FileRefused:
             raise
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
-            raise FileRefused("The workbook is damaged and cannot be read to the end.") from None
+            raise FileRefused(
+                msg("The workbook is damaged and cannot be read to the end.")
+            ) from None
         finally:
             book.close()
 
@@ -171,15 +187,17 @@ def _open_workbook(handle):
         with zipfile.ZipFile(handle) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
-            raise FileRefused("The workbook unpacks to an unreasonable size; it is refused.")
+            raise FileRefused(msg("The workbook unpacks to an unreasonable size; it is refused."))
         handle.seek(0)
         return load_workbook(handle, read_only=True, data_only=True)
     except FileRefused:
         raise
     except Exception:
         raise FileRefused(
-            "The file is not a readable .xlsx workbook (it may be damaged or not a "
-            "spreadsheet). Open it in Excel and save it again, or save it as .csv."
+            msg(
+                "The file is not a readable .xlsx workbook (it may be damaged or not a "
+                "spreadsheet). Open it in Excel and save it again, or save it as .csv."
+            )
         ) from None
 
 
@@ -189,7 +207,7 @@ def _data_worksheet(book):
         skipped = normalize_header(sheet.title) in ("instructions", "lists", "readme")
         if not skipped and getattr(sheet, "sheet_state", "visible") == "visible":
             return sheet
-    raise FileRefused("The workbook has no data sheet.")
+    raise FileRefused(msg("The workbook has no data sheet."))
 
 
 def _scan_sheet_xml(book, sheet) -> tuple[list[tuple[int, int, int, int]], bool]:
@@ -275,7 +293,7 @@ def _decode(raw: bytes) -> str:
 def _read_csv(path: Path, is_header, progress) -> Sheet:
     raw = path.read_bytes()
     if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileRefused("The file is not a spreadsheet (.xlsx) or text (.csv) file.")
+        raise FileRefused(msg("The file is not a spreadsheet (.xlsx) or text (.csv) file."))
     text = _decode(raw)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -287,7 +305,13 @@ def _read_csv(path: Path, is_header, progress) -> Sheet:
             for number, values in enumerate(reader, start=1):
                 yield number, [_csv_cell(v) for v in values]
         except csv.Error as error:
-            raise FileRefused(f"The CSV file cannot be read near row {number}: {error}.") from None
+            raise FileRefused(
+                msg(
+                    "The CSV file cannot be read near row %(row)s: %(error)s.",
+                    row=number,
+                    error=str(error),
+                )
+            ) from None
 
     return _collect(numbered(), is_header, progress, "csv")
 

@@ -52,6 +52,28 @@ class RowError:
         return (", ".join(where) + ": " if where else "") + self.message
 
 
+# What a lookup says when a cell names nothing, or more than one thing, or a retired one.
+_LOOKUP_TEXT = {
+    "site": (
+        lambda typed: msg("%(value)s names more than one site; use the code", value=typed),
+        lambda typed: msg("no site has the code or name %(value)s", value=typed),
+        lambda code: msg("site %(code)s is inactive", code=code),
+    ),
+    "supply": (
+        lambda typed: msg("%(value)s names more than one supply; use the code", value=typed),
+        lambda typed: msg("no supply has the code or name %(value)s", value=typed),
+        lambda code: msg("supply %(code)s is inactive", code=code),
+    ),
+    "funding source": (
+        lambda typed: msg(
+            "%(value)s names more than one funding source; use the code", value=typed
+        ),
+        lambda typed: msg("no funding source has the code or name %(value)s", value=typed),
+        lambda code: msg("funding source %(code)s is inactive", code=code),
+    ),
+}
+
+
 class Lookup:
     """Sites, supplies or funding sources by code, or by exact name ignoring case."""
 
@@ -69,15 +91,16 @@ class Lookup:
         if typed is None:
             return None
         found = self.by_code.get(typed)
+        several, none, inactive = _LOOKUP_TEXT[self.noun]
         if found is None:
             matches = self.by_folded.get(typed.casefold(), [])
             if len(matches) > 1:
-                raise cell.CellError(f"{typed!r} names more than one {self.noun}; use the code")
+                raise cell.CellError(several(repr(typed)))
             if not matches:
-                raise cell.CellError(f"no {self.noun} has the code or name {typed!r}")
+                raise cell.CellError(none(repr(typed)))
             found = matches[0]
         if not found.active and not self.inactive_ok:
-            raise cell.CellError(f"{self.noun} {found.code} is inactive")
+            raise cell.CellError(inactive(found.code))
         return found
 
 
@@ -120,7 +143,7 @@ class RowChecker:
         try:
             value = parse(raw, *args)
         except cell.CellError as error:
-            self.fail(row, name, str(error))
+            self.fail(row, name, error.args[0])  # the message itself, translatable where shown
             return None
         except ValidationFailed as error:
             self.fail(row, name, error.fields.get("value", error.message))
@@ -296,9 +319,9 @@ def _instant(moment, zone: ZoneInfo, now: datetime) -> datetime:
     else:
         instant = clock.start_of_day(moment)
     if instant > now + timedelta(minutes=5):
-        raise cell.CellError("is in the future")
+        raise cell.CellError(msg("is in the future"))
     if instant.year < 2000:
-        raise cell.CellError("is before 2000")
+        raise cell.CellError(msg("is before 2000"))
     return instant
 
 
@@ -316,7 +339,7 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
             try:
                 instant = _instant(moment, zone, now)
             except cell.CellError as error:
-                check.fail(row, "date", str(error))
+                check.fail(row, "date", error.args[0])
         site = check.read(row, cells, "site", found["site"].find, required=True)
         supply = check.read(row, cells, "supply", found["supply"].find, required=True)
         quantity = check.read(

@@ -6,6 +6,8 @@ Every parser raises CellError with a reason that reads well after "row 7, column
 import re
 from datetime import date, datetime, time, timedelta
 
+from supplies.services.messages import msg
+
 EXCEL_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (it counts 1900 as a leap year)
 # Serial numbers from 2000-01-01 to 2099-12-31: anything else is not a plausible date here.
 SERIAL_RANGE = (36526, 73050)
@@ -30,14 +32,14 @@ def text(value, max_length: int = 120) -> str | None:
     if blank(value):
         return None
     if isinstance(value, bool):
-        raise CellError("must be text")
+        raise CellError(msg("must be text"))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime | date):
-        raise CellError("must be text, not a date")
+        raise CellError(msg("must be text, not a date"))
     value = " ".join(str(value).split())
     if len(value) > max_length:
-        raise CellError(f"must be at most {max_length} characters")
+        raise CellError(msg("must be at most %(length)s characters", length=max_length))
     return value
 
 
@@ -45,7 +47,9 @@ def whole_number(value, minimum: int, maximum: int) -> int | None:
     """A whole number in range; fractions, negatives and words are refused; None when blank."""
     if blank(value):
         return None
-    reason = f"must be a whole number from {minimum} to {maximum}"
+    reason = msg(
+        "must be a whole number from %(minimum)s to %(maximum)s", minimum=minimum, maximum=maximum
+    )
     if isinstance(value, bool | datetime | date):
         raise CellError(reason)
     if isinstance(value, str):
@@ -55,21 +59,32 @@ def whole_number(value, minimum: int, maximum: int) -> int | None:
         try:
             value = float(cleaned) if "." in cleaned or "e" in cleaned.lower() else int(cleaned)
         except ValueError:
-            raise CellError(f"{reason} (found {value.strip()[:20]!r})") from None
+            found = repr(value.strip()[:20])
+            raise CellError(
+                msg("%(reason)s (found %(value)s)", reason=reason, value=found)
+            ) from None
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellError(f"{reason}: {value:g} is a fraction")
+            raise CellError(
+                msg("%(reason)s: %(value)s is a fraction", reason=reason, value=f"{value:g}")
+            )
         value = int(value)
     if value < minimum:
-        raise CellError(f"{reason}: {value} is too small" if value >= 0 else f"{reason}: negative")
+        if value < 0:
+            raise CellError(msg("%(reason)s: negative", reason=reason))
+        raise CellError(msg("%(reason)s: %(value)s is too small", reason=reason, value=value))
     if value > maximum:
-        raise CellError(f"{reason}: {value} is too large")
+        raise CellError(msg("%(reason)s: %(value)s is too large", reason=reason, value=value))
     return value
 
 
 def _from_serial(number: float) -> datetime:
     if not SERIAL_RANGE[0] <= number <= SERIAL_RANGE[1]:
-        raise CellError(f"must be a date; {number:g} is not a date between 2000 and 2099")
+        raise CellError(
+            msg(
+                "must be a date; %(value)s is not a date between 2000 and 2099", value=f"{number:g}"
+            )
+        )
     return EXCEL_EPOCH + timedelta(days=number)
 
 
@@ -88,7 +103,9 @@ def _text_moment(value: str) -> datetime:
         try:
             moment = datetime(year, month, day)
         except ValueError:
-            raise CellError(f"{cleaned!r} is not a date (month/day/year)") from None
+            raise CellError(
+                msg("%(value)s is not a date (month/day/year)", value=repr(cleaned))
+            ) from None
         if time_part:
             moment = datetime.combine(moment.date(), _time_of_day(time_part, cleaned))
         return moment
@@ -101,7 +118,7 @@ def _text_moment(value: str) -> datetime:
         return _from_serial(float(cleaned))
     except ValueError:
         pass
-    raise CellError(f"{cleaned[:30]!r} is not a date (write YYYY-MM-DD)")
+    raise CellError(msg("%(value)s is not a date (write YYYY-MM-DD)", value=repr(cleaned[:30])))
 
 
 def _time_of_day(value: str, whole: str) -> time:
@@ -110,7 +127,7 @@ def _time_of_day(value: str, whole: str) -> time:
             return datetime.strptime(value.strip().upper(), pattern).time()
         except ValueError:
             continue
-    raise CellError(f"{whole[:30]!r} has a time that is not a time")
+    raise CellError(msg("%(value)s has a time that is not a time", value=repr(whole[:30])))
 
 
 def moment(value) -> datetime | date | None:
@@ -118,7 +135,7 @@ def moment(value) -> datetime | date | None:
     if blank(value):
         return None
     if isinstance(value, bool):
-        raise CellError("must be a date")
+        raise CellError(msg("must be a date"))
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.replace(tzinfo=None)
@@ -140,7 +157,7 @@ def day(value) -> date | None:
     if isinstance(found, datetime):
         if found.tzinfo is None and found.time() == time.min:
             return found.date()
-        raise CellError("must be a date without a time of day")
+        raise CellError(msg("must be a date without a time of day"))
     return found
 
 
@@ -156,7 +173,7 @@ def yes_no(value) -> bool | None:
         return True
     if word in _FALSE:
         return False
-    raise CellError("must be yes or no")
+    raise CellError(msg("must be yes or no"))
 
 
 def choice(value, allowed: tuple[str, ...]) -> str | None:
@@ -169,7 +186,7 @@ def choice(value, allowed: tuple[str, ...]) -> str | None:
     word = word.replace("__", "_")
     if word in allowed:
         return word
-    raise CellError("must be one of: " + ", ".join(allowed))
+    raise CellError(msg("must be one of: %(values)s", values=", ".join(allowed)))
 
 
 def area(value) -> str | None:

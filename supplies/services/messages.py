@@ -26,3 +26,20 @@ class Message(str):
 def msg(template: str, **values) -> Message:
     """A translatable message: `msg("No lot %(lot)s.", lot=number)`."""
     return Message(template, **values)
+
+
+def portable(value):
+    """A message as plain data (template and values) for JSON; other values as they are."""
+    if isinstance(value, Message):
+        return {
+            "template": value.template,
+            "values": {key: portable(item) for key, item in value.values.items()},
+        }
+    return value
+
+
+def restore(value):
+    """The message `portable()` wrote, translatable again; other values as they are."""
+    if isinstance(value, dict) and set(value) == {"template", "values"}:
+        return Message(value["template"], **{k: restore(v) for k, v in value["values"].items()})
+    return value

@@ -13,7 +13,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
+from supplies.extensions import db
+from supplies.models import DistributionEvent
 from supplies.services import counting, inventory
 from supplies.services.counting import CountEntry
 from supplies.services.operations import OperationRequest
@@ -107,6 +110,8 @@ def _pages(role: str, world) -> list[str]:
         f"/inventory/counts/{world['count']}",
         "/reports/",
         "/account/password",
+        "/distribute/",
+        "/distribute/sites/HUB",
     ]
     admin = [
         "/admin/users",
@@ -119,6 +124,8 @@ def _pages(role: str, world) -> list[str]:
         "admin": stock + admin,
         "coordinator": stock,
         "staff": [
+            "/distribute/sites/HUB",
+            "/distribute/offline",
             "/home",
             "/inventory/count",
             "/inventory/sites/HUB/count?blind=1",
@@ -220,7 +227,7 @@ def test_the_axe_check_catches_a_violation(browser, live_app, axe_source):
     assert any('"label"' in v for v in found), found
 
 
-# --- the keyboard alone (the distribution screen's own test comes with that screen) ---
+# --- the keyboard alone ---
 
 
 def _focused(page) -> str:
@@ -266,3 +273,125 @@ def test_sign_in_switch_language_and_count_with_the_keyboard(desktop, world):
     page.keyboard.press("Enter")
     page.wait_for_url("**/inventory/counts/**")
     assert "Conteo guardado" in page.inner_text("main")
+
+
+# --- the distribution screen, in Spanish, with the keyboard alone ---------------------------
+
+VISIBLE_FOCUS = """() => {
+  const e = document.activeElement;
+  // Radios and the overdose toggle are drawn by their label, which carries the ring.
+  const drawn = (e.type === 'radio' || e.type === 'checkbox') && e.nextElementSibling
+    ? e.nextElementSibling : e;
+  const s = getComputedStyle(drawn);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  return outline || s.boxShadow !== 'none';
+}"""
+
+
+def _tab_until(page, predicate: str, backwards: bool = False, limit: int = 80) -> None:
+    """Tab (or Shift+Tab) until the focused element passes predicate(e); its focus is seen."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate(f"() => (e => {predicate})(document.activeElement)"):
+            assert page.evaluate(VISIBLE_FOCUS), f"no visible focus on {predicate}"
+            return
+    raise AssertionError(f"{key} never reached {predicate}")
+
+
+def _checked(page, name: str) -> str:
+    return page.evaluate(f"() => document.querySelector('input[name={name}]:checked').value")
+
+
+def test_staff_logs_a_distribution_in_spanish_with_the_keyboard(
+    browser, live_app, world, axe_source
+):
+    context = _context(browser, live_app[1], "es")
+    page = context.new_page()
+    try:
+        page.goto("/")
+        _tab_until(page, "e.id === 'email'")
+        page.keyboard.type(world["users"]["staff"].email)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/distribute/sites/HUB")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Registrar una entrega")
+        page.wait_for_selector("html[data-offline-ready]", state="attached")
+        narcan = page.evaluate(
+            "() => document.querySelector('.qty[data-supply=NARCAN4]').dataset.field"
+        )
+        strips = page.evaluate(
+            "() => document.querySelector('.qty[data-supply=FTS]').dataset.field"
+        )
+
+        # Too many: the refusal is announced and tied to the field.
+        _tab_until(page, f"e.id === '{narcan}'")
+        page.keyboard.type("99")
+        _tab_until(page, "e.id === 'log-button'")
+        page.keyboard.press("Enter")
+        alert = page.locator("#form-error[role=alert]")
+        expect(alert).to_contain_text("Solo hay 40 de Narcan 4 mg nasal spray disponibles")
+        error = page.locator(f"#{narcan}-error")
+        expect(error).to_have_text("solo hay 40 disponibles")
+        described = page.get_attribute(f"#{narcan}", "aria-describedby").split()
+        assert f"{narcan}-error" in described
+        assert page.get_attribute(f"#{narcan}", "aria-invalid") == "true"
+        problems = [f"refused [es]: {v}" for v in _violations(page, axe_source)]
+        assert not problems, "\n".join(problems)
+
+        # Fixed by keyboard: back to the field, a smaller number, three strips by the stepper.
+        _tab_until(page, f"e.id === '{narcan}'", backwards=True)
+        page.keyboard.press("End")
+        for _ in range(3):
+            page.keyboard.press("Backspace")
+        page.keyboard.type("2")
+        _tab_until(page, f"e.dataset.for === '{strips}' && e.dataset.step === '1'")
+        assert page.evaluate("() => document.activeElement.textContent.trim()").endswith("Uno más")
+        for _ in range(3):
+            page.keyboard.press("Space")
+        expect(page.locator(f"#{strips}")).to_have_value("3")
+        _tab_until(page, "e.name === 'recipient_type'")
+        page.keyboard.press("ArrowRight")
+        assert _checked(page, "recipient_type") == "person_who_uses_drugs"
+        _tab_until(page, "e.name === 'trained'")
+        page.keyboard.press("ArrowRight")
+        assert _checked(page, "trained") == "yes"
+        _tab_until(page, "e.id === 'used_on_overdose'")
+        page.keyboard.press("Space")
+        expect(page.locator("#reversals_reported")).to_have_value("1")
+        _tab_until(page, "e.id === 'log-button'")
+        page.keyboard.press("Enter")
+        confirmation = page.locator("#js-confirmation")
+        expect(confirmation).to_have_text(
+            "Registrado: 3 × Fentanyl test strip, 2 × Narcan 4 mg nasal spray."
+        )
+        assert page.get_attribute("#js-confirmation", "aria-live") == "polite"
+        expect(alert).to_be_hidden()
+        expect(page.locator("#today .event")).to_have_count(1)
+
+        db.session.rollback()
+        [event] = db.session.execute(db.select(DistributionEvent)).scalars().all()
+        lines = sorted((line.supply.code, line.quantity) for line in event.lines)
+        assert lines == [("FTS", 3), ("NARCAN4", 2)]
+        assert (event.recipient_type, event.trained) == ("person_who_uses_drugs", True)
+        assert (event.resupply_reason, event.reversals_reported) == ("used_on_overdose", 1)
+
+        # Void it by keyboard: open "Anular…", pick "Se registró dos veces", send.
+        _tab_until(page, "e.tagName === 'SUMMARY' && e.closest('#today')")
+        page.keyboard.press("Enter")
+        _tab_until(page, "e.name === 'reason'")
+        page.keyboard.press("Space")
+        for _ in range(3):
+            page.keyboard.press("ArrowDown")
+        assert _checked(page, "reason") == "logged_twice"
+        _tab_until(page, "e.type === 'submit' && e.closest('.void')")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status").filter(has_text="Se anuló la entrega")).to_contain_text(
+            "Se registró dos veces"
+        )
+        expect(page.locator("#today .event.voided")).to_have_count(1)
+        db.session.rollback()
+        assert db.session.get(DistributionEvent, event.id).void_reason == "Logged twice"
+    finally:
+        context.close()

@@ -261,3 +261,51 @@ def test_without_javascript_the_form_still_logs(hub, browser, live_app):
         assert event.first_time == "yes"
     finally:
         context.close()
+
+
+def test_offline_in_spanish_the_queue_and_the_offline_page_speak_spanish(hub, browser, live_app):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_app[1], is_mobile=True, has_touch=True
+    )
+    context.add_cookies([{"name": "lang", "value": "es", "url": live_app[1]}])
+    page = context.new_page()
+    try:
+        sign_in_es(page)
+        _go_offline_after_first_visit(page)
+        page.get_by_label(NARCAN, exact=True).fill("2")
+        page.get_by_role("button", name="Registrar entrega").click()
+        expect(page.locator("#sync-status")).to_have_text(
+            "Sin conexión. Guardado en este teléfono, en espera de sincronizar (1)."
+        )
+        expect(page.locator("#js-confirmation")).to_have_text(
+            f"Guardado en este teléfono: 2 × {NARCAN}. Se enviará cuando vuelva la conexión."
+        )
+        expect(page.get_by_role("heading", name="Guardado en este teléfono")).to_be_visible()
+        screenshot(page, "distribute-phone-offline-es")
+        # An address of the screen never stored: the worker's page, in Spanish.
+        page.evaluate(
+            "() => caches.open('distribute-pages-v1').then(c => c.delete(new URL('/distribute/',"
+            " location.href).href))"
+        )
+        page.goto("/distribute/sites/HUB/not-stored")
+        expect(page.get_by_role("heading", level=1)).to_have_text("No tiene conexión")
+        assert page.get_attribute("html", "lang") == "es"
+        page.context.set_offline(False)
+        page.goto("/distribute/sites/HUB")
+        expect(page.locator("#sync-status")).to_have_text(
+            "Todas las entregas están sincronizadas.", timeout=15000
+        )
+        expect(_on_hand(page, NARCAN)).to_have_text("8")
+        assert [line.quantity for e in _events() for line in e.lines] == [2]
+    finally:
+        context.close()
+
+
+def sign_in_es(page) -> None:
+    """Sign in through the Spanish form by its labels."""
+    page.goto("/")
+    page.get_by_label("Correo electrónico").fill("staff@example.org")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url("**/distribute/sites/HUB")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Registrar una entrega")

@@ -75,7 +75,7 @@ def test_weekly_chart_counts_distributions_net_of_voids(make, program, screens):
     distribution.void(staff, OperationRequest.new(None, void), body2["id"], void)
     screens.login("coord@example.org")
     page = text(screens.get("/inventory/"))
-    assert "naloxone nasal 3</title>" in page
+    assert "naloxone, nasal: 3</title>" in page  # Week of ... — category: units
     assert '<td class="num">3</td>' in page
 
 
