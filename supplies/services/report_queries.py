@@ -11,7 +11,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal_column
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, DistributionEvent, FundingSource, Movement, Site, Supply
+from supplies.models import (
+    Balance,
+    Batch,
+    DistributionEvent,
+    DistributionLine,
+    FundingSource,
+    Movement,
+    Site,
+    Supply,
+)
 from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services import clock, periods
 
@@ -56,9 +65,16 @@ def _movement_filters(filters) -> list:
     return conditions
 
 
-def _group_key(column):
-    """A grouping column as an expression (+ 0), so that SQLite reads the period through the
-    occurred_at index and sorts, rather than walk a whole (site, supply, ...) index in order."""
+def _unindexed(column):
+    """The column as an expression (+ 0, or || '' for text) that no index can serve.
+
+    SQLite's planner cannot see how few rows a date range holds (it has no STAT4), and
+    would walk a whole (kind, ...) or (site, ...) index instead of reading the period
+    through ix_movements_occurred_covering; wrapping the competing column leaves it that
+    one index. PostgreSQL plans from its own statistics and loses nothing by it.
+    """
+    if column.type.python_type is str:
+        return column.concat("").label(column.key)
     return (column + 0).label(column.key)
 
 
@@ -115,14 +131,14 @@ def _sum_if(condition, value=None):
 
 def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> dict[tuple, int]:
     """Units distributed (voids netted) per group of keys (and month), from the ledger."""
-    columns = [getattr(Movement, key).label(key) for key in keys]
+    columns = [_unindexed(getattr(Movement, key)) for key in keys]
     if months is not None:
         columns.insert(0, month_bucket(Movement.occurred_at, months, upper).label("month"))
     # Grouped through a subquery so PostgreSQL sees one column, not two copies of a CASE.
     inner = (
         db.select(*columns, Movement.quantity)
         .where(
-            Movement.kind.in_(DISTRIBUTED_KINDS),
+            _unindexed(Movement.kind).in_(DISTRIBUTED_KINDS),
             Movement.occurred_at >= lower,
             Movement.occurred_at < upper,
             *_movement_filters(filters),
@@ -135,12 +151,24 @@ def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> di
 
 
 def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
-    """Events (not voided) that handed out each supply, from the funding source if given."""
+    """Events (not voided) that handed out each supply, from the funding source if given.
+
+    An event has one line per supply, so counting lines counts encounters; with a funding
+    source the ledger tells which lines drew on its batches.
+    """
+    if filters.funding_id is None:
+        rows = db.session.execute(
+            db.select(DistributionLine.supply_id, func.count())
+            .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
+            .where(*event_conditions(filters, lower, upper))
+            .group_by(DistributionLine.supply_id)
+        )
+        return {supply_id: int(n) for supply_id, n in rows}
     rows = db.session.execute(
         db.select(Movement.supply_id, func.count(func.distinct(Movement.operation_id)))
         .join(DistributionEvent, DistributionEvent.id == Movement.operation_id)
         .where(
-            Movement.kind == "distribute",
+            _unindexed(Movement.kind) == "distribute",
             DistributionEvent.voided_at.is_(None),
             Movement.occurred_at >= lower,
             Movement.occurred_at < upper,
@@ -182,33 +210,37 @@ def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
         "net": _sum_if(in_period),
         "after": _sum_if(Movement.occurred_at >= upper),
     }
-    site, supply = _group_key(Movement.site_id), _group_key(Movement.supply_id)
+    site, supply = _unindexed(Movement.site_id), _unindexed(Movement.supply_id)
     moved = db.session.execute(
         db.select(site, supply, *(c.label(n) for n, c in columns.items()))
         .where(Movement.occurred_at >= lower, *_movement_filters(filters))
         .group_by(site, supply)
     )
     sums = {(row.site_id, row.supply_id): row for row in moved}
+    # Balances summed per (site, supply) first, so the history check runs once per pair.
+    on_hand = (
+        db.select(
+            Balance.site_id.label("site_id"),
+            Balance.supply_id.label("supply_id"),
+            func.sum(Balance.quantity).label("quantity"),
+        )
+        .where(*_balance_filters(filters))
+        .group_by(Balance.site_id, Balance.supply_id)
+        .subquery()
+    )
     # A (site, supply) belongs in the table if it had any movement before the period's end.
     seen = (
         db.select(Movement.id)
         .where(
-            Movement.site_id == Balance.site_id,
-            Movement.supply_id == Balance.supply_id,
+            Movement.site_id == on_hand.c.site_id,
+            Movement.supply_id == on_hand.c.supply_id,
             Movement.occurred_at < upper,
             *_movement_filters(filters),
         )
         .exists()
     )
     held = db.session.execute(
-        db.select(
-            Balance.site_id,
-            Balance.supply_id,
-            func.sum(Balance.quantity),
-            func.max(case((seen, 1), else_=0)),
-        )
-        .where(*_balance_filters(filters))
-        .group_by(Balance.site_id, Balance.supply_id)
+        db.select(on_hand.c.site_id, on_hand.c.supply_id, on_hand.c.quantity, seen)
     )
     result = {}
     for site_id, supply_id, on_hand, had_history in held:
@@ -226,23 +258,17 @@ def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
 def expiring(filters, upper) -> list[dict]:
     """Lots held at the period's end that expire within the horizon after it (or already did)."""
     # Held at the end = the balance now minus what moved after the end (no full ledger scan).
-    after = (
-        db.select(
-            Movement.site_id, Movement.batch_id, func.sum(Movement.quantity).label("quantity")
+    # The two reads are joined here rather than in SQL: a few thousand keys each, and no
+    # plan to get wrong.
+    site, batch = _unindexed(Movement.site_id), _unindexed(Movement.batch_id)
+    moved_after = {
+        (site_id, batch_id): int(quantity)
+        for site_id, batch_id, quantity in db.session.execute(
+            db.select(site, batch, func.sum(Movement.quantity))
+            .where(Movement.occurred_at >= upper, *_movement_filters(filters))
+            .group_by(site, batch)
         )
-        .where(Movement.occurred_at >= upper, *_movement_filters(filters))
-        .group_by(Movement.site_id, Movement.batch_id)
-        .subquery()
-    )
-    quantity = (Balance.quantity - func.coalesce(after.c.quantity, 0)).label("quantity")
-    held = (
-        db.select(Balance.site_id, Balance.batch_id, quantity)
-        .outerjoin(
-            after, and_(after.c.site_id == Balance.site_id, after.c.batch_id == Balance.batch_id)
-        )
-        .where(*_balance_filters(filters))
-        .subquery()
-    )
+    }
     horizon = filters.end + timedelta(days=EXPIRY_HORIZON_DAYS)
     rows = db.session.execute(
         db.select(
@@ -250,31 +276,32 @@ def expiring(filters, upper) -> list[dict]:
             Supply.code,
             Batch.lot_number,
             Batch.expires_on,
-            held.c.quantity,
+            Balance.quantity,
             FundingSource.code,
             Batch.status,
             Supply.name,
             Site.name,
+            Balance.site_id,
+            Balance.batch_id,
         )
-        .select_from(held)
-        .join(Batch, Batch.id == held.c.batch_id)
-        .join(Site, Site.id == held.c.site_id)
+        .join(Batch, Batch.id == Balance.batch_id)
+        .join(Site, Site.id == Balance.site_id)
         .join(Supply, Supply.id == Batch.supply_id)
         .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
-        .where(held.c.quantity > 0, Batch.expires_on.is_not(None), Batch.expires_on <= horizon)
-        .order_by(Batch.expires_on, Site.code, Supply.code, Batch.lot_number)
+        .where(
+            Batch.expires_on.is_not(None), Batch.expires_on <= horizon, *_balance_filters(filters)
+        )
     )
     keys = ("site", "supply", "lot", "expires_on", "quantity", "funding", "status")
-    return [
-        {
-            **dict(zip(keys, row[:7], strict=True)),
-            "quantity": int(row[4]),
-            "expired": row[3] <= filters.end,
-            "supply_name": row[7],
-            "site_name": row[8],
-        }
-        for row in rows
-    ]
+    lots = []
+    for row in rows:
+        held = int(row[4]) - moved_after.get((row[9], row[10]), 0)
+        if held > 0:
+            lot = {**dict(zip(keys, row[:7], strict=True)), "quantity": held}
+            lot.update(expired=row[3] <= filters.end, supply_name=row[7], site_name=row[8])
+            lots.append(lot)
+    lots.sort(key=lambda lot: (lot["expires_on"], lot["site"], lot["supply"], lot["lot"] or ""))
+    return lots
 
 
 def reversals(filters, lower, upper, months) -> dict[tuple[int, int], dict]:

@@ -148,6 +148,8 @@ def test_funding_filter_counts_only_that_sources_batches(make, monkeypatch):
     )
     assert _by(report.summary, "supply")[("NARCAN4",)]["units"] == 7
     assert _by(report.summary, "supply")[("FTS",)]["units"] == 0
+    assert _by(report.summary, "supply")[("NARCAN4",)]["encounters"] == 2
+    assert _by(report.summary, "supply")[("FTS",)]["encounters"] == 0
     van = _by(report.inventory, "site", "supply")[("VAN", "NARCAN4")]
     assert (van["received"], van["transferred_in"], van["distributed"], van["closing"]) == (
         0,
