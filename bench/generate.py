@@ -152,7 +152,14 @@ def generate(
                     {"u": user.id, "s": site_id},
                 )
         db.session.commit()
+        # Secondary indexes are built once after the load rather than kept up to date
+        # through millions of inserts (random UUID keys make those slow).
+        indexes = [index for table in db.metadata.sorted_tables for index in table.indexes]
+        for index in indexes:
+            index.drop(db.engine)
         counts = _load_history(rng, site_rows, supply_rows, years, events)
+        for index in indexes:
+            index.create(db.engine)
         if dialect == "postgresql":
             with db.engine.connect() as connection:
                 # Rows were copied in with their ids: move each id sequence past them.
