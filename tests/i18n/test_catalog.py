@@ -1,8 +1,4 @@
-"""Every template string is wrapped for translation, and every message has its Spanish.
-
-PENDING names the templates that other branches are changing while this check was
-written; each is checked once it is wrapped (the test then asks to drop it from the list).
-"""
+"""Every template string is wrapped for translation, and every message has its Spanish."""
 
 import re
 from html.parser import HTMLParser
@@ -20,9 +16,6 @@ TEMPLATES = ROOT / "templates"
 PO_FILE = ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 KEYWORDS["msg"] = None
-
-# Template (or folder) -> why it is not wrapped yet. Shrink this list; never grow it.
-PENDING: dict[str, str] = {}
 
 # Text that reads the same in every language.
 NEUTRAL = {"SHA-256", "UTC", "API"}
@@ -101,10 +94,6 @@ def unwrapped_strings(path: Path) -> list[str]:
     return [w for text in parser.found for w in _words(text)] + literals
 
 
-def _pending(relative: str) -> bool:
-    return any(relative == key or relative.startswith(key) for key in PENDING)
-
-
 def _templates():
     return sorted(p for p in TEMPLATES.rglob("*.html"))
 
@@ -113,18 +102,7 @@ def _templates():
 def test_every_template_string_is_wrapped(path):
     relative = str(path.relative_to(TEMPLATES))
     found = unwrapped_strings(path)
-    if _pending(relative):
-        pytest.skip(f"pending: {relative}")
     assert not found, f"{relative} has text not wrapped for translation: {found}"
-
-
-@pytest.mark.parametrize("entry", sorted(PENDING))
-def test_pending_entries_still_need_wrapping(entry):
-    paths = [p for p in _templates() if _pending(str(p.relative_to(TEMPLATES)))]
-    paths = [p for p in paths if str(p.relative_to(TEMPLATES)).startswith(entry)]
-    if not paths and entry.endswith("/"):
-        pytest.skip(f"{entry} is not in this tree yet")
-    assert any(unwrapped_strings(p) for p in paths), f"{entry} is wrapped now: drop it from PENDING"
 
 
 def test_the_check_finds_an_unwrapped_string(tmp_path):

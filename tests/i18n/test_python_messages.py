@@ -13,9 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "supplies"
 
-# Folder -> why it is not checked yet. Shrink this list; never grow it.
-PENDING: dict[str, str] = {}
-
 # Calls whose text reaches a person, and which of their arguments carry it.
 SPOKEN = {
     "flash": [0],
@@ -78,19 +75,8 @@ def _modules():
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_person_facing_messages_are_marked(path):
-    relative = str(path.relative_to(ROOT))
     found = unmarked_messages(path)
-    if any(relative.startswith(key) for key in PENDING):
-        pytest.skip(f"pending: {relative}")
     assert not found, f"wrap these in _() / _l() / msg(): {found}"
-
-
-@pytest.mark.parametrize("entry", sorted(PENDING))
-def test_pending_entries_still_need_marking(entry):
-    paths = [p for p in _modules() if str(p.relative_to(ROOT)).startswith(entry)]
-    if not paths:
-        pytest.skip(f"{entry} is not in this tree yet")
-    assert any(unmarked_messages(p) for p in paths), f"{entry} is marked now: drop it from PENDING"
 
 
 def test_the_check_finds_a_bare_message(tmp_path):
