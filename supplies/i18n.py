@@ -8,10 +8,12 @@ message is shown (a flash, a page, an API error).
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import numbers
 from babel.dates import format_skeleton
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -161,7 +163,14 @@ def _date(value, style: str = "medium") -> str:
 def _number(value) -> str:
     if value is None or value == "":
         return "—"
-    return format_decimal(value)
+    return _formatted_number(value, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_number(value, locale: str) -> str:
+    # The stock pages show hundreds of small counts, mostly the same few values: Babel's
+    # formatting is worth doing once per value and language.
+    return numbers.format_decimal(value, locale=locale)
 
 
 def register(app: Flask) -> None:
