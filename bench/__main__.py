@@ -16,7 +16,7 @@ import sys
 import time
 
 from bench import api_bench, datasets, reports_bench, screens, soak
-from bench.harness import machine_description, wrk_available
+from bench.harness import machine_description, python_speed, wrk_available
 
 ROWS = []
 
@@ -49,6 +49,7 @@ def main() -> None:
     big = 100_000 if args.quick else 1_000_000
     database = "PostgreSQL" if args.postgres else "SQLite (WAL)"
     print(f"machine: {machine_description()}; Python {platform.python_version()}; {database}")
+    print(f"machine speed: a fixed pure-Python loop took {python_speed():.2f} s (lower is faster)")
     print("load generator: wrk (Debian package), 2 threads, 16 connections, on this machine;")
     print("servers: gunicorn, 2 sync workers, on 127.0.0.1")
     small_url = datasets.ensure(10_000)

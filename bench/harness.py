@@ -125,3 +125,19 @@ def machine_description() -> str:
     except OSError:
         memory_kb = 0
     return f"{model}, {os.cpu_count()} cores, {memory_kb // 1024 // 1024} GiB"
+
+
+def python_speed() -> float:
+    """Seconds a fixed pure-Python loop takes here (best of 3), to compare machines and moments.
+
+    The goals in milliseconds and seconds are absolute; this figure says how fast the
+    machine was during the run, so two runs' tables can be read side by side.
+    """
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        total = 0
+        for number in range(5_000_000):
+            total += number * number
+        best = min(best, time.perf_counter() - began)
+    return best
