@@ -113,7 +113,8 @@ def _workbook(big_url: str, big: int) -> None:
     row(
         f"d. quarterly funder workbook, {big:,} events",
         f"{book['seconds']:.2f} s, peak {book['peak_mb']:.0f} MB"
-        f" (queries alone {book['queries_seconds']:.2f} s)",
+        f" (RSS with mapped database pages {book['rss_peak_mb']:.0f} MB;"
+        f" queries alone {book['queries_seconds']:.2f} s)",
         f"bare openpyxl, same {book['cells']:,} cells: {book['bare_write_seconds']:.2f} s;"
         f" period {book['period']}",
         None,
@@ -129,7 +130,8 @@ def _export(big_url: str, big: int) -> None:
     tenth = reports_bench.measure("export", big_url, export_rows // 10)
     row(
         f"e. event-level export, {export['rows']:,} rows",
-        f"{export['rows_per_s']:.0f} rows/s, peak {export['peak_mb']:.0f} MB",
+        f"{export['rows_per_s']:.0f} rows/s, peak {export['peak_mb']:.0f} MB"
+        f" (RSS with mapped database pages {export['rss_peak_mb']:.0f} MB)",
         f"bare openpyxl loop {bare['rows_per_s']:.0f} rows/s",
         export["rows_per_s"] / bare["rows_per_s"],
         ">= 0.8 x bare",

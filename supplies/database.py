@@ -28,9 +28,12 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         # Keep the hot parts of large indexes (random UUID keys) in memory: a 64 MiB page
-        # cache per connection and memory-mapped reads instead of a read() per page.
+        # cache per connection, and the whole file (up to SQLite's 2 GB cap) memory-mapped.
+        # Another worker's write empties this connection's page cache at its next
+        # transaction; pages read through the map cost no read() and no copy then, which
+        # is what keeps a write as fast at a million events as at ten thousand.
         cursor.execute("PRAGMA cache_size = -65536")
-        cursor.execute("PRAGMA mmap_size = 268435456")
+        cursor.execute("PRAGMA mmap_size = 2147418112")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
