@@ -123,13 +123,20 @@ def backup(path: str) -> None:
 @click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
 @click.option("--funding", default=None, help="Funding source code.")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Copy it here.")
+@click.option(
+    "--language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="The workbook's language (sheet, table and contract column names stay English).",
+)
 @with_appcontext
-def export_report(start, end, sites, funding, output) -> None:
+def export_report(start, end, sites, funding, output, language) -> None:
     """Write the funder workbook, archive it in EXPORT_DIR and print where it is."""
     from supplies.services import exports, reporting
 
     try:
-        filters = reporting.make_filters(start, end, sites, funding)
+        filters = reporting.make_filters(start, end, sites, funding, language)
     except DomainError as error:
         details = "; ".join(f"--{field}: {why}" for field, why in error.fields.items())
         raise click.ClickException(f"{error.message} {details}".strip()) from None

@@ -348,6 +348,12 @@ def openapi_spec() -> dict:
                         "explode": True,
                     },
                     _query("funding", CODE, "Count only stock paid for by this funding source."),
+                    _query(
+                        "language",
+                        {"type": "string", "enum": ["en", "es"], "default": "en"},
+                        "The workbook's language; sheet, table and contract header names "
+                        "stay English.",
+                    ),
                 ],
                 "responses": {
                     "200": {

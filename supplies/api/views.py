@@ -249,7 +249,9 @@ def funder_workbook():
     args = request.args
     # site=HUB&site=VAN or site=HUB,VAN
     sites = [code.strip() for value in args.getlist("site") for code in value.split(",")]
-    filters = reporting.make_filters(args.get("start"), args.get("end"), sites, args.get("funding"))
+    filters = reporting.make_filters(
+        args.get("start"), args.get("end"), sites, args.get("funding"), args.get("language", "en")
+    )
     record = exports.funder_export(g.api_user, filters)
     name = f"funder-report-{filters.start}-to-{filters.end}.xlsx"
     return send_file(record.path, mimetype=exports.XLSX, as_attachment=True, download_name=name)

@@ -1,4 +1,4 @@
-"""The report form: a period preset or custom dates, sites, a funding source and the kind."""
+"""The report form: a period preset or custom dates, sites, funding source, kind, language."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional
 from supplies.i18n import lazy_translate
 from supplies.services.exports import KINDS
 from supplies.services.periods import PRESETS
+from supplies.services.workbook_text import LANGUAGE_NAMES
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -24,6 +25,13 @@ class ReportForm(FlaskForm):
     sites = SelectMultipleField(_l("Sites"), choices=[], validate_choice=True)
     funding = SelectField(_l("Funding source"), choices=[], default="", validate_choice=True)
     kind = RadioField(_l("Workbook"), choices=_choices(KINDS), default="funder")
+    # English unless chosen here: the screen's language never carries over to the workbook.
+    language = SelectField(
+        _l("Workbook language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="en",
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Download workbook"))
 
     def set_choices(self, sites, funding_sources, may_export_events: bool) -> None:

@@ -12,7 +12,13 @@ from supplies.services.errors import DomainError, Forbidden, NotFound, Validatio
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 # Service field names -> form field names.
-FORM_FIELDS = {"start": "start", "end": "end", "site": "sites", "funding": "funding"}
+FORM_FIELDS = {
+    "start": "start",
+    "end": "end",
+    "site": "sites",
+    "funding": "funding",
+    "language": "language",
+}
 
 
 def _require(action: str) -> None:
@@ -71,7 +77,9 @@ def index():
         first, last = periods.preset_period(form.preset.data, clock.today())
         start, end = first.isoformat(), last.isoformat()
     try:
-        filters = reporting.make_filters(start, end, form.sites.data, form.funding.data)
+        filters = reporting.make_filters(
+            start, end, form.sites.data, form.funding.data, form.language.data
+        )
         if form.kind.data == "events":
             permissions.require(current_user, "event_export")
             total = exports.count_event_rows(filters)

@@ -10,12 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
-from supplies.services import audit, clock, permissions, reporting, workbook
+from supplies.services import audit, clock, permissions, reporting, workbook, workbook_text
 from supplies.services.errors import Forbidden, NotFound
 from supplies.services.messages import msg
 from supplies.services.reporting import ReportFilters
@@ -92,7 +93,9 @@ def funder_export(actor, filters: ReportFilters, progress: Progress | None = Non
     report = reporting.funder_report(filters, progress)
 
     def save(path: Path) -> None:
-        workbook.funder_workbook(report).save(path)
+        # The workbook's own language, never the screen's: English unless one was chosen.
+        with force_locale(filters.language):
+            workbook.funder_workbook(report).save(path)
 
     return _archive(actor, "funder", filters, save)
 
@@ -209,31 +212,11 @@ def events_export(actor, filters: ReportFilters, progress: RowProgress | None = 
     def save(path: Path) -> None:
         wb = Workbook(write_only=True)
         about = wb.create_sheet("About")
-        sites = ", ".join(filters.site_codes) or "All sites"
-        funding = filters.funding_code or "All funding sources"
-        workbook.write_about_streaming(
-            about,
-            [
-                ("Program", current_app.config["PROGRAM_NAME"]),
-                ("Report", "Event-level export: one row per supply handed out at an encounter"),
-                ("Period start", filters.start),
-                ("Period end", filters.end),
-                ("Time zone", current_app.config["APP_TIMEZONE"]),
-                ("Sites", sites),
-                ("Funding", funding),
-                (
-                    "Generated at",
-                    clock.now()
-                    .astimezone(clock.program_timezone())
-                    .replace(tzinfo=None, microsecond=0),
-                ),
-                (
-                    "Privacy",
-                    "For program staff only: not small-cell suppressed. Voided events, "
-                    "staff, record ids and free text are left out.",
-                ),
-            ],
-        )
+        program = current_app.config["PROGRAM_NAME"]
+        timezone = current_app.config["APP_TIMEZONE"]
+        with force_locale(filters.language):
+            text = workbook_text.event_about_rows(filters, program, timezone, clock.now())
+        workbook.write_about_streaming(about, text)
         events = wb.create_sheet("Events")
         rows = _counted(event_rows(filters))
         written = workbook.write_rows_streaming(events, EVENT_COLUMNS, rows, "Events")

@@ -19,6 +19,8 @@ from supplies.services.messages import msg
 from supplies.services.suppression import recipient_breakdowns
 
 MAX_PERIOD_DAYS = 3700
+# The languages a workbook can be written in; English unless one is chosen.
+LANGUAGES = ("en", "es")
 REPORT_STEPS = (
     "Summary",
     "By Month",
@@ -41,6 +43,8 @@ class ReportFilters:
     funding_id: int | None = None
     funding_code: str | None = None
     funding_name: str | None = None
+    # The workbook's language (not the screen's): an archived workbook says which it was.
+    language: str = "en"
 
     def as_dict(self) -> dict:
         """The filters as plain values, for the audit log and the About sheet."""
@@ -49,6 +53,7 @@ class ReportFilters:
             "end": self.end.isoformat(),
             "sites": list(self.site_codes),
             "funding": self.funding_code,
+            "language": self.language,
         }
 
 
@@ -73,8 +78,8 @@ class FunderReport:
     categories: list[str] = field(default_factory=list)
 
 
-def make_filters(start, end, site_codes=(), funding_code=None) -> ReportFilters:
-    """Check typed filters (dates YYYY-MM-DD, site and funding codes) and name any bad field."""
+def make_filters(start, end, site_codes=(), funding_code=None, language="en") -> ReportFilters:
+    """Check typed filters (dates, site and funding codes, language) and name any bad field."""
     fields = v.Fields()
     start_day = fields.check("start", v.iso_date, start, True)
     end_day = fields.check("end", v.iso_date, end, True)
@@ -89,6 +94,8 @@ def make_filters(start, end, site_codes=(), funding_code=None) -> ReportFilters:
         if site is not None:
             sites.append(site)
     funding = fields.check("funding", catalog.funding_by_code, funding_code or None)
+    if language not in LANGUAGES:
+        fields.fail("language", msg("must be one of: %(values)s", values=", ".join(LANGUAGES)))
     fields.raise_if_any(msg("Some report filters are not valid."))
     sites.sort(key=lambda s: s.code)
     return ReportFilters(
@@ -99,6 +106,7 @@ def make_filters(start, end, site_codes=(), funding_code=None) -> ReportFilters:
         funding.id if funding else None,
         funding.code if funding else None,
         funding.name if funding else None,
+        language,
     )
 
 

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -18,7 +19,6 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from supplies.services.reporting import FunderReport
 from supplies.services.workbook_layout import (
-    CATEGORY_LABELS,
     DATE,
     DATETIME,
     INTEGER,
@@ -26,7 +26,14 @@ from supplies.services.workbook_layout import (
     ROWS_FOR_TABLE,
     SHEETS,
     Column,
+)
+from supplies.services.workbook_text import (
+    CHART_MONTH,
+    CHART_TITLE,
+    CHART_UNITS,
     about_rows,
+    category_label,
+    localized_rows,
 )
 
 STREAMED_AS_IS = (INTEGER, DATE, DATETIME)
@@ -75,8 +82,10 @@ def _text_cell(ws, value, **style):
 
 def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     """Stream a header and rows from A1 as an Excel table; return the last row used."""
+    # Translated headers are lazy: worked out once, in the workbook's language.
+    headers = [str(column.header) for column in columns]
     # A write-only sheet takes its column widths before its first row, so measure first.
-    widths = [len(column.header) for column in columns]
+    widths = [len(header) for header in headers]
     for row in rows:
         for index, column in enumerate(columns):
             width = _display_width(row.get(column.key), column.number_format)
@@ -88,7 +97,7 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     ws.freeze_panes = "A2"
     # Sheet properties (fit to page) are written with the first row, so set up first.
     _page_setup(ws)
-    ws.append([_text_cell(ws, column.header, font=BOLD) for column in columns])
+    ws.append([_text_cell(ws, header, font=BOLD) for header in headers])
     right = Alignment(horizontal="right")
     # A write-only sheet writes each row as it is appended, so one formatted cell per
     # column serves every row: styling a new cell per value would cost more than the XML.
@@ -118,7 +127,7 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     table = Table(displayName=name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
     # A write-only sheet cannot read its header back, so the table is told its column names.
     table.tableColumns = [
-        TableColumn(id=index, name=column.header) for index, column in enumerate(columns, 1)
+        TableColumn(id=index, name=header) for index, header in enumerate(headers, 1)
     ]
     table.autoFilter = AutoFilter(ref=table.ref)
     table.tableStyleInfo = TABLE_STYLE
@@ -137,9 +146,10 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
     header_row = title_row + 1
     ws.append([])
     ws.append([])
-    ws.append([_text_cell(ws, "Units distributed by month and category", font=BOLD)])
-    labels = [CATEGORY_LABELS.get(category, category) for category in report.categories]
-    ws.append([_text_cell(ws, label, font=BOLD) for label in ["Month", *labels]])
+    title = str(CHART_TITLE)
+    ws.append([_text_cell(ws, title, font=BOLD)])
+    labels = [category_label(category) for category in report.categories]
+    ws.append([_text_cell(ws, label, font=BOLD) for label in [str(CHART_MONTH), *labels]])
     for row in report.chart:
         month_cell = WriteOnlyCell(ws, value=row["month"])
         month_cell.number_format = MONTH
@@ -154,9 +164,9 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.title = "Units distributed by month and category"
-    chart.y_axis.title = "Units"
-    chart.x_axis.title = "Month"
+    chart.title = title
+    chart.y_axis.title = str(CHART_UNITS)
+    chart.x_axis.title = str(CHART_MONTH)
     chart.x_axis.number_format = MONTH
     last_col = len(report.categories) + 1
     data = Reference(ws, min_col=2, max_col=last_col, min_row=header_row, max_row=last_row)
@@ -168,17 +178,20 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
 
 
 def funder_workbook(report: FunderReport) -> Workbook:
-    """Build the funder workbook, streamed (write-only): save it once, to a path."""
+    """Build the funder workbook, streamed (write-only): save it once, to a path.
+
+    Its words follow the current locale: the caller forces the workbook's language.
+    """
     wb = Workbook(write_only=True)
     write_about_streaming(wb.create_sheet("About"), about_rows(report))
     for title, table_name, columns in SHEETS:
         ws = wb.create_sheet(title)
-        rows = getattr(report, ROWS_FOR_TABLE[table_name])
+        rows = localized_rows(table_name, getattr(report, ROWS_FOR_TABLE[table_name]))
         last_row = _write_table(ws, table_name, columns, rows)
         if table_name == "Summary":
             _write_chart(ws, report, last_row)
     wb.properties.creator = report.program
-    wb.properties.title = f"{report.program}: funder report"
+    wb.properties.title = _("%(program)s: funder report", program=report.program)
     return wb
 
 

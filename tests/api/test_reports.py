@@ -91,4 +91,10 @@ def test_cli_names_bad_options(program, app):
 def test_openapi_describes_the_workbook(api):
     spec = api.get("/openapi.json", None).get_json()
     operation = spec["paths"]["/reports/funder.xlsx"]["get"]
-    assert [p["name"] for p in operation["parameters"]] == ["start", "end", "site", "funding"]
+    assert [p["name"] for p in operation["parameters"]] == [
+        "start",
+        "end",
+        "site",
+        "funding",
+        "language",
+    ]

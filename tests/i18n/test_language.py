@@ -129,6 +129,29 @@ def test_the_funder_workbook_stays_english_when_the_screens_are_spanish(
     assert "Trimestre" not in text and "financiador" not in text.lower()
 
 
+def test_a_workbook_is_spanish_only_when_spanish_is_chosen_for_it(client, auth, make, program):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make.receive("HUB", "NARCAN4", 10, funding="SOR")
+    auth.login("coord@example.org")
+    _switch(client, "es", page="/home")
+    page = client.get("/reports/").get_data(as_text=True)
+    # Spanish screens still offer an English workbook first.
+    assert "Idioma del libro" in page and '<option selected value="en">' in page
+    data = {"csrf_token": csrf_token_from(page), "preset": "last_quarter", "kind": "funder"}
+    response = client.post("/reports/", data={**data, "language": "es"})
+    assert response.status_code == 200
+    workbook = load_workbook(BytesIO(response.data))
+    assert workbook.sheetnames[1:3] == ["Summary", "By Month"]
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True) if row[0]}
+    assert "Programa" in about and "Program" not in about
+    assert list(workbook["Summary"].tables) == ["Summary"]
+    refused = client.post("/reports/", data={**data, "language": "de"})
+    assert refused.status_code == 422
+
+
 def test_a_person_held_on_the_password_screen_can_still_switch(app, client, auth, make, program):
     user = make.user("new@example.org", "staff", sites=("HUB",))
     with app.app_context():

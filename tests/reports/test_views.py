@@ -61,6 +61,7 @@ def test_custom_dates_sites_and_funding(program, make, client, auth):
         "end": "2026-03-31",
         "sites": ["VAN"],
         "funding": "SOR",
+        "language": "en",
     }
 
 

@@ -203,6 +203,7 @@ def test_every_workbook_is_archived_and_audited(book):
         "end": "2026-03-31",
         "sites": [],
         "funding": None,
+        "language": "en",
     }
     assert entry.actor_id is not None
 
