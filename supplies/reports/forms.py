@@ -37,7 +37,7 @@ class ReportForm(FlaskForm):
     def set_choices(self, sites, funding_sources, may_export_events: bool) -> None:
         """Fill the choices the user may pick from."""
         self.sites.choices = [SelectChoice(s.code, f"{s.name} ({s.code})") for s in sites]
-        self.funding.choices = [SelectChoice("", "All funding sources")] + [
+        self.funding.choices = [SelectChoice("", _l("All funding sources"))] + [
             SelectChoice(f.code, f"{f.name} ({f.code})") for f in funding_sources
         ]
         if not may_export_events:
