@@ -52,17 +52,23 @@ def month_bucket(column, months: list[date], upper: datetime):
     return case(*whens, else_=literal_column(str(len(months) - 1)))
 
 
-def _movement_filters(filters) -> list:
+def _site_and_funding(filters, table) -> list:
+    """Conditions keeping a ledger table's rows (movements, balances) to the chosen sites and
+    the funding source's batches."""
     conditions = []
     if filters.site_ids is not None:
-        conditions.append(Movement.site_id.in_(filters.site_ids))
+        conditions.append(table.site_id.in_(filters.site_ids))
     if filters.funding_id is not None:
         conditions.append(
-            Movement.batch_id.in_(
+            table.batch_id.in_(
                 db.select(Batch.id).where(Batch.funding_source_id == filters.funding_id)
             )
         )
     return conditions
+
+
+def _movement_filters(filters) -> list:
+    return _site_and_funding(filters, Movement)
 
 
 def _unindexed(column):
@@ -180,16 +186,7 @@ def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
 
 
 def _balance_filters(filters) -> list:
-    conditions = []
-    if filters.site_ids is not None:
-        conditions.append(Balance.site_id.in_(filters.site_ids))
-    if filters.funding_id is not None:
-        conditions.append(
-            Balance.batch_id.in_(
-                db.select(Batch.id).where(Batch.funding_source_id == filters.funding_id)
-            )
-        )
-    return conditions
+    return _site_and_funding(filters, Balance)
 
 
 def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
