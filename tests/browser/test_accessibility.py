@@ -241,13 +241,32 @@ def _outline(page) -> str:
     return page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
 
 
-def _tab_to(page, wanted: str, limit: int = 40) -> None:
+VISIBLE_FOCUS = """() => {
+  const e = document.activeElement;
+  // Radios and the overdose toggle are drawn by their label, which carries the ring.
+  const drawn = (e.type === 'radio' || e.type === 'checkbox') && e.nextElementSibling
+    ? e.nextElementSibling : e;
+  const s = getComputedStyle(drawn);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  return outline || s.boxShadow !== 'none';
+}"""
+
+
+def _tab_until(page, predicate: str, backwards: bool = False, limit: int = 80) -> None:
+    """Tab (or Shift+Tab) until the focused element passes predicate(e); its focus is seen."""
+    key = "Shift+Tab" if backwards else "Tab"
     for _ in range(limit):
-        page.keyboard.press("Tab")
-        if _focused(page) == wanted:
-            assert _outline(page) != "none", f"{wanted} has no visible focus"
+        page.keyboard.press(key)
+        if page.evaluate(f"() => (e => {predicate})(document.activeElement)"):
+            assert page.evaluate(VISIBLE_FOCUS), f"no visible focus on {predicate}"
             return
-    raise AssertionError(f"Tab never reached {wanted}")
+    raise AssertionError(f"{key} never reached {predicate}")
+
+
+def _tab_to(page, wanted: str) -> None:
+    """Tab until the focused element's id, name or text is `wanted`."""
+    name = "(e.id || e.getAttribute('name') || e.textContent || '').trim()"
+    _tab_until(page, f"{name} === {json.dumps(wanted)}")
 
 
 def test_sign_in_switch_language_and_count_with_the_keyboard(desktop, world):
@@ -276,27 +295,6 @@ def test_sign_in_switch_language_and_count_with_the_keyboard(desktop, world):
 
 
 # --- the distribution screen, in Spanish, with the keyboard alone ---------------------------
-
-VISIBLE_FOCUS = """() => {
-  const e = document.activeElement;
-  // Radios and the overdose toggle are drawn by their label, which carries the ring.
-  const drawn = (e.type === 'radio' || e.type === 'checkbox') && e.nextElementSibling
-    ? e.nextElementSibling : e;
-  const s = getComputedStyle(drawn);
-  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-  return outline || s.boxShadow !== 'none';
-}"""
-
-
-def _tab_until(page, predicate: str, backwards: bool = False, limit: int = 80) -> None:
-    """Tab (or Shift+Tab) until the focused element passes predicate(e); its focus is seen."""
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        page.keyboard.press(key)
-        if page.evaluate(f"() => (e => {predicate})(document.activeElement)"):
-            assert page.evaluate(VISIBLE_FOCUS), f"no visible focus on {predicate}"
-            return
-    raise AssertionError(f"{key} never reached {predicate}")
 
 
 def _checked(page, name: str) -> str:
