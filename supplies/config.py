@@ -28,7 +28,6 @@ def load_config(overrides: dict | None = None) -> dict:
     settings = {
         "APP_ENV": app_env,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "EXPORT_DIR": env.get("EXPORT_DIR", str(PROJECT_ROOT / "exports")),
         "APP_TIMEZONE": env.get("APP_TIMEZONE", "UTC"),
         "SUPPRESS_BELOW": int(env.get("SUPPRESS_BELOW", "11")),
@@ -59,6 +58,13 @@ def load_config(overrides: dict | None = None) -> dict:
     if secret_key:
         settings["SECRET_KEY"] = secret_key
     settings.update(overrides)
+    # A pooled connection to a server can die with the server (a restart, a failover): test
+    # it at checkout. An SQLite file has no server to lose, and the ping would cost a
+    # statement per request.
+    settings.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        {"pool_pre_ping": not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")},
+    )
     if not settings.get("SECRET_KEY"):
         if testing or app_env == "testing":
             settings["SECRET_KEY"] = secrets.token_hex(32)

@@ -150,11 +150,11 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     )
 
     def write() -> dict:
-        movements, result_items = [], []
+        held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
+        plans = []
         for supply, quantity, name in lines:
-            usable = ledger.usable_first(site.id, supply.id, quantity, usable_on)
             try:
-                taken = ledger.take(usable, quantity)
+                plans.append(ledger.allocate(held.get(supply.id, []), quantity))
             except ledger.Shortfall as short:
                 raise InsufficientStock(
                     msg(
@@ -170,14 +170,18 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                     },
                     {supply.code: short.available},
                 ) from None
-            for part in taken:
+        # Every line's balances are taken in one batch of conditional updates.
+        ledger.remove([portion for plan in plans for portion in plan])
+        movements, result_items = [], []
+        for (supply, quantity, _name), plan in zip(lines, plans, strict=True):
+            for holding, portion in plan:
                 movements.append(
                     ledger.movement_row(
                         "distribute",
                         site.id,
                         supply.id,
-                        part.batch_id,
-                        -part.quantity,
+                        holding.batch_id,
+                        -portion,
                         operation_id=request.id,
                         user_id=actor.id,
                         occurred_at=occurred_at,
@@ -189,7 +193,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                     "name": supply.name,
                     "quantity": quantity,
                     "doses": quantity * supply.doses_per_unit,
-                    "lots": [{"lot_number": p.lot_number, "quantity": p.quantity} for p in taken],
+                    "lots": [{"lot_number": h.lot_number, "quantity": q} for h, q in plan],
                 }
             )
         connection = db.session.connection()
@@ -220,7 +224,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         audit.record(actor.id, "distribution.create", "distribution", request.id)
         return result
 
-    return operations.run_once(request, "distribution", actor.id, write, precheck=False)
+    return operations.run_once(request, "distribution", actor.id, write, fast=True)
 
 
 def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:

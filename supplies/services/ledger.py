@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from supplies.extensions import db
 from supplies.models import Balance, Batch, Movement
 from supplies.models.types import utcnow
+from supplies.services.errors import Conflict
+from supplies.services.messages import msg
 
 _balances = Balance.__table__
 _batches = Batch.__table__
@@ -46,6 +48,13 @@ class Allocation:
     expires_on: date | None
 
 
+class StockChanged(Conflict):
+    """A balance changed between its locked read and its update (a guard: never expected)."""
+
+    def __init__(self):
+        super().__init__(msg("The stock changed while this was being recorded. Try again."))
+
+
 class Shortfall(Exception):
     """Fewer usable units than asked for; carries how many there are."""
 
@@ -72,7 +81,9 @@ def _holdings_statement(usable: bool, by_lot: bool, lock: bool, limited: bool = 
             _balances.c.supply_id.in_(bindparam("supply_ids", expanding=True)),
             _balances.c.quantity > 0,
         )
-        .order_by(_batches.c.expires_on.asc().nulls_last(), _batches.c.id)
+        # Supply first: several supplies read at once come back (and are locked) in one
+        # global order, so two concurrent removals cannot deadlock.
+        .order_by(_balances.c.supply_id, _batches.c.expires_on.asc().nulls_last(), _batches.c.id)
     )
     if usable:
         query = query.where(
@@ -88,21 +99,31 @@ def _holdings_statement(usable: bool, by_lot: bool, lock: bool, limited: bool = 
     return query
 
 
-# A site rarely holds more than a few batches of one supply; reading the first few, and all
-# of them only when those fall short, keeps a distribution cheap even where many are held.
+# A site rarely holds more than a few batches of one supply; reading the first few per line,
+# and all of them only when those fall short, keeps a distribution cheap where many are held.
 FIRST_BATCHES = 8
 
 
-def usable_first(site_id: int, supply_id: int, quantity: int, usable_on: date) -> list[Holding]:
-    """The usable batches a removal of `quantity` needs, first expiry first, locked."""
-    statement = _holdings_statement(True, False, True, True)
-    params = {"site_id": site_id, "supply_ids": [supply_id], "usable_on": usable_on}
+def usable_first(site_id: int, needs: dict[int, int], usable_on: date) -> dict[int, list[Holding]]:
+    """The usable batches that removals of {supply id: quantity} need, first expiry first,
+    locked, read in one statement for every supply."""
+    params = {"site_id": site_id, "supply_ids": sorted(needs), "usable_on": usable_on}
     connection = db.session.connection()
-    rows = connection.execute(statement, {**params, "limit": FIRST_BATCHES}).all()
-    found = [Holding(*row[1:]) for row in rows]
-    if len(found) == FIRST_BATCHES and sum(h.quantity for h in found) < quantity:
-        rows = connection.execute(_holdings_statement(True, False, True), params).all()
-        found = [Holding(*row[1:]) for row in rows]
+    limit = FIRST_BATCHES * len(needs)
+    rows = connection.execute(
+        _holdings_statement(True, False, True, True), {**params, "limit": limit}
+    ).all()
+    found = _by_supply(rows)
+    short = any(sum(h.quantity for h in found.get(s, ())) < q for s, q in needs.items())
+    if len(rows) == limit and short:
+        found = _by_supply(connection.execute(_holdings_statement(True, False, True), params))
+    return found
+
+
+def _by_supply(rows) -> dict[int, list[Holding]]:
+    found: dict[int, list[Holding]] = {}
+    for row in rows:
+        found.setdefault(row[0], []).append(Holding(*row[1:]))
     return found
 
 
@@ -139,30 +160,44 @@ def _take_statement():
     )
 
 
-def take(holdings_in_order: list[Holding], quantity: int) -> list[Allocation]:
-    """Remove units first-expiry-first-out from the given holdings; raise Shortfall if short."""
+def allocate(holdings_in_order: list[Holding], quantity: int) -> list[tuple[Holding, int]]:
+    """Plan a removal first-expiry-first-out: (holding, units) pairs; Shortfall if short.
+
+    Nothing is written: remove() applies one or several lines' plans in one statement.
+    """
     available = sum(h.quantity for h in holdings_in_order)
     if available < quantity:
         raise Shortfall(available)
-    connection = db.session.connection()
-    allocations = []
+    portions = []
     remaining = quantity
     for holding in holdings_in_order:
         if remaining == 0:
             break
         portion = min(remaining, holding.quantity)
-        result = connection.execute(
-            _take_statement(), {"balance_id": holding.balance_id, "portion": portion}
-        )
-        if result.rowcount != 1:
-            # Another transaction changed this row since it was read (not possible under
-            # the row lock or SQLite's write lock, but never trust that silently).
-            raise Shortfall(available - portion)
-        allocations.append(
-            Allocation(holding.batch_id, portion, holding.lot_number, holding.expires_on)
-        )
+        portions.append((holding, portion))
         remaining -= portion
-    return allocations
+    return portions
+
+
+def remove(portions: list[tuple[Holding, int]]) -> list[Allocation]:
+    """Take planned portions off their balances with one conditional update each, sent as
+    one batch; a balance never goes below zero."""
+    if not portions:
+        return []
+    result = db.session.connection().execute(
+        _take_statement(),
+        [{"balance_id": holding.balance_id, "portion": portion} for holding, portion in portions],
+    )
+    if result.rowcount != len(portions):
+        # Another transaction changed a row since it was read: not possible under the row
+        # locks or SQLite's write lock, but never trust that silently.
+        raise StockChanged()
+    return [Allocation(h.batch_id, portion, h.lot_number, h.expires_on) for h, portion in portions]
+
+
+def take(holdings_in_order: list[Holding], quantity: int) -> list[Allocation]:
+    """Remove units first-expiry-first-out from the given holdings; raise Shortfall if short."""
+    return remove(allocate(holdings_in_order, quantity))
 
 
 @cache

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from supplies.extensions import db
 from supplies.models import Operation
 from supplies.models.types import utcnow
-from supplies.services.errors import IdempotencyConflict
+from supplies.services.errors import DomainError, IdempotencyConflict
 from supplies.services.messages import msg
 from supplies.services.unit_of_work import transaction
 
@@ -82,28 +82,35 @@ def record(request: OperationRequest, kind: str, user_id: int | None, result: di
 
 
 def run_once(
-    request: OperationRequest, kind: str, user_id: int | None, write, precheck: bool = True
+    request: OperationRequest, kind: str, user_id: int | None, write, fast: bool = False
 ) -> OperationResult:
     """Run write() in one transaction unless this id was already recorded; store its result.
 
-    The id is checked before the transaction (skipped by the distribution fast path, where
-    replays are rare), again under the write lock (a twin request may have committed
-    meanwhile), and a unique-key refusal from a twin that committed in between on
-    PostgreSQL is answered as the replay it is.
+    The id is checked before the transaction and again under the write lock (a twin
+    request may have committed meanwhile). The fast path (distributions, where replays
+    are rare) checks neither: the operation's and the event's unique keys refuse a replay
+    at insert, and a refusal of write() itself (too little stock, once the first attempt
+    took the last units) is answered as the replay it may be. A unique-key refusal from a
+    twin that committed in between on PostgreSQL is a replay too.
     """
-    if precheck:
+    if not fast:
         replayed = replay(request, kind)
         if replayed:
             return replayed
     try:
         with transaction():
-            replayed = replay(request, kind)
+            replayed = None if fast else replay(request, kind)
             if replayed:
                 return replayed
             result = write()
             record(request, kind, user_id, result)
     except IntegrityError:
         replayed = replay(request, kind)
+        if replayed is None:
+            raise
+        return replayed
+    except DomainError:
+        replayed = replay(request, kind) if fast else None
         if replayed is None:
             raise
         return replayed

@@ -21,8 +21,8 @@ def transaction() -> Iterator[None]:
 
     Nested use becomes a savepoint inside the outer transaction, so a command that runs
     many operations (an import, the demo seed) commits once, and an operation that fails
-    halfway leaves nothing behind. Reads done before the block end first, so the write
-    starts on a fresh snapshot with the write lock taken at BEGIN on SQLite.
+    halfway leaves nothing behind. On SQLite, reads done before the block end first, so
+    the write starts on a fresh snapshot with the write lock taken at BEGIN.
     """
     depth = _depth.get()
     if depth:
@@ -38,12 +38,13 @@ def transaction() -> Iterator[None]:
             _depth.reset(token)
         return
     session = db.session()
-    if session.in_transaction():
+    engine = db.engine
+    if session.in_transaction() and _reads_must_end(session, engine.dialect.name):
         session.commit()
     depth_token = _depth.set(1)
     immediate_token = begin_immediate.set(True)
     try:
-        with writer_turn(sqlite_lock_path(db.engine)):
+        with writer_turn(sqlite_lock_path(engine)):
             try:
                 yield
                 session.commit()
@@ -53,3 +54,15 @@ def transaction() -> Iterator[None]:
     finally:
         begin_immediate.reset(immediate_token)
         _depth.reset(depth_token)
+
+
+def _reads_must_end(session, dialect: str) -> bool:
+    """Whether the reads before a write transaction are committed before it begins.
+
+    SQLite must: its write lock is taken at BEGIN IMMEDIATE. PostgreSQL reads at READ
+    COMMITTED take no locks and every statement sees the latest commits, so the write
+    goes on in the same transaction, on the same connection: one commit, one pool
+    checkout and its liveness ping fewer per request. Changes left pending in the
+    session are still committed first, as before.
+    """
+    return dialect == "sqlite" or bool(session.new or session.dirty or session.deleted)

@@ -281,3 +281,31 @@ def test_a_distribution_draws_on_every_batch_when_the_first_few_fall_short(make,
     response = api.post("/distributions", token, _event(items=[{"supply": "FTS", "quantity": 2}]))
     assert response.status_code == 409
     assert response.get_json()["error"]["available"] == {"FTS": 1}
+
+
+def test_a_retry_after_taking_the_last_units_answers_the_first_result(make, program, api):
+    make.receive("HUB", "NARCAN4", 2)
+    make.receive("HUB", "FTS", 10)
+    token = program["tokens"]["staff"]
+    event = _event()  # 2 NARCAN4 and 10 FTS: all there is
+    first = api.post("/distributions", token, event)
+    again = api.post("/distributions", token, event)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert _stock(api, token) == {}
+    assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 1
+
+
+def test_lines_read_their_batches_together_and_still_reach_every_batch(make, program, api):
+    make.receive("HUB", "NARCAN4", 5)
+    for _ in range(20):
+        make.receive("HUB", "FTS", 1)
+    token = program["tokens"]["staff"]
+    items = [{"supply": "NARCAN4", "quantity": 2}, {"supply": "FTS", "quantity": 18}]
+    response = api.post("/distributions", token, _event(items=items))
+    assert response.status_code == 201
+    lots = {item["supply"]: item["lots"] for item in response.get_json()["items"]}
+    assert lots["NARCAN4"] == [{"lot_number": "LOT1", "quantity": 2}]
+    assert sum(lot["quantity"] for lot in lots["FTS"]) == 18
+    assert _stock(api, token) == {"NARCAN4": 3, "FTS": 2}

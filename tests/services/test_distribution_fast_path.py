@@ -1,0 +1,74 @@
+"""The distribution write stays on DESIGN.md's fast path: few statements, one short write."""
+
+from sqlalchemy import event
+
+from supplies.extensions import db
+from supplies.services import catalog, clock, ledger
+from supplies.services.errors import Conflict
+from tests.conftest import new_id
+
+
+def _body(site="HUB"):
+    return {
+        "id": new_id(),
+        "site": site,
+        "items": [{"supply": "NARCAN4", "quantity": 1}, {"supply": "FTS", "quantity": 2}],
+        "trained": True,
+    }
+
+
+def test_a_two_line_distribution_is_eleven_statements_and_one_batch_of_updates(
+    app, make, program, api
+):
+    make.receive("HUB", "NARCAN4", 10)
+    make.receive("HUB", "FTS", 10, lot="A")
+    make.receive("HUB", "FTS", 10, lot="B")
+    token = program["tokens"]["staff"]
+    assert api.post("/distributions", token, _body()).status_code == 201  # touches the token
+    statements, checkouts = [], []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        if not statement.startswith("BEGIN"):
+            statements.append(" ".join(statement.split()[:3]))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine.pool, "checkout", lambda *_: checkouts.append(1))
+    try:
+        assert api.post("/distributions", token, _body()).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    reads = [s for s in statements if s.startswith("SELECT")]
+    # the token, the staff member's sites, the site, the supplies; every line's batches at once
+    assert len(reads) == 5
+    assert sum(s.startswith("UPDATE balances") for s in statements) == 1
+    inserts = sorted(s.split()[2] for s in statements if s.startswith("INSERT"))
+    assert inserts == [
+        "audit_entries",
+        "distribution_events",
+        "distribution_lines",
+        "movements",
+        "operations",
+    ]
+    assert len(statements) == 11
+    # SQLite ends the reads before BEGIN IMMEDIATE; PostgreSQL writes on in the same
+    # transaction and connection.
+    assert len(checkouts) == (2 if engine.dialect.name == "sqlite" else 1)
+
+
+def test_a_balance_changed_between_plan_and_update_is_refused(ctx, make, program):
+    make.receive("HUB", "NARCAN4", 3)
+    site = catalog.site_by_code("HUB")
+    supply = catalog.supply_by_code("NARCAN4")
+    held = ledger.usable_first(site.id, {supply.id: 3}, clock.today())[supply.id]
+    plan = ledger.allocate(held, 3)
+    assert [portion for _, portion in plan] == [3]
+    db.session.execute(db.text("UPDATE balances SET quantity = 1"))
+    try:
+        ledger.remove(plan)
+    except Conflict as refused:
+        assert "changed" in refused.message
+    else:
+        raise AssertionError("a removal below what was read went through")
+    finally:
+        db.session.rollback()
