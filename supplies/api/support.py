@@ -103,7 +103,8 @@ def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    # isdigit() alone lets through digits int() refuses, such as "¹".
+    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
         raise ApiError(
             422,
             "invalid",

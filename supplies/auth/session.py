@@ -11,7 +11,7 @@ from supplies.services.messages import msg
 def load_user(user_id: str) -> User | None:
     """The active user whose session id matches; a reset or deactivation ends the session."""
     ident, _, version = user_id.partition(".")
-    if not ident.isdigit() or not version.isdigit():
+    if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
         return None
     user = db.session.get(User, int(ident))
     if user is None or not user.active or user.session_version != int(version):

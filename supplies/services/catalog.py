@@ -14,6 +14,7 @@ from supplies.services import validation as v
 from supplies.services.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
+from supplies.services.statements import in_list, list_params
 from supplies.services.unit_of_work import transaction
 
 
@@ -68,11 +69,11 @@ class SiteRef:
 
 
 @cache
-def _supplies_statement():
+def _supplies_statement(count: int):
     table = Supply.__table__
     columns = (table.c.id, table.c.code, table.c.name, table.c.doses_per_unit)
     return select(*columns, table.c.tracks_lots, table.c.active).where(
-        table.c.code.in_(bindparam("codes", expanding=True))
+        in_list(table.c.code, "code", count)
     )
 
 
@@ -97,7 +98,9 @@ def supplies_by_code(codes: list[str]) -> dict[str, SupplyRef]:
     """The supplies with these codes, keyed by code (unknown codes are simply absent)."""
     if not codes:
         return {}
-    rows = db.session.connection().execute(_supplies_statement(), {"codes": list(codes)})
+    codes = list(dict.fromkeys(codes))
+    statement = _supplies_statement(len(codes))
+    rows = db.session.connection().execute(statement, list_params("code", codes))
     return {row.code: SupplyRef(*row) for row in rows}
 
 

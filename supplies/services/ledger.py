@@ -20,6 +20,7 @@ from supplies.models import Balance, Batch, Movement
 from supplies.models.types import utcnow
 from supplies.services.errors import Conflict
 from supplies.services.messages import msg
+from supplies.services.statements import in_list, list_params
 
 _balances = Balance.__table__
 _batches = Batch.__table__
@@ -64,7 +65,9 @@ class Shortfall(Exception):
 
 
 @cache
-def _holdings_statement(usable: bool, by_lot: bool, lock: bool, limited: bool = False):
+def _holdings_statement(
+    supplies: int, usable: bool, by_lot: bool, lock: bool, limited: bool = False
+):
     query = (
         select(
             _balances.c.supply_id,
@@ -78,7 +81,7 @@ def _holdings_statement(usable: bool, by_lot: bool, lock: bool, limited: bool = 
         .join(_batches, _batches.c.id == _balances.c.batch_id)
         .where(
             _balances.c.site_id == bindparam("site_id"),
-            _balances.c.supply_id.in_(bindparam("supply_ids", expanding=True)),
+            in_list(_balances.c.supply_id, "supply", supplies),
             _balances.c.quantity > 0,
         )
         # Supply first: several supplies read at once come back (and are locked) in one
@@ -107,16 +110,17 @@ FIRST_BATCHES = 8
 def usable_first(site_id: int, needs: dict[int, int], usable_on: date) -> dict[int, list[Holding]]:
     """The usable batches that removals of {supply id: quantity} need, first expiry first,
     locked, read in one statement for every supply."""
-    params = {"site_id": site_id, "supply_ids": sorted(needs), "usable_on": usable_on}
+    params = {"site_id": site_id, "usable_on": usable_on, **list_params("supply", sorted(needs))}
     connection = db.session.connection()
     limit = FIRST_BATCHES * len(needs)
     rows = connection.execute(
-        _holdings_statement(True, False, True, True), {**params, "limit": limit}
+        _holdings_statement(len(needs), True, False, True, True), {**params, "limit": limit}
     ).all()
     found = _by_supply(rows)
     short = any(sum(h.quantity for h in found.get(s, ())) < q for s, q in needs.items())
     if len(rows) == limit and short:
-        found = _by_supply(connection.execute(_holdings_statement(True, False, True), params))
+        everything = _holdings_statement(len(needs), True, False, True)
+        found = _by_supply(connection.execute(everything, params))
     return found
 
 
@@ -140,8 +144,8 @@ def holdings(
     With usable_on, only available batches unexpired on that day: what may be handed out
     or transferred. Without it, every batch whatever its status (for write-offs and counts).
     """
-    statement = _holdings_statement(usable_on is not None, lot_number is not None, lock)
-    params = {"site_id": site_id, "supply_ids": [supply_id]}
+    statement = _holdings_statement(1, usable_on is not None, lot_number is not None, lock)
+    params = {"site_id": site_id, **list_params("supply", [supply_id])}
     if usable_on is not None:
         params["usable_on"] = usable_on
     if lot_number is not None:

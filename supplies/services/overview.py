@@ -111,7 +111,7 @@ class SiteFilter:
             show=str(args.get("show", "attention")),
             kind=str(args.get("kind", ""))[:32],
             county=str(args.get("county", ""))[:80],
-            page=int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+            page=int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100000 else 1,
         )
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from supplies.database import begin_immediate, sqlite_lock_path, writer_turn
+from supplies.database import after_write, begin_immediate, sqlite_lock_path, writer_turn
 from supplies.extensions import db
 
 _depth: ContextVar[int] = ContextVar("unit_of_work_depth", default=0)
@@ -51,6 +51,7 @@ def transaction() -> Iterator[None]:
             except BaseException:
                 session.rollback()
                 raise
+        after_write(engine)
     finally:
         begin_immediate.reset(immediate_token)
         _depth.reset(depth_token)

@@ -87,3 +87,10 @@ def test_a_void_nets_the_week_of_the_event_it_undoes(make, program):
     (week,) = [i for (i, _), n in weekly.units.items() if n]
     assert weekly.weeks[week] <= weeks_ago.astimezone(clock.program_timezone()).date()
     assert weekly.total(11) == 0
+
+
+def test_a_page_number_in_other_digits_falls_back_to_the_first_page():
+    SiteFilter = overview.SiteFilter
+    assert SiteFilter.from_query({"page": "3"}).page == 3
+    # "¹" passes str.isdigit() but int() refuses it
+    assert SiteFilter.from_query({"page": "\u00b9"}).page == 1
