@@ -2,6 +2,9 @@
 
 import json
 import os
+import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from bench.generate import generate
@@ -42,10 +45,53 @@ def ensure(events: int) -> str:
 
 def create_postgres_database(url: str) -> None:
     """Drop and create the PostgreSQL database the URL names."""
+    name = url.rsplit("/", 1)[1]
+    _on_postgres_server(
+        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+
+
+def scratch_copy(events: int) -> str:
+    """A fresh copy of the dataset for a run that writes (the load runs): its URL.
+
+    The load runs add tens of thousands of events (and a receipt) each time; on the
+    dataset itself they would pile up from run to run, and the screens, workbook and
+    export measured after them would no longer be of the dataset the table names.
+    """
+    url = database_url(events)
+    if url.startswith("postgresql"):
+        source, copy = url.rsplit("/", 1)[1], f"{url.rsplit('/', 1)[1]}_scratch"
+        _on_postgres_server(
+            url,
+            f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+            f'CREATE DATABASE "{copy}" TEMPLATE "{source}"',
+        )
+        return f"{url}_scratch"
+    source = DATA / f"events_{events}.db"
+    target = DATA / f"events_{events}.scratch.db"
+    drop_scratch(f"sqlite:///{target}")
+    with closing(sqlite3.connect(source)) as connection:
+        # Everything into the file itself, so that copying the file copies it all.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+def drop_scratch(url: str) -> None:
+    """Remove a scratch copy made by scratch_copy()."""
+    if url.startswith("postgresql"):
+        _on_postgres_server(url, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for leftover in path.parent.glob(f"{path.name}*"):
+        leftover.unlink()
+
+
+def _on_postgres_server(url: str, *statements: str) -> None:
+    """Run statements on the server of the URL, from its maintenance database."""
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    server = url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)

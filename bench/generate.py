@@ -103,13 +103,20 @@ def _catalog(rng, sites: int, supplies: int):
 
 
 def generate(
-    database_url: str, sites: int, supplies: int, years: int, events: int, seed: int
+    database_url: str,
+    sites: int,
+    supplies: int,
+    years: int,
+    events: int,
+    seed: int,
+    engine_options: dict | None = None,
 ) -> dict:
     """Create the schema and load the synthetic program; returns row counts."""
     rng = random.Random(seed)
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "APP_ENV": "testing", "TESTING": True}
-    )
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "APP_ENV": "testing", "TESTING": True}
+    if engine_options is not None:
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options  # a test's own schema
+    app = create_app(settings)
     started = time.perf_counter()
     with app.app_context():
         db.drop_all()

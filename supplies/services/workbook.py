@@ -63,6 +63,16 @@ def _display_width(value, number_format: str | None) -> int:
     return len(str(value))
 
 
+def _column_width(values: list, number_format: str | None) -> int:
+    """The widest of a column's values as shown: whole numbers by their extremes alone."""
+    present = [value for value in values if value is not None]
+    if not present:
+        return 0
+    if all(type(value) is int for value in present):
+        return max(_display_width(min(present), None), _display_width(max(present), None))
+    return max(_display_width(value, number_format) for value in present)
+
+
 def _page_setup(ws, title_rows: str | None = "1:1") -> None:
     """Landscape, one page wide, header row repeated on every printed page."""
     ws.page_setup.orientation = "landscape"
@@ -84,16 +94,16 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     """Stream a header and rows from A1 as an Excel table; return the last row used."""
     # Translated headers are lazy: worked out once, in the workbook's language.
     headers = [str(column.header) for column in columns]
+    # Rows as lists of values, in column order: measured for widths, then streamed.
+    keys = [column.key for column in columns]
+    values = [[row.get(key) for key in keys] for row in rows]
     # A write-only sheet takes its column widths before its first row, so measure first.
-    widths = [len(header) for header in headers]
-    for row in rows:
-        for index, column in enumerate(columns):
-            width = _display_width(row.get(column.key), column.number_format)
-            if width > widths[index]:
-                widths[index] = width
-    for index, width in enumerate(widths, start=1):
+    for index, (header, column) in enumerate(zip(headers, columns, strict=True)):
+        shown = _column_width([row[index] for row in values], column.number_format)
         # Room for the table's filter button next to the header.
-        ws.column_dimensions[get_column_letter(index)].width = min(width + 4, 60)
+        ws.column_dimensions[get_column_letter(index + 1)].width = min(
+            max(len(header), shown) + 4, 60
+        )
     ws.freeze_panes = "A2"
     # Sheet properties (fit to page) are written with the first row, so set up first.
     _page_setup(ws)
@@ -106,19 +116,24 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
         if column.number_format:
             formatted[index] = WriteOnlyCell(ws)
             formatted[index].number_format = column.number_format
-    for row in rows:
-        cells = []
-        for index, column in enumerate(columns):
-            value = row.get(column.key)
+    grouped = {index for index, column in enumerate(columns) if column.number_format == INTEGER}
+    for cells in values:
+        for index, value in enumerate(cells):
+            if value is None:
+                continue
             if isinstance(value, str):
-                if column.number_format:
-                    value = _text_cell(ws, value, alignment=right)
+                if index in formatted:
+                    cells[index] = _text_cell(ws, value, alignment=right)
                 elif value.startswith(FORMULA_STARTS):
-                    value = _text_cell(ws, value)
-            elif value is not None and index in formatted:
+                    cells[index] = _text_cell(ws, value)
+            elif index in formatted:
+                # A whole number under 1,000 looks the same with or without the thousands
+                # separator; leaving it plain spares openpyxl a styled cell, which costs it
+                # several times a plain one, on most cells of the big tables.
+                if index in grouped and -1000 < value < 1000:
+                    continue
                 formatted[index].value = value
-                value = formatted[index]
-            cells.append(value)
+                cells[index] = formatted[index]
         ws.append(cells)
     # Excel wants at least one data row in a table; an empty table keeps one blank row.
     if not rows:

@@ -84,7 +84,7 @@ def test_summary_cells(book):
         ("NARCAN4", "naloxone_nasal", "box", 7, 14, 2),
         ("FTS", "fentanyl_test_strip", "each", 60, 0, 2),
     ]  # fmt: skip
-    assert wb["Summary"]["D2"].number_format == "#,##0"
+    assert wb["Summary"]["D2"].value == 7  # under 1,000: shown the same without the separator
     charts = wb["Summary"]._charts
     assert len(charts) == 1 and charts[0].tagname == "barChart"
 
@@ -275,3 +275,28 @@ def test_empty_period_still_has_every_table(make):
     _, inventory = table_rows(wb["Inventory"], "Inventory")
     assert [(r["Site"], r["Supply"], r["Closing"]) for r in inventory] == [("HUB", "NARCAN4", 0)]
     assert date(2020, 1, 1) <= date(2020, 1, 31)
+
+
+def test_whole_numbers_from_a_thousand_up_show_their_thousands_separator(tmp_path):
+    from openpyxl import Workbook
+
+    from supplies.services.workbook import _write_table
+    from supplies.services.workbook_layout import INTEGER, Column
+
+    wb = Workbook(write_only=True)
+    columns = [Column("Site", "site"), Column("Units", "units", INTEGER)]
+    rows = [{"site": "HUB", "units": units} for units in (7, 999, 1000, 12500, -3000, 0)]
+    _write_table(wb.create_sheet("Units"), "Units", columns, rows)
+    wb.save(tmp_path / "units.xlsx")
+    ws = load_workbook(tmp_path / "units.xlsx")["Units"]
+    shown = {ws.cell(row, 2).value: ws.cell(row, 2).number_format for row in range(2, 8)}
+    assert shown == {
+        7: "General",
+        999: "General",
+        1000: "#,##0",
+        12500: "#,##0",
+        -3000: "#,##0",
+        0: "General",
+    }
+    # the column is as wide as "-3,000" and "12,500" need, plus room for the filter button
+    assert ws.column_dimensions["B"].width == len("12,500") + 4

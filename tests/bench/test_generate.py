@@ -1,0 +1,31 @@
+"""The benchmark's synthetic program: a ledger that balances, and the history it claims."""
+
+from supplies.extensions import db
+from supplies.models import Balance, DistributionEvent, DistributionLine, Movement
+from supplies.services import stock
+from tests.conftest import make_app
+
+from bench.generate import generate
+
+
+def test_a_generated_program_balances_and_holds_what_it_says(database):
+    url, engine_options = database
+    counts = generate(url, 6, 10, 1, 800, seed=3, engine_options=engine_options)
+    app = make_app(database, create_schema=False)
+    with app.app_context():
+        assert stock.check_ledger() == []
+        assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 800
+        lines = db.session.execute(db.select(db.func.count(DistributionLine.id))).scalar()
+        assert lines == counts["lines"] > 800
+        kinds = dict(
+            db.session.execute(
+                db.select(Movement.kind, db.func.count(Movement.id)).group_by(Movement.kind)
+            ).all()
+        )
+        assert set(kinds) == {"receive", "transfer_out", "transfer_in", "distribute"}
+        assert kinds["transfer_in"] == kinds["transfer_out"]
+        # every balance is what its movements add up to, and none is below zero
+        negative = db.select(db.func.count(Balance.id)).where(Balance.quantity < 0)
+        assert db.session.execute(negative).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()
