@@ -17,6 +17,7 @@ from supplies.services import report_queries as q
 from supplies.services import validation as v
 from supplies.services.messages import msg
 from supplies.services.suppression import recipient_breakdowns
+from supplies.services.unit_of_work import snapshot
 
 MAX_PERIOD_DAYS = 3700
 # The languages a workbook can be written in; English unless one is chosen.
@@ -121,7 +122,12 @@ def event_conditions(filters: ReportFilters) -> list:
 
 
 def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None = None):
-    """Compute every table of the funder workbook for the filters."""
+    """Compute every table of the funder workbook for the filters, from one snapshot."""
+    with snapshot():
+        return _funder_report(filters, progress)
+
+
+def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | None):
     step = progress or (lambda _name: None)
     lower, upper = bounds(filters)
     config = current_app.config

@@ -57,6 +57,28 @@ def transaction() -> Iterator[None]:
         _depth.reset(depth_token)
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Run a report's many reads against one snapshot of the database.
+
+    SQLite's read transaction is a snapshot already. PostgreSQL at READ COMMITTED gives
+    every statement its own, so a distribution committed between two of a report's
+    queries would make its tables disagree (closing stock against units distributed):
+    there the block reads at REPEATABLE READ.
+    """
+    if in_transaction():
+        raise RuntimeError("a snapshot for reads cannot begin inside a write transaction")
+    session = db.session()
+    if session.in_transaction():
+        session.commit()  # ends the reads before it; nothing is written outside a unit of work
+    if db.engine.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        yield
+    finally:
+        session.commit()  # a read-only transaction: ends the snapshot, keeps loaded objects
+
+
 def _reads_must_end(session, dialect: str) -> bool:
     """Whether the reads before a write transaction are committed before it begins.
 

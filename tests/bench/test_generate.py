@@ -1,11 +1,10 @@
 """The benchmark's synthetic program: a ledger that balances, and the history it claims."""
 
+from bench.generate import generate
 from supplies.extensions import db
 from supplies.models import Balance, DistributionEvent, DistributionLine, Movement
 from supplies.services import stock
 from tests.conftest import make_app
-
-from bench.generate import generate
 
 
 def test_a_generated_program_balances_and_holds_what_it_says(database):
