@@ -159,13 +159,16 @@ def _soak_and_import(args) -> None:
         figures = soak.soak(soak.fresh_database(), 60)
         row(
             "soak: 60 s mixed load, a worker SIGKILLed every 3 s",
-            f"{figures['acknowledged']} acknowledged writes, {figures['kills']} kills",
-            f"lost {figures['lost']}, twice {figures['recorded twice']}",
+            f"{figures['requests']} requests, {figures['acknowledged']} acknowledged writes,"
+            f" {figures['kills']} kills, {figures['errors']} failed attempts (retried)",
+            f"lost {figures['lost']}, twice {figures['recorded twice']},"
+            f" ledger mismatches {figures['ledger mismatches']}",
             None,
             "lost 0, ledger balanced",
             not figures["lost"]
             and not figures["recorded twice"]
-            and not figures["ledger mismatches"],
+            and not figures["ledger mismatches"]
+            and not figures["gave up"],
         )
         print(f"(soak took {time.monotonic() - started:.0f} s)")
     if not args.skip_import:

@@ -125,9 +125,13 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
             thread.join(timeout=60)
     acknowledged = [ack for thread in threads for ack in thread.acknowledged]
     counts = sum((thread.counts for thread in threads), Counter())
+    failed = ("connection errors (retried)", "5xx (retried)", "read errors")
     return {
         "kills": kills,
+        "requests": sum(counts.values()) - counts["gave up"],
         "acknowledged": len(acknowledged),
+        "errors": sum(counts[name] for name in failed),
+        "gave up": counts["gave up"],
         **counts,
         **_verify(database_url, acknowledged),
     }
@@ -159,7 +163,7 @@ def _verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
                     DistributionEvent.id.in_(chunk)
                 )
             ).scalar()
-            lost += len(chunk) - present - 0
+            lost += len(chunk) - present
         ledger_problems = len(stock.check_ledger())
         db.engine.dispose()
     return {"lost": lost, "recorded twice": doubled, "ledger mismatches": ledger_problems}
@@ -190,7 +194,7 @@ def main() -> None:
         os.environ["BENCH_POSTGRES_URL"] = args.postgres
     figures = soak(fresh_database(), args.seconds)
     print(json.dumps(figures, indent=2))
-    if figures["lost"] or figures["recorded twice"] or figures["ledger mismatches"]:
+    if any(figures[name] for name in ("lost", "recorded twice", "ledger mismatches", "gave up")):
         raise SystemExit(1)
 
 

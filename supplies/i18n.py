@@ -86,6 +86,12 @@ def label(value) -> str:
     """A stored code in words of the reader's language (unknown codes: underscores to spaces)."""
     if value is None or value == "":
         return "—"
+    return _label_in(value, str(get_locale()))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _label_in(value, locale: str) -> str:
+    # Drawn for every bar and row of the stock pages; the words never change while serving.
     text = VALUE_LABELS.get(value)
     return str(text) if text is not None else str(value).replace("_", " ")
 
@@ -152,12 +158,20 @@ def _date(value, style: str = "medium") -> str:
             value = date.fromisoformat(value)
         except ValueError:
             return value
+    if isinstance(value, datetime):
+        # A moment is shown in the reader's time zone: not cached.
+        return format_datetime(value, style)
+    return _formatted_date(value, style, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day: date, style: str, locale: str) -> str:
+    # A chart or a lot list shows the same few days over and over: as with numbers, Babel's
+    # formatting is done once per day, style and language.
     if style == "day_month":
         # The locale's own short form: "Nov 23" in English, "23 nov" in Spanish.
-        return format_skeleton("MMMd", value, locale=get_locale())
-    if isinstance(value, datetime):
-        return format_datetime(value, style)
-    return format_date(value, style)
+        return format_skeleton("MMMd", day, locale=locale)
+    return format_date(day, style)  # in the current locale, which `locale` names
 
 
 def _number(value) -> str:

@@ -5,6 +5,8 @@ total number of encounters, which the workbook shows elsewhere, so a breakdown w
 one hidden cell would give it away by subtraction: the next smallest cell is hidden too.
 """
 
+from collections import Counter
+
 from sqlalchemy import func
 
 from supplies.extensions import db
@@ -52,20 +54,38 @@ def _label(value) -> str:
 
 
 def recipient_breakdowns(event_conditions: list, below: int) -> list[dict]:
-    """Encounters per value of each breakdown (one GROUP BY each), suppressed."""
-    rows = []
-    for name, allowed in BREAKDOWNS.items():
-        column = getattr(DistributionEvent, name)
-        found = dict(
+    """Encounters per value of each breakdown, suppressed.
+
+    Two passes over the period's events instead of one per breakdown: the breakdowns
+    with few values are counted together (at most a few thousand combinations) and
+    added up per breakdown here; area, with as many values as there are places, alone.
+    """
+    found = {name: Counter() for name in BREAKDOWNS}
+    together = [name for name in BREAKDOWNS if name != "area"]
+    columns = [getattr(DistributionEvent, name) for name in together]
+    combinations = db.session.execute(
+        db.select(*columns, func.count()).where(*event_conditions).group_by(*columns)
+    )
+    for *values, count in combinations:
+        for name, value in zip(together, values, strict=True):
+            found[name][value] += count
+    area = DistributionEvent.area
+    found["area"].update(
+        dict(
             db.session.execute(
-                db.select(column, func.count()).where(*event_conditions).group_by(column)
+                db.select(area, func.count()).where(*event_conditions).group_by(area)
             ).all()
         )
+    )
+    rows = []
+    for name, allowed in BREAKDOWNS.items():
+        counts_by_value = found[name]
         values = list(allowed) + sorted(
-            (value for value in found if value is not None and value not in allowed), key=str
+            (value for value in counts_by_value if value is not None and value not in allowed),
+            key=str,
         )
         values.append(None)
-        counts = [int(found.get(value, 0)) for value in values]
+        counts = [int(counts_by_value.get(value, 0)) for value in values]
         for value, shown in zip(values, suppress(counts, below), strict=True):
             rows.append({"breakdown": name, "value": _label(value), "encounters": shown})
     return rows
