@@ -1,5 +1,6 @@
 """The benchmark databases: generated once into bench/data/ and reused while the schema holds."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -11,6 +12,8 @@ from bench.generate import generate
 from bench.harness import DATA, ROOT
 
 SCHEMA_STAMP = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+# A dataset is made again when the schema or the generator changes.
+GENERATOR_STAMP = hashlib.sha256((ROOT / "bench" / "generate.py").read_bytes()).hexdigest()[:16]
 
 
 def database_url(events: int) -> str:
@@ -30,7 +33,7 @@ def ensure(events: int) -> str:
     """Generate the dataset unless an identical one exists; return its URL."""
     DATA.mkdir(parents=True, exist_ok=True)
     url = database_url(events)
-    stamp = {"events": events, "schema": SCHEMA_STAMP}
+    stamp = {"events": events, "schema": SCHEMA_STAMP, "generator": GENERATOR_STAMP}
     stamp_file = _stamp_file(events)
     if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
         return url

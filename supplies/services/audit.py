@@ -6,17 +6,23 @@ from supplies.extensions import db
 from supplies.models import AuditEntry
 from supplies.models.types import utcnow
 
+ENTRIES = AuditEntry.__table__
+
 
 def record(actor_id: int | None, action: str, object_type: str, object_id, changes=None) -> None:
     """Add an audit entry for a write, sign-in or export; never pass participant data."""
     db.session.connection().execute(
-        insert(AuditEntry.__table__),
-        {
-            "actor_id": actor_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": None if object_id is None else str(object_id),
-            "occurred_at": utcnow(),
-            "changes": changes,
-        },
+        insert(ENTRIES), entry_row(actor_id, action, object_type, object_id, changes)
     )
+
+
+def entry_row(actor_id: int | None, action: str, object_type: str, object_id, changes=None):
+    """An audit entry as a row, for a write that inserts it together with its other rows."""
+    return {
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "occurred_at": utcnow(),
+        "changes": changes,
+    }

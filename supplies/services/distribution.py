@@ -5,9 +5,6 @@ short write transaction applies the conditional balance updates and inserts the 
 """
 
 from datetime import timedelta
-from functools import cache
-
-from sqlalchemy import insert
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
@@ -62,14 +59,8 @@ MAX_ITEMS = 50
 VOID_WINDOW = timedelta(hours=24)
 
 
-@cache
-def _insert_event():
-    return insert(DistributionEvent.__table__)
-
-
-@cache
-def _insert_lines():
-    return insert(DistributionLine.__table__)
+EVENTS = DistributionEvent.__table__
+LINES = DistributionLine.__table__
 
 
 def _event_fields(body: dict, fields: v.Fields) -> dict:
@@ -196,23 +187,17 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                     "lots": [{"lot_number": h.lot_number, "quantity": q} for h, q in plan],
                 }
             )
-        connection = db.session.connection()
-        connection.execute(
-            _insert_event(),
-            {
-                "id": request.id,
-                "site_id": site.id,
-                "occurred_at": occurred_at,
-                "recorded_at": clock.now(),
-                "user_id": actor.id,
-                **event,
-            },
-        )
-        connection.execute(
-            _insert_lines(),
-            [{"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines],
-        )
-        ledger.write_movements(movements)
+        event_row = {
+            "id": request.id,
+            "site_id": site.id,
+            "occurred_at": occurred_at,
+            "recorded_at": clock.now(),
+            "user_id": actor.id,
+            **event,
+        }
+        line_rows = [
+            {"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines
+        ]
         result = {
             "id": request.id,
             "site": site.code,
@@ -221,8 +206,14 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
             "items": sorted(result_items, key=lambda item: item["supply"]),
             "voided": False,
         }
-        audit.record(actor.id, "distribution.create", "distribution", request.id)
-        return result
+        entry = audit.entry_row(actor.id, "distribution.create", "distribution", request.id)
+        # Inserted with the operation's row: one statement on PostgreSQL.
+        return result, [
+            (EVENTS, [event_row]),
+            (LINES, line_rows),
+            (ledger.MOVEMENTS, movements),
+            (audit.ENTRIES, [entry]),
+        ]
 
     return operations.run_once(request, "distribution", actor.id, write, fast=True)
 

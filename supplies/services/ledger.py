@@ -24,7 +24,7 @@ from supplies.services.statements import in_list, list_params
 
 _balances = Balance.__table__
 _batches = Batch.__table__
-_movements = Movement.__table__
+MOVEMENTS = Movement.__table__
 
 
 @dataclass(frozen=True)
@@ -255,4 +255,4 @@ def movement_row(
 def write_movements(rows: list[dict]) -> None:
     """Append movement rows to the ledger in one statement."""
     if rows:
-        db.session.connection().execute(insert(_movements), rows)
+        db.session.connection().execute(insert(MOVEMENTS), rows)

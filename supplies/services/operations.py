@@ -13,6 +13,7 @@ from supplies.extensions import db
 from supplies.models import Operation
 from supplies.models.types import utcnow
 from supplies.services.errors import DomainError, IdempotencyConflict
+from supplies.services.inserts import insert_rows
 from supplies.services.messages import msg
 from supplies.services.unit_of_work import transaction
 
@@ -68,17 +69,18 @@ def replay(request: OperationRequest, kind: str) -> OperationResult | None:
 
 def record(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> None:
     """Store the operation inside the current write transaction."""
-    db.session.connection().execute(
-        insert(_operations),
-        {
-            "id": request.id,
-            "kind": kind,
-            "fingerprint": request.fingerprint,
-            "user_id": user_id,
-            "created_at": utcnow(),
-            "result": result,
-        },
-    )
+    db.session.connection().execute(insert(_operations), _row(request, kind, user_id, result))
+
+
+def _row(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> dict:
+    return {
+        "id": request.id,
+        "kind": kind,
+        "fingerprint": request.fingerprint,
+        "user_id": user_id,
+        "created_at": utcnow(),
+        "result": result,
+    }
 
 
 def run_once(
@@ -91,7 +93,9 @@ def run_once(
     are rare) checks neither: the operation's and the event's unique keys refuse a replay
     at insert, and a refusal of write() itself (too little stock, once the first attempt
     took the last units) is answered as the replay it may be. A unique-key refusal from a
-    twin that committed in between on PostgreSQL is a replay too.
+    twin that committed in between on PostgreSQL is a replay too. On the fast path write()
+    returns its result and the rows it leaves to insert: they go in with the operation's
+    row, as one statement on PostgreSQL.
     """
     if not fast:
         replayed = replay(request, kind)
@@ -99,11 +103,15 @@ def run_once(
             return replayed
     try:
         with transaction():
-            replayed = None if fast else replay(request, kind)
-            if replayed:
-                return replayed
-            result = write()
-            record(request, kind, user_id, result)
+            if fast:
+                result, rows = write()
+                insert_rows([*rows, (_operations, [_row(request, kind, user_id, result)])])
+            else:
+                replayed = replay(request, kind)
+                if replayed:
+                    return replayed
+                result = write()
+                record(request, kind, user_id, result)
     except IntegrityError:
         replayed = replay(request, kind)
         if replayed is None:
