@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
-    parser.add_argument("--rounds", type=int, default=3, help="load runs per target for a and b")
+    parser.add_argument("--rounds", type=int, default=5, help="load runs per target for a and b")
     parser.add_argument(
         "--parts", default="abcde", help="which of a b c d e to run (soak and import: see flags)"
     )

@@ -117,6 +117,8 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
             formatted[index] = WriteOnlyCell(ws)
             formatted[index].number_format = column.number_format
     grouped = {index for index, column in enumerate(columns) if column.number_format == INTEGER}
+    # openpyxl gives a plain date the format DATE stands for itself, without a styled cell.
+    dated = {index for index, column in enumerate(columns) if column.number_format == DATE}
     for cells in values:
         for index, value in enumerate(cells):
             if value is None:
@@ -131,6 +133,8 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
                 # separator; leaving it plain spares openpyxl a styled cell, which costs it
                 # several times a plain one, on most cells of the big tables.
                 if index in grouped and -1000 < value < 1000:
+                    continue
+                if index in dated and type(value) is date:
                     continue
                 formatted[index].value = value
                 cells[index] = formatted[index]
