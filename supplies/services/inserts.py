@@ -10,7 +10,7 @@ no round trips and no DML in CTEs: one insert per table, in the order given.
 """
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql
@@ -30,7 +30,7 @@ def insert_rows(batches: Sequence[Rows]) -> None:
     connection = db.session.connection()
     if connection.dialect.name != "postgresql" or len(batches) < 2:
         for table, rows in batches:
-            connection.execute(insert(table), rows)
+            connection.execute(_insert_into(table), rows)
         return
     shape = tuple((table.name, tuple(rows[0]), len(rows) > 1) for table, rows in batches)
     params = {}
@@ -39,6 +39,11 @@ def insert_rows(batches: Sequence[Rows]) -> None:
             values = [row[column] for row in rows]
             params[f"p{part}_{column}"] = values if len(rows) > 1 else values[0]
     connection.execute(_together(shape), params)
+
+
+@cache
+def _insert_into(table: Table):
+    return insert(table)
 
 
 @lru_cache(maxsize=64)
