@@ -11,6 +11,7 @@ from supplies.models import DistributionEvent, DistributionLine, Movement
 from supplies.services import audit, catalog, clock, ledger, operations, permissions
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, Forbidden, InsufficientStock, NotFound
+from supplies.services.inserts import Rows
 from supplies.services.messages import msg
 from supplies.services.operations import OperationRequest, OperationResult
 
@@ -140,7 +141,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
     )
 
-    def write() -> dict:
+    def write() -> tuple[dict, list[Rows]]:
         held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
         plans = []
         for supply, quantity, name in lines:

@@ -75,8 +75,10 @@ def snapshot() -> Iterator[None]:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     try:
         yield
-    finally:
-        session.commit()  # a read-only transaction: ends the snapshot, keeps loaded objects
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # a read-only transaction: ends the snapshot, keeps loaded objects
 
 
 def _reads_must_end(session, dialect: str) -> bool:
