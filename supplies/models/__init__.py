@@ -6,6 +6,7 @@ from supplies.models.distribution import DistributionEvent, DistributionLine
 from supplies.models.imported_file import ImportedFile
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
+from supplies.models.revision import Revision
 from supplies.models.site import Site
 from supplies.models.stock import Balance, Batch, Movement
 from supplies.models.supply import FundingSource, Supply
@@ -25,6 +26,7 @@ __all__ = [
     "Movement",
     "Operation",
     "ParLevel",
+    "Revision",
     "SignInThrottle",
     "Site",
     "Supply",

@@ -34,7 +34,8 @@ def _checked_site(code, field: str, find, active_only: bool = True):
     """The site `find(code)` returns, refused with the field named when absent or inactive."""
     if not isinstance(code, str) or not code:
         raise ValidationFailed(msg("A site is required."), {field: msg("is required")})
-    site = find(code)
+    # Not even shaped like a code (a NUL byte, say, which PostgreSQL would refuse): unknown.
+    site = find(code) if v.is_code(code) else None
     if site is None:
         raise ValidationFailed(
             msg("Unknown site %(code)s.", code=code),
@@ -96,9 +97,9 @@ def site_ref(code, field: str = "site") -> SiteRef:
 
 def supplies_by_code(codes: list[str]) -> dict[str, SupplyRef]:
     """The supplies with these codes, keyed by code (unknown codes are simply absent)."""
+    codes = [code for code in dict.fromkeys(codes) if v.is_code(code)]
     if not codes:
         return {}
-    codes = list(dict.fromkeys(codes))
     statement = _supplies_statement(len(codes))
     rows = db.session.connection().execute(statement, list_params("code", codes))
     return {row.code: SupplyRef(*row) for row in rows}
@@ -129,9 +130,8 @@ def funding_by_code(code, field: str = "funding") -> FundingSource | None:
         raise ValidationFailed(
             msg("Funding must be a code."), {field: msg("must be a funding source code")}
         )
-    funding = db.session.execute(
-        db.select(FundingSource).where(FundingSource.code == code)
-    ).scalar_one_or_none()
+    query = db.select(FundingSource).where(FundingSource.code == code)
+    funding = db.session.execute(query).scalar_one_or_none() if v.is_code(code) else None
     if funding is None:
         raise ValidationFailed(
             msg("Unknown funding source %(code)s.", code=code),

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
-from supplies.services import audit, catalog, clock, ledger, operations, permissions
+from supplies.services import audit, catalog, clock, ledger, operations, permissions, weekly
 from supplies.services import validation as v
 from supplies.services.errors import Conflict, Forbidden, InsufficientStock, NotFound
 from supplies.services.inserts import Rows
@@ -164,6 +164,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
                 ) from None
         # Every line's balances are taken in one batch of conditional updates.
         ledger.remove([portion for plan in plans for portion in plan])
+        weekly.note_dated(occurred_at)
         movements, result_items = [], []
         for (supply, quantity, _name), plan in zip(lines, plans, strict=True):
             for holding, portion in plan:
@@ -269,6 +270,7 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
                 )
             )
         ledger.write_movements(rows)
+        weekly.note_dated(event.occurred_at)
         result = {"id": event_id, "voided": True, "voided_at": now.isoformat(), "reason": reason}
         audit.record(actor.id, "distribution.void", "distribution", event_id, {"reason": reason})
         return result

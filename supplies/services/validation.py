@@ -10,6 +10,7 @@ from supplies.services.messages import msg
 
 MAX_QUANTITY = 100_000
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ZIP = re.compile(r"^(\d{3})(\d{2})?(-\d{4})?$")
 _COUNTY = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")
 
@@ -91,9 +92,17 @@ def text(value, max_length: int, required: bool = True) -> str | None:
     if not isinstance(value, str):
         raise _bad(msg("must be text"))
     value = value.strip()
+    if _CONTROL.search(value):
+        # PostgreSQL cannot store a NUL byte, and no one types the others.
+        raise _bad(msg("must not hold control characters"))
     if len(value) > max_length:
         raise _bad(msg("must be at most %(max_length)s characters", max_length=max_length))
     return value
+
+
+def is_code(value) -> bool:
+    """Whether a value could be a code at all (a lookup of anything else finds nothing)."""
+    return isinstance(value, str) and _CODE.fullmatch(value) is not None
 
 
 def code(value) -> str:
