@@ -56,8 +56,8 @@ def weekly_distribution(user, weeks: int = 12) -> WeeklyUnits:
     category_of = {i: c for i, c in db.session.execute(db.select(Supply.id, Supply.category))}
     units: dict[tuple[int, str], int] = {}
     for (index, supply_id), quantity in (*closed[1].items(), *this_week.items()):
-        key = (index, category_of[supply_id])
-        units[key] = units.get(key, 0) - quantity
+        cell = (index, category_of[supply_id])
+        units[cell] = units.get(cell, 0) - quantity
     categories = sorted({cat for (_, cat), n in units.items() if n})
     return WeeklyUnits(starts, categories, units)
 
@@ -65,7 +65,9 @@ def weekly_distribution(user, weeks: int = 12) -> WeeklyUnits:
 def note_dated(occurred_at: datetime) -> None:
     """Inside a write of distribute or void movements dated then: bump CLOSED_WEEKS if that
     falls in a week that has ended."""
-    if clock.local_date(occurred_at) < _monday(clock.today()):
+    # A minute's margin: a write of Sunday night that commits after midnight still bumps.
+    soon = clock.local_date(clock.now() + timedelta(minutes=1))
+    if clock.local_date(occurred_at) < _monday(soon):
         revisions.bump(CLOSED_WEEKS)
 
 
