@@ -5,7 +5,7 @@ the contract. Text that a spreadsheet could read as a formula (= + - @) is store
 """
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -214,8 +214,13 @@ def funder_workbook(report: FunderReport) -> Workbook:
     return wb
 
 
-def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_name: str):
-    """Stream rows into a write-only sheet as one Excel table; return how many were written."""
+def write_rows_streaming(ws, columns: list[Column], rows: Iterable[Sequence], table_name: str):
+    """Stream rows (values in column order) into a write-only sheet as one Excel table;
+    return how many were written.
+
+    Every text column is checked for text a spreadsheet would run as a formula, not only
+    those people type: a value that reached the database some other way is caught too.
+    """
     for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(len(column.header) + 4, 12)
     ws.freeze_panes = "A2"
@@ -229,21 +234,22 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[dict], table_
     ws.append(header)
     # Whole numbers, dates and times go in as plain values (openpyxl gives dates and times
     # a date format itself): a styled cell per value would cost more than the XML writing.
-    keys = [column.key for column in columns]
     styled = [
         index
         for index, column in enumerate(columns)
         if column.number_format and column.number_format not in STREAMED_AS_IS
     ]
+    checked = [index for index, column in enumerate(columns) if not column.number_format]
     count = 0
     for row in rows:
-        values = [row.get(key) for key in keys]
+        values = list(row)
         for index in styled:
             if values[index] is not None:
                 cell = WriteOnlyCell(ws, value=values[index])
                 cell.number_format = columns[index].number_format
                 values[index] = cell
-        for index, value in enumerate(values):
+        for index in checked:
+            value = values[index]
             if type(value) is str and value.startswith(FORMULA_STARTS):
                 values[index] = as_text_safe(WriteOnlyCell(ws), value)
         ws.append(values)
