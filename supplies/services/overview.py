@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_
 
 from supplies.extensions import db
-from supplies.models import Batch, ParLevel, Site, Supply
+from supplies.models import Batch, Site, Supply
 from supplies.services import charts, clock, counting, permissions, stock_levels
 from supplies.services.weekly import WeeklyUnits, weekly_distribution
 
@@ -19,7 +19,7 @@ LIST_ROWS = 50  # rows per list of lots or suggestions; the lots page has every 
 __all__ = ["WeeklyUnits", "home_screen", "stock_overview", "weekly_distribution"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One site's stock of one supply against its par level."""
 
@@ -27,6 +27,7 @@ class Cell:
     usable: int = 0
     minimum: int | None = None
     target: int | None = None
+    expired: int = 0
 
     @property
     def unusable(self) -> int:
@@ -35,7 +36,7 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """out, low, over, ok, or none (no stock and no par level); see stock_levels.state_of."""
+        """out, low, over, ok, or none (no stock and no par level)."""
         if self.minimum is None:
             return "out" if self.on_hand and not self.usable else "none"
         if self.usable == 0:
@@ -147,20 +148,50 @@ class Overview:
         ]
 
 
-def _cells(site_ids: list[int], supply_ids, today: date) -> dict:
-    cells: dict[tuple[int, int], Cell] = {}
-    query = stock_levels.cell_totals(today, site_ids=site_ids, supply_ids=supply_ids)
-    for site_id, supply_id, on_hand, usable, _ in db.session.execute(query):
-        cells[(site_id, supply_id)] = Cell(int(on_hand or 0), int(usable or 0))
-    pars = db.session.execute(
-        db.select(ParLevel.site_id, ParLevel.supply_id, ParLevel.minimum, ParLevel.target).where(
-            ParLevel.site_id.in_(site_ids), ParLevel.supply_id.in_(supply_ids)
-        )
-    )
-    for site_id, supply_id, minimum, target in pars:
-        cell = cells.setdefault((site_id, supply_id), Cell())
-        cell.minimum, cell.target = minimum, target
+def _cells(by_site: dict[int, Site], visible: set[int] | None, today: date) -> dict:
+    # Every cell of the listed sites in one query: the site counts, the page's grid and the
+    # restock suggestions are all worked out from it, instead of a query each over the
+    # balances. Cells are sites x supplies, however many events there are. When every site
+    # is visible none is named, so the balances are read in one pass in index order.
+    query = stock_levels.cells_with_par(scoped=visible is not None)
+    params = {"today": today} if visible is None else {"today": today, "site_ids": list(visible)}
+    cells = {}
+    for site_id, supply_id, on_hand, usable, expired, minimum, target in db.session.execute(
+        query, params
+    ):
+        if site_id in by_site:  # every site was read when all are visible: closed ones left
+            cells[(site_id, supply_id)] = Cell(
+                int(on_hand or 0), int(usable or 0), minimum, target, int(expired or 0)
+            )
     return cells
+
+
+def _site_summaries(sites: list[Site], cells: dict[tuple[int, int], Cell]) -> list[SiteSummary]:
+    counts = {site.id: [0, 0, 0, 0, 0] for site in sites}
+    slot = {"out": 0, "low": 1, "over": 2}
+    for (site_id, _), cell in cells.items():
+        count = counts.get(site_id)
+        if count is None:
+            continue
+        index = slot.get(cell.state)
+        if index is not None:
+            count[index] += 1
+        count[3] += cell.unusable
+        count[4] += cell.expired
+    return [SiteSummary(site, *counts[site.id]) for site in sites]
+
+
+def _needs_and_spares(cells: dict[tuple[int, int], Cell]):
+    # Needs: cells out or low against a target. Spares: what other cells of those supplies
+    # hold above their target (all they hold, when they have no target).
+    needs, surplus = [], []
+    for (site_id, supply_id), cell in cells.items():
+        if cell.target is not None and cell.state in ("out", "low"):
+            needs.append((site_id, supply_id, cell.usable, cell.target))
+        elif cell.usable > (cell.target or 0):
+            surplus.append((supply_id, site_id, cell.usable - (cell.target or 0)))
+    wanted = {supply_id for _, supply_id, _, _ in needs}
+    return needs, [spare for spare in surplus if spare[0] in wanted]
 
 
 def _suggestions(needs, spares, by_site, by_supply, shown: set[int]) -> list[Suggestion]:
@@ -271,8 +302,8 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     if visible is not None:
         query = query.where(Site.id.in_(visible))
     sites = list(db.session.execute(query).scalars())
-    # Sites and supplies as subqueries, not lists of ids: PostgreSQL hashes each once
-    # instead of scanning a long list for every balance row.
+    # The lots' sites as a subquery, not a list of ids: PostgreSQL hashes it once instead
+    # of scanning a long list for every balance row.
     site_ids = query.with_only_columns(Site.id).order_by(None)
     supplies = list(
         db.session.execute(
@@ -281,16 +312,15 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     )
     by_site = {s.id: s for s in sites}
     by_supply = {s.id: s for s in supplies}
-    supply_ids = db.select(Supply.id).where(Supply.active.is_(True))
-    states = stock_levels.site_states(today, supply_ids)
-    everyone = [SiteSummary(site, *states.get(site.id, ())) for site in sites]
+    cells = _cells(by_site, visible, today) if sites and supplies else {}
+    everyone = _site_summaries(sites, cells)
     view = Overview([], supplies)
     _pick(view, everyone, wanted or SiteFilter())
-    shown = [s.id for s in view.sites]
-    view.cells = _cells(shown, supply_ids, today) if shown else {}
+    shown = {s.id for s in view.sites}
+    view.cells = {key: cell for key, cell in cells.items() if key[0] in shown}
     if any(s.out or s.low for s in everyone):  # else nothing to restock: skip the search
-        needs, spares = stock_levels.needs_and_spares(today, site_ids, supply_ids)
-        view.suggestions = _suggestions(needs, spares, by_site, by_supply, set(shown))
+        needs, spares = _needs_and_spares(cells)
+        view.suggestions = _suggestions(needs, spares, by_site, by_supply, shown)
     _lots(view, site_ids, today, by_site, by_supply)
     return view
 

@@ -4,11 +4,12 @@ Arguments named site_ids and supply_ids take a list of ids or a select of them.
 """
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, union_all
+from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, not_, or_, union_all
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, FundingSource, ParLevel
+from supplies.models import Balance, Batch, FundingSource, ParLevel, Supply
 
 
 def usable_condition(today: date):
@@ -64,28 +65,28 @@ def cell_totals(today: date, site_ids=None, supply_ids=None):
     return cells
 
 
-def state_of(on_hand, usable, minimum, target):
-    """The Cell.state rules as a SQL expression: out, low, over, ok or none."""
-    return case(
-        (minimum.is_(None), case((and_(on_hand > 0, usable == 0), "out"), else_="none")),
-        (usable == 0, "out"),
-        (usable < minimum, "low"),
-        (and_(target > 0, usable > target), "over"),
-        else_="ok",
-    )
+@cache
+def cells_with_par(scoped: bool):
+    """Every cell of the active supplies at every site, or at the sites named (scoped): on
+    hand, usable and expired units and the par level (minimum and target, or none), par
+    levels with no stock row included.
 
-
-def _with_par(cells):
-    """Cells with stock rows joined to their par level, and par levels with no stock row."""
+    A select built once per process (the overview runs it on every visit); its parameters
+    are `today` and, when scoped, `site_ids`.
+    """
+    today = bindparam("today", type_=Date)
+    site_ids = bindparam("site_ids", expanding=True) if scoped else None
+    supply_ids = db.select(Supply.id).where(Supply.active.is_(True))
+    cells = cell_totals(today, site_ids=site_ids, supply_ids=supply_ids).subquery()
     par = and_(ParLevel.site_id == cells.c.site_id, ParLevel.supply_id == cells.c.supply_id)
     stocked = db.select(
         cells.c.site_id,
         cells.c.supply_id,
+        cells.c.on_hand,
         cells.c.usable,
-        ParLevel.target,
-        state_of(cells.c.on_hand, cells.c.usable, ParLevel.minimum, ParLevel.target).label("state"),
-        (cells.c.on_hand - cells.c.usable).label("unusable"),
         cells.c.expired,
+        ParLevel.minimum,
+        ParLevel.target,
     ).outerjoin(ParLevel, par)
     no_row = not_(
         exists().where(Balance.site_id == ParLevel.site_id, Balance.supply_id == ParLevel.supply_id)
@@ -94,57 +95,14 @@ def _with_par(cells):
         ParLevel.site_id,
         ParLevel.supply_id,
         literal(0),
+        literal(0),
+        literal(0),
+        ParLevel.minimum,
         ParLevel.target,
-        literal("out"),
-        literal(0),
-        literal(0),
-    ).where(no_row)
-    return stocked, empty
-
-
-def site_states(today: date, supply_ids) -> dict[int, tuple[int, int, int, int, int]]:
-    """Per site: supplies out, low and over, then unusable and expired units."""
-    cells = cell_totals(today, supply_ids=supply_ids).subquery()
-    stocked, empty = _with_par(cells)
-    rows = union_all(stocked, empty.where(ParLevel.supply_id.in_(supply_ids))).subquery()
-
-    def count(state):
-        return func.sum(case((rows.c.state == state, 1), else_=0))
-
-    query = db.select(
-        rows.c.site_id,
-        count("out"),
-        count("low"),
-        count("over"),
-        func.sum(rows.c.unusable),
-        func.sum(rows.c.expired),
-    ).group_by(rows.c.site_id)
-    return {
-        site_id: tuple(int(n or 0) for n in rest) for site_id, *rest in db.session.execute(query)
-    }
-
-
-def needs_and_spares(today: date, site_ids, supply_ids):
-    """Cells out or low against a target, and the units other cells of those supplies can spare."""
-    # One pass over the cells, named once (a CTE): both lists come from the same totals.
-    cells = cell_totals(today, site_ids=site_ids, supply_ids=supply_ids).subquery()
-    stocked, empty = _with_par(cells)
-    rows = union_all(
-        stocked, empty.where(ParLevel.supply_id.in_(supply_ids), ParLevel.site_id.in_(site_ids))
-    ).cte("cells_with_par")
-    short = and_(rows.c.state.in_(("out", "low")), rows.c.target.is_not(None))
-    spare = rows.c.usable - func.coalesce(rows.c.target, 0)
-    wanted = db.select(rows.c.supply_id).where(short)
-    query = db.select(
-        rows.c.site_id, rows.c.supply_id, rows.c.usable, rows.c.target, rows.c.state, spare
-    ).where(or_(short, and_(spare > 0, rows.c.supply_id.in_(wanted))))
-    needs, spares = [], []
-    for site_id, supply_id, usable, target, state, extra in db.session.execute(query):
-        if state in ("out", "low") and target is not None:
-            needs.append((site_id, supply_id, usable, target))
-        else:
-            spares.append((supply_id, site_id, extra))
-    return needs, spares
+    ).where(no_row, ParLevel.supply_id.in_(supply_ids))
+    if scoped:
+        empty = empty.where(ParLevel.site_id.in_(site_ids))
+    return union_all(stocked, empty)
 
 
 def lot_groups(site_ids, watched):

@@ -94,3 +94,27 @@ def test_a_page_number_in_other_digits_falls_back_to_the_first_page():
     assert SiteFilter.from_query({"page": "3"}).page == 3
     # "¹" passes str.isdigit() but int() refuses it
     assert SiteFilter.from_query({"page": "\u00b9"}).page == 1
+
+
+def test_a_closed_site_neither_counts_nor_gives_and_staff_see_only_their_sites(make, program):
+    make.site("NORTH")
+    make.site("OLD")
+    make.receive("NORTH", "FTS", 100)
+    make.receive("OLD", "FTS", 500)  # more to spare than NORTH, but the site is closed
+    make.receive("OLD", "NARCAN4", 3, lot="GONE", expires_in_days=-1)
+    _par("VAN", "FTS", 20, 60)
+    _par("HUB", "FTS", 20, 60)
+    catalog.site_by_code("OLD").active = False
+    db.session.commit()
+    view = overview.stock_overview(program["users"]["coordinator"], overview.SiteFilter("all"))
+    assert "OLD" not in [s.site.code for s in view.summaries]
+    assert view.totals["expired"] == 0
+    assert [(s.site.code, s.from_site.code, s.quantity) for s in view.suggestions] == [
+        ("HUB", "NORTH", 60),
+        ("VAN", "NORTH", 40),
+    ]
+    staff = overview.stock_overview(program["users"]["staff_van"], overview.SiteFilter("all"))
+    assert [s.site.code for s in staff.summaries] == ["VAN"]
+    assert {site_id for site_id, _ in staff.cells} == {catalog.site_by_code("VAN").id}
+    # Nothing to take at the staff member's own sites: no donor from anyone else's.
+    assert [(s.site.code, s.from_site) for s in staff.suggestions] == [("VAN", None)]
