@@ -1,19 +1,15 @@
 """Writing the audit log, inside the same transaction as the change it records."""
 
-from sqlalchemy import insert
-
-from supplies.extensions import db
 from supplies.models import AuditEntry
 from supplies.models.types import utcnow
+from supplies.services.inserts import insert_rows
 
 ENTRIES = AuditEntry.__table__
 
 
 def record(actor_id: int | None, action: str, object_type: str, object_id, changes=None) -> None:
     """Add an audit entry for a write, sign-in or export; never pass participant data."""
-    db.session.connection().execute(
-        insert(ENTRIES), entry_row(actor_id, action, object_type, object_id, changes)
-    )
+    insert_rows([(ENTRIES, [entry_row(actor_id, action, object_type, object_id, changes)])])
 
 
 def entry_row(actor_id: int | None, action: str, object_type: str, object_id, changes=None):

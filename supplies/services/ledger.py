@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from supplies.extensions import db
 from supplies.models import Balance, Batch, Movement
 from supplies.models.types import utcnow
 from supplies.services.errors import Conflict
+from supplies.services.inserts import insert_rows
 from supplies.services.messages import msg
 from supplies.services.statements import in_list, list_params
 
@@ -254,5 +255,4 @@ def movement_row(
 
 def write_movements(rows: list[dict]) -> None:
     """Append movement rows to the ledger in one statement."""
-    if rows:
-        db.session.connection().execute(insert(MOVEMENTS), rows)
+    insert_rows([(MOVEMENTS, rows)])

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from supplies.extensions import db
@@ -69,7 +69,7 @@ def replay(request: OperationRequest, kind: str) -> OperationResult | None:
 
 def record(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> None:
     """Store the operation inside the current write transaction."""
-    db.session.connection().execute(insert(_operations), _row(request, kind, user_id, result))
+    insert_rows([(_operations, [_row(request, kind, user_id, result)])])
 
 
 def _row(request: OperationRequest, kind: str, user_id: int | None, result: dict) -> dict:

@@ -170,9 +170,7 @@ def _site_summaries(sites: list[Site], cells: dict[tuple[int, int], Cell]) -> li
     counts = {site.id: [0, 0, 0, 0, 0] for site in sites}
     slot = {"out": 0, "low": 1, "over": 2}
     for (site_id, _), cell in cells.items():
-        count = counts.get(site_id)
-        if count is None:
-            continue
+        count = counts[site_id]
         index = slot.get(cell.state)
         if index is not None:
             count[index] += 1

@@ -108,7 +108,7 @@ def is_code(value) -> bool:
 def code(value) -> str:
     """A short identifier used in URLs and exports: letters, digits, - _ ."""
     value = text(value, 32)
-    if not _CODE.match(value):
+    if not is_code(value):
         raise _bad(msg("use up to 32 letters, digits, '-', '_' or '.'"))
     return value
 

@@ -1,10 +1,14 @@
 """The chart keeps the weeks that have ended, and works them out again when one changes."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
+from sqlalchemy import event
+
+from supplies.extensions import db
 from supplies.services import clock, distribution, revisions, weekly
 from supplies.services.operations import OperationRequest
+from supplies.services.unit_of_work import transaction
 
 
 def _distribute(user, days_ago: int, quantity: int) -> str:
@@ -53,8 +57,43 @@ def test_the_kept_weeks_are_the_ones_worked_out_afresh(make, program, app):
     admin, coordinator = program["users"]["admin"], program["users"]["coordinator"]
     for days_ago, quantity in ((7, 1), (30, 2), (60, 5), (0, 3)):
         _distribute(admin, days_ago, quantity)
-    kept = weekly.weekly_distribution(coordinator)
+    weekly.weekly_distribution(coordinator)  # works the ended weeks out, and keeps them
+    reads = []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        if "FROM movements" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        kept = weekly.weekly_distribution(coordinator)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert len(reads) == 1  # this week's movements only: the ended weeks came from memory
     app.extensions.pop("supplies.closed_weeks")  # what another process would work out
     fresh = weekly.weekly_distribution(coordinator)
     assert kept == fresh
     assert sum(kept.units.values()) == 11
+
+
+def test_only_a_write_dated_in_an_ended_week_or_its_last_minute_announces_itself(
+    make, program, monkeypatch
+):
+    monday = clock.today() - timedelta(days=clock.today().weekday())
+    tz = clock.program_timezone()
+
+    def bumps(now: datetime, dated: datetime) -> bool:
+        monkeypatch.setattr(clock, "now", lambda: now.astimezone(timezone.utc))
+        before = revisions.current(weekly.CLOSED_WEEKS)
+        with transaction():
+            weekly.note_dated(dated)
+        return revisions.current(weekly.CLOSED_WEEKS) == before + 1
+
+    wednesday_noon = datetime.combine(monday + timedelta(days=2), time(12), tz)
+    assert not bumps(wednesday_noon, wednesday_noon)  # this week: read every time
+    assert not bumps(wednesday_noon, datetime.combine(monday, time(0, 0), tz))
+    assert bumps(wednesday_noon, datetime.combine(monday, time(0, 0), tz) - timedelta(minutes=1))
+    # In a week's last minute a write may commit after midnight, once its week has ended
+    # and been kept without it: it announces itself.
+    sunday_night = datetime.combine(monday + timedelta(days=6), time(23, 59, 30), tz)
+    assert bumps(sunday_night, sunday_night)
