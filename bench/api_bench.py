@@ -11,9 +11,10 @@ from bench import floor as bench_floor
 from bench.harness import DATA, LoadResult, gunicorn, wrk_post
 from supplies import create_app
 from supplies.extensions import db
-from supplies.services import accounts, inventory
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services.accounts import users
+from supplies.services.db.operations import OperationRequest
+from supplies.services.stock import work
+from supplies.services.stock.work import ReceiptLine
 
 DISTRIBUTION = (
     '{"id": "__ID__", "site": "S001", "items": [{"supply": "P001", "quantity": 1}, '
@@ -38,15 +39,15 @@ def prepare(database_url: str) -> str:
     """Stock S001 with plenty of the two supplies the load hands out; return an admin token."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
     with app.app_context():
-        admin = accounts.user_by_email("admin@bench.test")
+        admin = users.user_by_email("admin@bench.test")
         expires = (date.today() + timedelta(days=700)).isoformat()
         lines = [
             ReceiptLine("P001", 100000, f"BENCH-{uuid.uuid4().hex[:8]}", expires),
             ReceiptLine("P004", 100000),
         ]
         body = {"bench": str(uuid.uuid4())}
-        inventory.receive(admin, OperationRequest.new(None, body), "S001", lines)
-        token = accounts.create_token(admin, "benchmark")
+        work.receive(admin, OperationRequest.new(None, body), "S001", lines)
+        token = users.create_token(admin, "benchmark")
         db.engine.dispose()
     return token
 

@@ -21,7 +21,7 @@ from supplies import create_app
 from supplies.extensions import db
 from supplies.models import User
 from supplies.models.site import SITE_KINDS
-from supplies.services.distribution import (
+from supplies.services.distribution.events import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,

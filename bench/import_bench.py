@@ -23,9 +23,11 @@ from openpyxl import Workbook  # noqa: E402
 
 from supplies import create_app  # noqa: E402
 from supplies.extensions import db  # noqa: E402
-from supplies.services import accounts, catalog, imports  # noqa: E402
-from supplies.services.operations import OperationRequest  # noqa: E402
-from supplies.services.unit_of_work import transaction  # noqa: E402
+from supplies.services import catalog
+from supplies.services.accounts import users  # noqa: E402
+from supplies.services.db.operations import OperationRequest  # noqa: E402
+from supplies.services.db.unit_of_work import transaction  # noqa: E402
+from supplies.services.imports import runner
 
 SITES = [
     ("HUB", "fixed_site"),
@@ -50,7 +52,7 @@ def _request(body) -> OperationRequest:
 def set_up_program() -> object:
     """Sites, supplies, a funding source and an admin, as a program would have."""
     with transaction():
-        admin = accounts.create_user("bench@example.org", "admin", "bench-password-2026", ())
+        admin = users.create_user("bench@example.org", "admin", "bench-password-2026", ())
         for code, kind in SITES:
             body = {"code": code, "name": f"Site {code}", "kind": kind}
             catalog.create_site(admin, _request(body), body)
@@ -120,13 +122,13 @@ def write(path: Path, rows: list[list]) -> Path:
 def timed_import(admin, path: Path, kind: str) -> tuple[int, float, float]:
     """Preview then apply a file; returns (rows, check seconds, write seconds)."""
     started = time.perf_counter()
-    checked = imports.preview(admin, path, path.name, kind)
+    checked = runner.preview(admin, path, path.name, kind)
     checked_at = time.perf_counter()
     if checked.errors:
         for error in checked.errors[:20]:
             print(f"  {error}", file=sys.stderr)
         raise SystemExit(f"{kind}: {len(checked.errors)} rows refused")
-    imports.apply(admin, checked)
+    runner.apply(admin, checked)
     return checked.rows, checked_at - started, time.perf_counter() - checked_at
 
 

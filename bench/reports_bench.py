@@ -26,8 +26,10 @@ from sqlalchemy import func
 from supplies import create_app
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine
-from supplies.services import clock, exports, reporting
-from supplies.services.workbook_layout import ROWS_FOR_TABLE, SHEETS
+from supplies.services.common import clock
+from supplies.services.reporting import exports
+from supplies.services.reporting import report as reporting
+from supplies.services.reporting.workbook.layout import ROWS_FOR_TABLE, SHEETS
 
 
 def _app(database_url: str, export_dir: str):

@@ -26,7 +26,7 @@ from bench.harness import DATA, gunicorn
 from supplies import create_app
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, Operation
-from supplies.services import stock
+from supplies.services.stock import on_hand
 
 KILL_EVERY = 3.0
 
@@ -164,7 +164,7 @@ def _verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
                 )
             ).scalar()
             lost += len(chunk) - present
-        ledger_problems = len(stock.check_ledger())
+        ledger_problems = len(on_hand.check_ledger())
         db.engine.dispose()
     return {"lost": lost, "recorded twice": doubled, "ledger mismatches": ledger_problems}
 

@@ -10,12 +10,14 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import SQLAlchemyError
 
+from supplies import demo
 from supplies.extensions import db
 from supplies.models import Site
 from supplies.models.user import ROLES
-from supplies.services import accounts, demo, imports
-from supplies.services import stock as stock_service
-from supplies.services.errors import DomainError
+from supplies.services.accounts import users
+from supplies.services.common.errors import DomainError
+from supplies.services.imports import runner
+from supplies.services.stock import on_hand
 
 
 @click.command("init-db")
@@ -61,7 +63,7 @@ def create_user(
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(email, role, password, sites, name=name)
+        user = users.create_user(email, role, password, sites, name=name)
     except DomainError as error:
         details = "; ".join(f"{field}: {why}" for field, why in error.fields.items())
         raise click.ClickException(f"{error.message} {details}".strip()) from None
@@ -74,17 +76,17 @@ def create_user(
 @with_appcontext
 def create_token(email: str, name: str) -> None:
     """Print a new API token for a user, once; only its hash is stored."""
-    user = accounts.user_by_email(email)
+    user = users.user_by_email(email)
     if user is None or not user.active:
         raise click.ClickException(f"No active account for {email}.")
-    click.echo(accounts.create_token(user, name))
+    click.echo(users.create_token(user, name))
 
 
 @click.command("check-ledger")
 @with_appcontext
 def check_ledger() -> None:
     """Exit 0 when every balance equals the sum of its movements."""
-    problems = stock_service.check_ledger()
+    problems = on_hand.check_ledger()
     for problem in problems:
         click.echo(
             f"MISMATCH site={problem.site} supply={problem.supply} batch={problem.batch_id} "
@@ -133,7 +135,8 @@ def backup(path: str) -> None:
 @with_appcontext
 def export_report(start, end, sites, funding, output, language) -> None:
     """Write the funder workbook, archive it in EXPORT_DIR and print where it is."""
-    from supplies.services import exports, reporting
+    from supplies.services.reporting import exports
+    from supplies.services.reporting import report as reporting
 
     try:
         filters = reporting.make_filters(start, end, sites, funding, language)
@@ -150,13 +153,13 @@ def export_report(start, end, sites, funding, output, language) -> None:
     click.echo(f"Wrote {path} ({record.size:,} bytes, sha256 {record.sha256}).")
 
 
-def _echo_preview(checked: imports.Preview) -> None:
+def _echo_preview(checked: runner.Preview) -> None:
     summary = checked.summary()
     click.echo(f"{checked.kind} from {checked.filename} (sha256 {checked.sha256[:12]}...)")
     click.echo(f"Rows read: {checked.rows}")
     for warning in checked.warnings:
         click.echo(f"Note: {warning}")
-    unit = "events" if checked.kind == imports.DISTRIBUTIONS else "rows"
+    unit = "events" if checked.kind == runner.DISTRIBUTIONS else "rows"
     if summary["by_site_supply"]:
         click.echo(f"{'site':<16} {'supply':<16} {unit:>8} {'units':>10}")
         for line in summary["by_site_supply"]:
@@ -174,22 +177,22 @@ def _echo_errors(errors) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(imports.KINDS), required=True)
+@click.option("--kind", type=click.Choice(runner.KINDS), required=True)
 @click.option("--dry-run", is_flag=True, help="Check and show the preview; write nothing.")
 @click.option("--force", is_flag=True, help="Import a file that was already imported.")
 @click.option("--user", "email", default=None, help="Record the import as this account's.")
 @with_appcontext
 def import_file(file: Path, kind: str, dry_run: bool, force: bool, email: str | None) -> None:
     """Import starting stock or past distributions from an .xlsx or .csv file."""
-    actor = imports.CommandLineActor()
+    actor = runner.CommandLineActor()
     if email:
-        actor = accounts.user_by_email(email)
+        actor = users.user_by_email(email)
         if actor is None or not actor.active:
             raise click.ClickException(f"No active account for {email}.")
-    estimate = imports.estimate_rows(file)
+    estimate = runner.estimate_rows(file)
     show = estimate > 5000
     with click.progressbar(length=2 * estimate, label="Checking", hidden=not show) as bar:
-        checked = imports.preview(actor, file, file.name, kind, force, bar.update)
+        checked = runner.preview(actor, file, file.name, kind, force, bar.update)
     _echo_preview(checked)
     if checked.errors or not checked.ok:
         if not checked.errors:
@@ -201,8 +204,8 @@ def import_file(file: Path, kind: str, dry_run: bool, force: bool, email: str | 
         return
     try:
         with click.progressbar(length=len(checked.plan), label="Importing", hidden=not show) as bar:
-            outcome = imports.apply(actor, checked, bar.update)
-    except imports.ImportRefused as refused:
+            outcome = runner.apply(actor, checked, bar.update)
+    except runner.ImportRefused as refused:
         _echo_errors(refused.errors)
         click.echo(refused.message, err=True)
         raise click.exceptions.Exit(1) from None

@@ -13,9 +13,11 @@ from flask.testing import FlaskClient
 
 from supplies import create_app
 from supplies.extensions import db
-from supplies.services import accounts, catalog, inventory
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.accounts import users as accounts
+from supplies.services.db.operations import OperationRequest
+from supplies.services.stock import work as inventory
+from supplies.services.stock.work import ReceiptLine
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"

@@ -16,7 +16,8 @@ from supplies.models import (
     Supply,
     User,
 )
-from supplies.services import accounts, clock
+from supplies.services.accounts import users
+from supplies.services.common import clock
 from tests.conftest import PASSWORD, make_app
 
 
@@ -80,7 +81,7 @@ def test_seed_demo_loads_a_realistic_program(app):
 
 def test_demo_users_can_sign_in(app, client, auth):
     app.test_cli_runner().invoke(args=["seed-demo", "--events", "20"])
-    from supplies.services.demo import DEMO_USERS
+    from supplies.demo import DEMO_USERS
 
     for email, password, _role in DEMO_USERS:
         response = auth.login(email, password)
@@ -135,7 +136,7 @@ def test_create_user_and_token(app, api):
     assert api.get("/stock", token).status_code == 200
     with app.app_context():
         stored = [t.token_hash for t in db.session.execute(db.select(ApiToken)).scalars()]
-        assert token not in stored and accounts.hash_token(token) in stored
+        assert token not in stored and users.hash_token(token) in stored
     assert runner.invoke(args=["create-token", "nobody@example.org"]).exit_code != 0
 
 

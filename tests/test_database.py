@@ -7,8 +7,8 @@ import pytest
 
 from supplies import database
 from supplies.extensions import db
-from supplies.services.audit import record
-from supplies.services.unit_of_work import transaction
+from supplies.services.db.audit import record
+from supplies.services.db.unit_of_work import transaction
 
 
 @pytest.fixture

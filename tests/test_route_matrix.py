@@ -20,8 +20,10 @@ from flask import Flask
 
 from supplies.extensions import db
 from supplies.models import ApiToken
-from supplies.services import accounts, catalog, distribution
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.accounts import users as accounts
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
 from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from, make_app
 
 ROLES = ("anonymous", "admin", "coordinator", "staff", "funder")
@@ -146,7 +148,7 @@ class World:
         """A fresh distribution at a site, recorded by an admin unless said otherwise."""
         body = {"id": str(uuid.uuid4()), "site": site, "items": [{"supply": "FTS", "quantity": 1}]}
         request = OperationRequest.new(body["id"], body)
-        return distribution.distribute(actor or self.make.admin, request, body).result["id"]
+        return events.distribute(actor or self.make.admin, request, body).result["id"]
 
     def code(self, prefix: str) -> str:
         """A code no earlier call used."""

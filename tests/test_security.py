@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from supplies.config import PROJECT_ROOT
-from supplies.services import distribution
-from supplies.services.operations import OperationRequest
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events as distribution
 from tests.conftest import PASSWORD, Api, FreshContextClient, csrf_token_from
 
 

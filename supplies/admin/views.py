@@ -15,8 +15,11 @@ from supplies.admin.forms import (
 )
 from supplies.extensions import login_manager
 from supplies.i18n import translate
-from supplies.services import accounts, audit_log, catalog, passwords, permissions
-from supplies.services.errors import DomainError
+from supplies.services import catalog
+from supplies.services.accounts import audit_log, passwords
+from supplies.services.accounts import users as accounts
+from supplies.services.common import permissions
+from supplies.services.common.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

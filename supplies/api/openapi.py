@@ -3,7 +3,7 @@
 from supplies.models.site import SITE_KINDS
 from supplies.models.stock import BATCH_STATUSES, RECEIPT_SOURCES
 from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
-from supplies.services.distribution import (
+from supplies.services.distribution.events import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,
@@ -11,7 +11,7 @@ from supplies.services.distribution import (
     RESUPPLY_REASONS,
     SETTINGS,
 )
-from supplies.services.inventory import ADJUSTMENT_REASONS
+from supplies.services.stock.work import ADJUSTMENT_REASONS
 
 QUANTITY = {"type": "integer", "minimum": 1, "maximum": 100000}
 CODE = {"type": "string", "maxLength": 32}

@@ -3,8 +3,8 @@
 from flask import jsonify, request
 
 from supplies.i18n import translate, translate_fields
-from supplies.services import validation as v
-from supplies.services.errors import (
+from supplies.services.common import validation as v
+from supplies.services.common.errors import (
     Conflict,
     DomainError,
     Forbidden,
@@ -12,8 +12,8 @@ from supplies.services.errors import (
     NotFound,
     ValidationFailed,
 )
-from supplies.services.messages import msg
-from supplies.services.operations import OperationRequest, OperationResult
+from supplies.services.common.messages import msg
+from supplies.services.db.operations import OperationRequest, OperationResult
 
 
 class ApiError(Exception):

@@ -8,22 +8,19 @@ from supplies.api import support
 from supplies.api.openapi import openapi_spec
 from supplies.api.support import ApiError, json_body, operation_request, written
 from supplies.extensions import csrf
-from supplies.services import (
-    accounts,
-    catalog,
-    distribution,
-    exports,
-    history,
-    inventory,
-    permissions,
-    reporting,
-    validation,
-)
-from supplies.services import stock as stock_service
-from supplies.services.distribution import EVENT_FIELDS
-from supplies.services.errors import DomainError
-from supplies.services.inventory import ReceiptLine
-from supplies.services.messages import msg
+from supplies.services import catalog
+from supplies.services.accounts import users
+from supplies.services.common import permissions, validation
+from supplies.services.common.errors import DomainError
+from supplies.services.common.messages import msg
+from supplies.services.distribution import events as distribution
+from supplies.services.distribution import history
+from supplies.services.distribution.events import EVENT_FIELDS
+from supplies.services.reporting import exports
+from supplies.services.reporting import report as reporting
+from supplies.services.stock import on_hand
+from supplies.services.stock import work as inventory
+from supplies.services.stock.work import ReceiptLine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,9 +35,7 @@ def authenticate():
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        user = (
-            accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-        )
+        user = users.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
         if user is None:
             return support.error_response(
                 401, "unauthorized", msg("The API token is missing or not valid.")
@@ -194,7 +189,7 @@ def set_lot_status():
 def stock():
     """On-hand stock rows, optionally for one site."""
     permissions.require(g.api_user, "see_stock")
-    rows = stock_service.stock_rows(g.api_user, _site_filter(request.args.get("site")))
+    rows = on_hand.stock_rows(g.api_user, _site_filter(request.args.get("site")))
     return jsonify(rows)
 
 

@@ -5,7 +5,7 @@ from flask_login import LoginManager
 
 from supplies.extensions import db
 from supplies.models import User
-from supplies.services.messages import msg
+from supplies.services.common.messages import msg
 
 
 def load_user(user_id: str) -> User | None:

@@ -18,11 +18,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from supplies.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
 from supplies.i18n import translate
-from supplies.services import accounts, audit
-from supplies.services import sign_in as sign_in_service
-from supplies.services.errors import DomainError
-from supplies.services.messages import msg
-from supplies.services.unit_of_work import transaction
+from supplies.services.accounts import sign_in as sign_in_service
+from supplies.services.accounts import users as accounts
+from supplies.services.common.errors import DomainError
+from supplies.services.common.messages import msg
+from supplies.services.db import audit
+from supplies.services.db.unit_of_work import transaction
 from supplies.urls import safe_next
 
 bp = Blueprint("auth", __name__)

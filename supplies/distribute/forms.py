@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from supplies.i18n import lazy_translate, translate_fields
-from supplies.services.messages import msg
-from supplies.services.validation import MAX_QUANTITY
+from supplies.services.common.messages import msg
+from supplies.services.common.validation import MAX_QUANTITY
 
 NOT_ASKED = ("", _l("Not asked"))
 YES_NO_NOT_ASKED = [NOT_ASKED, ("yes", _l("Yes")), ("no", _l("No"))]

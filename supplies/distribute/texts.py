@@ -7,7 +7,7 @@ person reads is written in the scripts. `{n}` and `{given}` are filled in by the
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from supplies.services.validation import MAX_QUANTITY
+from supplies.services.common.validation import MAX_QUANTITY
 
 # A place-holder the script replaces with a number or a list of supplies.
 COUNT, GIVEN = "{n}", "{given}"

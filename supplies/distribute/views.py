@@ -26,10 +26,12 @@ from flask_wtf.csrf import generate_csrf
 
 from supplies.distribute import forms, texts
 from supplies.i18n import translate
-from supplies.services import clock, distribution, permissions, site_day
-from supplies.services.distribution import SETTING_FOR_SITE_KIND
-from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from supplies.services.operations import OperationRequest
+from supplies.services.common import clock, permissions
+from supplies.services.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events as distribution
+from supplies.services.distribution import site_day
+from supplies.services.distribution.events import SETTING_FOR_SITE_KIND
 
 bp = Blueprint("distribute", __name__, url_prefix="/distribute")
 

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, ValidationError
 
-from supplies.services.imports_columns import DISTRIBUTIONS, KINDS, STOCK
+from supplies.services.imports.columns import DISTRIBUTIONS, KINDS, STOCK
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 

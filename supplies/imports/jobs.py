@@ -20,9 +20,9 @@ from flask import Flask, current_app
 from supplies.extensions import db
 from supplies.imports import uploads
 from supplies.models import User
-from supplies.services import imports
-from supplies.services.errors import DomainError
-from supplies.services.messages import msg, portable, restore
+from supplies.services.common.errors import DomainError
+from supplies.services.common.messages import msg, portable, restore
+from supplies.services.imports import runner
 
 SHOWN_ERRORS = 500
 STALE_SECONDS = 120
@@ -119,8 +119,8 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
                 _write(job_key, state="failed", job=job, message=msg("The upload is gone."))
                 return
             path, filename = found
-            progress = _Progress(job_key, job, 2 * imports.estimate_rows(path))
-            checked = imports.preview(user, path, filename, kind, force, progress)
+            progress = _Progress(job_key, job, 2 * runner.estimate_rows(path))
+            checked = runner.preview(user, path, filename, kind, force, progress)
             _save_errors(job_key, checked.errors)
             if checked.identifying:
                 uploads.discard(sha256)  # never keep a file that identifies participants
@@ -128,11 +128,11 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
                 _write(job_key, state="checked", job=job, preview=_preview(checked))
                 return
             progress = _Progress(job_key, job, len(checked.plan))
-            outcome = imports.apply(user, checked, progress)
+            outcome = runner.apply(user, checked, progress)
             uploads.discard(sha256)
             _write(job_key, state="imported", job=job, summary=outcome.result)
-        except imports.ImportRefused as refused:
-            checked.errors = refused.errors or [imports.RowError(None, None, refused.message)]
+        except runner.ImportRefused as refused:
+            checked.errors = refused.errors or [runner.RowError(None, None, refused.message)]
             _save_errors(job_key, checked.errors)
             _write(job_key, state="checked", job=job, preview=_preview(checked))
         except DomainError as error:
@@ -149,7 +149,7 @@ def _run(app: Flask, job: str, sha256: str, kind: str, force: bool, user_id: int
             db.session.remove()
 
 
-def _preview(checked: imports.Preview) -> dict:
+def _preview(checked: runner.Preview) -> dict:
     return {
         "ok": checked.ok,
         "kind": checked.kind,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from supplies.services.imports_reading import MAX_BYTES
-from supplies.services.messages import msg
+from supplies.services.common.messages import msg
+from supplies.services.imports.reading import MAX_BYTES
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 KEEP_SECONDS = 24 * 3600

@@ -13,10 +13,11 @@ from flask_login import current_user, login_required
 from supplies.i18n import translate
 from supplies.imports import jobs, uploads
 from supplies.imports.forms import ConfirmForm, UploadForm
-from supplies.services import imports, permissions
-from supplies.services.imports_columns import KINDS
-from supplies.services.imports_templates import template
-from supplies.services.messages import msg
+from supplies.services.common import permissions
+from supplies.services.common.messages import msg
+from supplies.services.imports import runner
+from supplies.services.imports.columns import KINDS
+from supplies.services.imports.templates import template
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +47,7 @@ def index():
             jobs.start("check", sha256, form.kind.data, force, current_user.id)
             return redirect(_page(sha256, form.kind.data, force))
     status = 422 if form.errors else 200
-    return render_template("imports/index.html", form=form, history=imports.history()), status
+    return render_template("imports/index.html", form=form, history=runner.history()), status
 
 
 def _page(sha256: str, kind: str, force: bool) -> str:

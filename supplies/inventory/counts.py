@@ -9,9 +9,11 @@ from supplies.i18n import translate
 from supplies.inventory import support as s
 from supplies.inventory.forms import CountForm, OperationForm
 from supplies.inventory.views import bp
-from supplies.services import catalog, counting, permissions
-from supplies.services.counting import CountEntry
-from supplies.services.errors import DomainError
+from supplies.services import catalog
+from supplies.services.common import permissions
+from supplies.services.common.errors import DomainError
+from supplies.services.stock import counting
+from supplies.services.stock.counting import CountEntry
 
 
 def _posted_entries() -> list[CountEntry]:

@@ -10,7 +10,7 @@ from supplies.i18n import lazy_label
 from supplies.models.site import SITE_KINDS
 from supplies.models.stock import BATCH_STATUSES, RECEIPT_SOURCES
 from supplies.models.supply import SUPPLY_CATEGORIES, SUPPLY_UNITS
-from supplies.services.inventory import ADJUSTMENT_REASONS
+from supplies.services.stock.work import ADJUSTMENT_REASONS
 
 
 def _choices(values, blank=None) -> list[SelectChoice]:

@@ -7,9 +7,10 @@ from flask_login import current_user
 from supplies.inventory import support as s
 from supplies.inventory.forms import FundingForm, OperationForm, SiteForm, SupplyForm
 from supplies.inventory.views import bp
-from supplies.services import catalog, par_levels
-from supplies.services.errors import DomainError
-from supplies.services.par_levels import ParEntry
+from supplies.services import catalog
+from supplies.services.common.errors import DomainError
+from supplies.services.stock import par_levels
+from supplies.services.stock.par_levels import ParEntry
 
 # kind -> (form, create, update, editable fields, title)
 KINDS = {

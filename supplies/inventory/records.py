@@ -8,10 +8,11 @@ from supplies.i18n import label
 from supplies.inventory import support as s
 from supplies.inventory.forms import LotStatusForm
 from supplies.inventory.views import bp
-from supplies.services import catalog, inventory
-from supplies.services import lots as lot_service
-from supplies.services import stock_card as cards
-from supplies.services.errors import DomainError
+from supplies.services import catalog
+from supplies.services.common.errors import DomainError
+from supplies.services.stock import card as cards
+from supplies.services.stock import lots as lot_service
+from supplies.services.stock import work
 
 # --- lots ----------------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ def lots():
             "note": s.blank_to_none(form.note.data),
         }
         try:
-            outcome = inventory.set_lot_status(current_user, s.operation_request(form, body), body)
+            outcome = work.set_lot_status(current_user, s.operation_request(form, body), body)
         except DomainError as error:
             s.show_errors(form, error)
             failed, status = (form.supply.data, form.lot_number.data), s.status_of(error)

@@ -8,16 +8,17 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from supplies.i18n import translate
-from supplies.services import catalog, permissions
-from supplies.services import validation as v
-from supplies.services.errors import (
+from supplies.services import catalog
+from supplies.services.common import permissions
+from supplies.services.common import validation as v
+from supplies.services.common.errors import (
     DomainError,
     Forbidden,
     IdempotencyConflict,
     NotFound,
     ValidationFailed,
 )
-from supplies.services.operations import OperationRequest
+from supplies.services.db.operations import OperationRequest
 
 _WHOLE = re.compile(r"^[+-]?\d{1,9}$")
 

@@ -15,10 +15,13 @@ from supplies.inventory.forms import (
     ReceiveForm,
     TransferForm,
 )
-from supplies.services import catalog, clock, inventory, overview, transfers, write_off
-from supplies.services import stock as stock_service
-from supplies.services.errors import DomainError
-from supplies.services.inventory import ReceiptLine
+from supplies.services import catalog
+from supplies.services.common import clock
+from supplies.services.common.errors import DomainError
+from supplies.services.stock import on_hand, overview, write_off
+from supplies.services.stock import packing_slip as transfers
+from supplies.services.stock import work as inventory
+from supplies.services.stock.work import ReceiptLine
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
@@ -74,7 +77,7 @@ def _lot_options(usable_only: bool) -> list[dict]:
     """Lots on hand (only those that can move, for a transfer), for the lot field's suggestions."""
     return [
         row
-        for row in stock_service.stock_rows(current_user)
+        for row in on_hand.stock_rows(current_user)
         if row["lot_number"]
         and (not usable_only or (row["status"] == "available" and not row["expired"]))
     ]

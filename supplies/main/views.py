@@ -4,7 +4,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from supplies import i18n
-from supplies.services import accounts, overview
+from supplies.services.accounts import users
+from supplies.services.stock import overview
 from supplies.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -31,7 +32,7 @@ def set_language():
     if language not in i18n.LANGUAGES:
         abort(400)
     if current_user.is_authenticated:
-        accounts.set_language(current_user, language, i18n.LANGUAGES)
+        users.set_language(current_user, language, i18n.LANGUAGES)
     target = safe_next(request.form.get("next")) or url_for("auth.sign_in")
     response = redirect(target)
     response.set_cookie(

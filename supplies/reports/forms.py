@@ -7,9 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from supplies.i18n import lazy_translate
-from supplies.services.exports import KINDS
-from supplies.services.periods import PRESETS
-from supplies.services.workbook_text import LANGUAGE_NAMES
+from supplies.services.reporting.exports import KINDS
+from supplies.services.reporting.periods import PRESETS
+from supplies.services.reporting.workbook.text import LANGUAGE_NAMES
 
 
 def _choices(labels: dict) -> list[SelectChoice]:

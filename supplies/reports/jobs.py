@@ -15,8 +15,8 @@ from flask import Flask
 
 from supplies.extensions import db
 from supplies.models import User
-from supplies.services import exports
-from supplies.services.reporting import ReportFilters
+from supplies.services.reporting import exports
+from supplies.services.reporting.report import ReportFilters
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -7,8 +7,11 @@ from supplies.extensions import db
 from supplies.models import Site
 from supplies.reports import jobs
 from supplies.reports.forms import ReportForm
-from supplies.services import catalog, clock, exports, periods, permissions, reporting
-from supplies.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services import catalog
+from supplies.services.common import clock, permissions
+from supplies.services.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services.reporting import exports, periods
+from supplies.services.reporting import report as reporting
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 # Service field names -> form field names.

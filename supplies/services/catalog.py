@@ -9,13 +9,14 @@ from supplies.extensions import db
 from supplies.models import Balance, Batch, FundingSource, Site, Supply
 from supplies.models.site import SITE_KINDS
 from supplies.models.supply import REVERSAL_CATEGORIES, SUPPLY_CATEGORIES, SUPPLY_UNITS
-from supplies.services import audit, operations, permissions
-from supplies.services import validation as v
-from supplies.services.errors import Conflict, NotFound, ValidationFailed
-from supplies.services.messages import msg
-from supplies.services.operations import OperationRequest, OperationResult
-from supplies.services.statements import in_list, list_params
-from supplies.services.unit_of_work import transaction
+from supplies.services.common import permissions
+from supplies.services.common import validation as v
+from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
+from supplies.services.common.messages import msg
+from supplies.services.db import audit, operations
+from supplies.services.db.operations import OperationRequest, OperationResult
+from supplies.services.db.statements import in_list, list_params
+from supplies.services.db.unit_of_work import transaction
 
 
 @dataclass(frozen=True)

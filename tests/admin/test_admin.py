@@ -7,9 +7,10 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import ApiToken, AuditEntry, User
-from supplies.services import accounts, audit
-from supplies.services.errors import Conflict
-from supplies.services.unit_of_work import transaction
+from supplies.services.accounts import users as accounts
+from supplies.services.common.errors import Conflict
+from supplies.services.db import audit
+from supplies.services.db.unit_of_work import transaction
 from tests.conftest import PASSWORD, Api, FreshContextClient, csrf_token_from
 
 
@@ -188,7 +189,7 @@ def test_the_last_admin_and_oneself_are_protected(app, program):
     accounts.set_active(admin, setup_admin.id, False)
     with pytest.raises(Conflict):
         accounts.set_active(admin, admin.id, False)
-    from supplies.services.errors import ValidationFailed
+    from supplies.services.common.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as caught:
         accounts.update_user(admin, admin.id, "Admin", "coordinator", [])

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from supplies.services.distribution import EVENT_FIELDS
+from supplies.services.distribution.events import EVENT_FIELDS
 
 JSON_VALUES = st.recursive(
     st.none()

@@ -2,7 +2,7 @@
 
 from supplies.extensions import db
 from supplies.models import User
-from supplies.services import accounts
+from supplies.services.accounts import users
 from tests.conftest import PASSWORD, csrf_token_from
 
 NEW_PASSWORD = "marigold kettle seventy orbit"
@@ -25,7 +25,7 @@ def _fresh(user_id: int) -> User:
 
 def test_a_temporary_password_must_be_changed_before_anything_else(make, fresh_client):
     user = make.user("staff@example.org", "funder")
-    temporary = accounts.issue_temporary_password(make.admin, user.id)
+    temporary = users.issue_temporary_password(make.admin, user.id)
     response = _sign_in(fresh_client, "staff@example.org", temporary)
     assert response.headers["Location"] == "/account/password"
     assert fresh_client.get("/home").headers["Location"] == "/account/password"
@@ -96,7 +96,7 @@ def test_changing_a_password_ends_other_sessions(app, make, fresh_client):
 
 def test_a_reset_link_works_once_and_the_old_password_stops_at_once(make, fresh_client):
     user = make.user("a@example.org", "funder")
-    token = accounts.issue_reset_token(make.admin, user.id)
+    token = users.issue_reset_token(make.admin, user.id)
     assert _sign_in(fresh_client, "a@example.org", PASSWORD).status_code == 200  # refused
     page = fresh_client.get(f"/reset/{token}")
     assert page.status_code == 200 and "a@example.org" in page.get_data(as_text=True)
@@ -115,8 +115,8 @@ def test_a_reset_link_works_once_and_the_old_password_stops_at_once(make, fresh_
 
 def test_a_newer_reset_link_replaces_the_older_one(make, fresh_client):
     user = make.user("a@example.org", "funder")
-    old = accounts.issue_reset_token(make.admin, user.id)
-    new = accounts.issue_reset_token(make.admin, user.id)
+    old = users.issue_reset_token(make.admin, user.id)
+    new = users.issue_reset_token(make.admin, user.id)
     assert fresh_client.get(f"/reset/{old}").status_code == 404
     assert fresh_client.get(f"/reset/{new}").status_code == 200
     # Change the first character of the signature: the last one of a base64 string can

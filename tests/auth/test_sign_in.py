@@ -8,8 +8,10 @@ import pytest
 from supplies.auth.views import FAILED_SIGN_IN, safe_next
 from supplies.extensions import db
 from supplies.models import AuditEntry, SignInThrottle
-from supplies.services import accounts, clock, passwords, sign_in
-from supplies.services.errors import ValidationFailed
+from supplies.services.accounts import passwords, sign_in
+from supplies.services.accounts import users as accounts
+from supplies.services.common import clock
+from supplies.services.common.errors import ValidationFailed
 from tests.conftest import PASSWORD, csrf_token_from
 
 

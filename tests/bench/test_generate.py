@@ -3,7 +3,7 @@
 from bench.generate import generate
 from supplies.extensions import db
 from supplies.models import Balance, DistributionEvent, DistributionLine, Movement
-from supplies.services import stock
+from supplies.services.stock import on_hand
 from tests.conftest import make_app
 
 
@@ -12,7 +12,7 @@ def test_a_generated_program_balances_and_holds_what_it_says(database):
     counts = generate(url, 6, 10, 1, 800, seed=3, engine_options=engine_options)
     app = make_app(database, create_schema=False)
     with app.app_context():
-        assert stock.check_ledger() == []
+        assert on_hand.check_ledger() == []
         assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 800
         lines = db.session.execute(db.select(db.func.count(DistributionLine.id))).scalar()
         assert lines == counts["lines"] > 800

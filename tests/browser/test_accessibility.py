@@ -17,9 +17,9 @@ from playwright.sync_api import expect
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
-from supplies.services import counting, inventory
-from supplies.services.counting import CountEntry
-from supplies.services.operations import OperationRequest
+from supplies.services.db.operations import OperationRequest
+from supplies.services.stock import counting, work
+from supplies.services.stock.counting import CountEntry
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def world(live_make):
     make.receive("HUB", "NARCAN4", 5, lot="OLD", expires_in_days=-3)
     make.receive("HUB", "FTS", 300)
     body = {"from_site": "HUB", "to_site": "VAN", "supply": "FTS", "quantity": 20}
-    moved = inventory.transfer(make.admin, _request(body), body)
+    moved = work.transfer(make.admin, _request(body), body)
     users = {
         "admin": make.user("admin@example.org", "admin"),
         "coordinator": make.user("coord@example.org", "coordinator"),

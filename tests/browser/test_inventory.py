@@ -7,8 +7,9 @@ import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from supplies.services import distribution, stock
-from supplies.services.operations import OperationRequest
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.stock import on_hand
 from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import PASSWORD
 
@@ -31,7 +32,7 @@ def _distribute(user, site, supply, quantity, days_ago):
         "occurred_at": moment,
         "items": [{"supply": supply, "quantity": quantity}],
     }
-    distribution.distribute(user, OperationRequest.new(body["id"], body), body)
+    events.distribute(user, OperationRequest.new(body["id"], body), body)
 
 
 def _cell(page, site, supply) -> int:
@@ -127,7 +128,7 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     page.get_by_role("link", name="Show all 2 sites").click()
     assert _cell(page, "VAN", "NARCAN4") == 9 == _api_total(page, "VAN", "NARCAN4")
     assert _cell(page, "HUB", "NARCAN4") == 14 == _api_total(page, "HUB", "NARCAN4")
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
 
     # Some weeks of distributions for the chart, then the home page on a phone.
     for days_ago, quantity in ((0, 2), (8, 3), (30, 1)):
@@ -161,7 +162,7 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     page.goto("/inventory/?show=all")
     assert _cell(page, "VAN", "NARCAN4") == 17 == _api_total(page, "VAN", "NARCAN4")
     assert "low" not in page.locator('td[data-site="VAN"][data-supply="NARCAN4"]').inner_text()
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
 
 
 def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, phone, desktop):
@@ -197,7 +198,7 @@ def test_staff_counts_blind_on_a_phone_and_a_coordinator_confirms(live_make, pho
     assert _api_total(desktop, "VAN", "NARCAN4") == 12
     desktop.goto("/inventory/?show=all")
     assert _cell(desktop, "VAN", "FTS") == 190
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
 
 
 def test_write_off_expired_and_recall_a_lot(live_make, desktop):
@@ -235,4 +236,4 @@ def test_write_off_expired_and_recall_a_lot(live_make, desktop):
     rows = page.request.get("/api/v1/stock").json()
     assert {r["status"] for r in rows if r["lot_number"] == "GOOD-2"} == {"recalled"}
     screenshot(page, "inventory-recall-overview-desktop")
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []

@@ -86,7 +86,7 @@ def test_api_errors_follow_accept_language(client, program):
 
 
 def test_service_messages_keep_english_text_and_their_template():
-    from supplies.services.messages import msg
+    from supplies.services.common.messages import msg
 
     message = msg("Unknown site %(code)s.", code="HUB")
     assert message == "Unknown site HUB." and isinstance(message, str)

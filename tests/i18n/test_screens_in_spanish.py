@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from supplies.imports import jobs
-from supplies.services import clock, distribution
-from supplies.services.operations import OperationRequest
+from supplies.services.common import clock
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
 from tests.conftest import csrf_token_from, new_id
 from tests.imports.files import STOCK_HEADER, csv_file
 
@@ -93,7 +94,7 @@ def test_an_event_of_another_day_shows_its_day_in_the_locale(make, program, clie
         "items": [{"supply": "NARCAN4", "quantity": 1}],
     }
     staff = program["users"]["staff"]
-    distribution.distribute(staff, OperationRequest.new(body["id"], body), body)
+    events.distribute(staff, OperationRequest.new(body["id"], body), body)
     auth.login("staff@example.org")
     english = client.get("/distribute/sites/HUB").get_data(as_text=True)
     shown = re.search(r'<time class="time" datetime="[^"]+">([^<]+)</time>', english).group(1)

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from supplies.services import catalog, inventory
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.db.operations import OperationRequest
+from supplies.services.stock import work
+from supplies.services.stock.work import ReceiptLine
 
 
 @pytest.fixture
@@ -20,6 +21,6 @@ def receive_on(make):
         line = ReceiptLine(supply, quantity, lot if tracks else None, expires if tracks else None)
         received_on = (date.today() - timedelta(days=days_ago)).isoformat()
         request = OperationRequest.new(str(uuid.uuid4()), {"r": str(uuid.uuid4())})
-        return inventory.receive(make.admin, request, site, [line], received_on=received_on)
+        return work.receive(make.admin, request, site, [line], received_on=received_on)
 
     return receive

@@ -6,7 +6,8 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
-from supplies.services import imports, stock
+from supplies.services.imports import runner
+from supplies.services.stock import on_hand
 from tests.imports.files import DISTRIBUTION_HEADER, csv_file, xlsx
 
 DAY = date.today() - timedelta(days=60)
@@ -32,12 +33,12 @@ def test_rows_sharing_date_site_and_event_form_one_event(stocked, tmp_path):
         [DAY + timedelta(days=1), "VAN", "NARCAN4", 3, "v1", None, None, None, None],
     ]
     path = xlsx(tmp_path / "history.xlsx", rows)
-    checked = imports.preview(coordinator, path, "history.xlsx", "distributions")
+    checked = runner.preview(coordinator, path, "history.xlsx", "distributions")
     assert checked.errors == []
     summary = checked.summary()
     assert summary["events"] == 3 and summary["units"] == 16
     assert db.session.execute(db.select(DistributionEvent.id)).first() is None
-    imports.apply(coordinator, checked)
+    runner.apply(coordinator, checked)
     events = db.session.execute(db.select(DistributionEvent)).scalars().all()
     assert len(events) == 3
     first = next(e for e in events if e.age_band == "25_34")
@@ -47,7 +48,7 @@ def test_rows_sharing_date_site_and_event_form_one_event(stocked, tmp_path):
     assert sorted(line.quantity for line in first.lines) == [2, 10]
     assert first.occurred_at.date() == DAY
     assert {e.age_band for e in events} == {"25_34", "65_plus", None}
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
     lines = db.session.execute(db.select(DistributionLine.quantity)).scalars().all()
     assert sum(lines) == 16
 
@@ -56,9 +57,9 @@ def test_without_an_event_column_each_row_is_one_event(stocked, tmp_path):
     admin = stocked["users"]["admin"]
     rows = [DISTRIBUTION_HEADER] + [[DAY.isoformat(), "HUB", "FTS", 1]] * 5
     path = csv_file(tmp_path / "d.csv", rows, "utf-8-sig")
-    checked = imports.preview(admin, path, "d.csv", "distributions")
+    checked = runner.preview(admin, path, "d.csv", "distributions")
     assert checked.summary()["events"] == 5
-    imports.apply(admin, checked)
+    runner.apply(admin, checked)
     assert len(db.session.execute(db.select(DistributionEvent.id)).all()) == 5
 
 
@@ -71,9 +72,9 @@ def test_dates_with_times_as_text_and_as_serial_numbers(stocked, tmp_path):
         [serial, "HUB", "FTS", 1],
         [datetime.combine(DAY, datetime.min.time()).replace(hour=9), "HUB", "FTS", 1],
     ]
-    checked = imports.preview(admin, xlsx(tmp_path / "t.xlsx", rows), "t.xlsx", "distributions")
+    checked = runner.preview(admin, xlsx(tmp_path / "t.xlsx", rows), "t.xlsx", "distributions")
     assert checked.errors == []
-    imports.apply(admin, checked)
+    runner.apply(admin, checked)
     hours = sorted(
         e.occurred_at.hour for e in db.session.execute(db.select(DistributionEvent)).scalars()
     )
@@ -101,11 +102,11 @@ def test_every_kind_of_bad_distribution_row_is_named(stocked, tmp_path, row, col
     header = DISTRIBUTION_HEADER + ["event", "age_band", "area", "trained"]
     rows = [header, [DAY, "HUB", "NARCAN4", 1], row]
     path = xlsx(tmp_path / "bad.xlsx", rows)
-    checked = imports.preview(admin, path, "bad.xlsx", "distributions")
+    checked = runner.preview(admin, path, "bad.xlsx", "distributions")
     assert [(e.row, e.column) for e in checked.errors] == [(3, column)], checked.errors
     assert reason in checked.errors[0].message
-    with pytest.raises(imports.ImportRefused):
-        imports.apply(admin, checked)
+    with pytest.raises(runner.ImportRefused):
+        runner.apply(admin, checked)
     assert db.session.execute(db.select(DistributionEvent.id)).first() is None
 
 
@@ -114,7 +115,7 @@ def test_stock_running_out_over_the_year_names_the_row_where_it_does(stocked, tm
     rows = [DISTRIBUTION_HEADER] + [
         [DAY + timedelta(days=n), "VAN", "NARCAN4", 3] for n in range(5)
     ]
-    checked = imports.preview(admin, csv_file(tmp_path / "v.csv", rows), "v.csv", "distributions")
+    checked = runner.preview(admin, csv_file(tmp_path / "v.csv", rows), "v.csv", "distributions")
     # 10 on hand: rows 2-4 take 9, rows 5 and 6 would each go negative.
     assert [e.row for e in checked.errors] == [5, 6]
     assert "only 1 NARCAN4 usable at VAN" in checked.errors[0].message
@@ -123,7 +124,7 @@ def test_stock_running_out_over_the_year_names_the_row_where_it_does(stocked, tm
 def test_identifying_columns_refuse_the_file_and_nothing_is_stored(stocked, tmp_path):
     admin = stocked["users"]["admin"]
     rows = [DISTRIBUTION_HEADER + ["Client Name", "DOB"], [DAY, "HUB", "FTS", 1, "Jo Doe", DAY]]
-    checked = imports.preview(admin, xlsx(tmp_path / "p.xlsx", rows), "p.xlsx", "distributions")
+    checked = runner.preview(admin, xlsx(tmp_path / "p.xlsx", rows), "p.xlsx", "distributions")
     assert not checked.ok and checked.plan == []
     assert "Client Name, DOB" in checked.errors[0].message
     assert "Jo Doe" not in str(checked.errors) and "Jo Doe" not in str(checked.summary())
@@ -134,7 +135,7 @@ def test_event_fields_that_disagree_within_an_event_are_refused(stocked, tmp_pat
     header = DISTRIBUTION_HEADER + ["event", "age_band"]
     rows = [header, [DAY, "HUB", "FTS", 1, "a", "18_24"], [DAY, "HUB", "NARCAN4", 1, "a", "25_34"]]
     rows += [[DAY, "HUB", "FTS", 2, "a", None]]
-    checked = imports.preview(admin, xlsx(tmp_path / "e.xlsx", rows), "e.xlsx", "distributions")
+    checked = runner.preview(admin, xlsx(tmp_path / "e.xlsx", rows), "e.xlsx", "distributions")
     assert [(e.row, e.column) for e in checked.errors] == [(3, "F (age_band)"), (4, "C (supply)")]
     assert "differs from row 2" in checked.errors[0].message
     assert "listed twice" in checked.errors[1].message
@@ -146,7 +147,7 @@ def test_expired_lots_are_not_used_for_later_dates(program, receive_on, tmp_path
     rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=30), "HUB", "NARCAN4", 5]]
     rows += [[date.today() - timedelta(days=1), "HUB", "NARCAN4", 1]]
     path = csv_file(tmp_path / "x.csv", rows)
-    checked = imports.preview(admin, path, "x.csv", "distributions")
+    checked = runner.preview(admin, path, "x.csv", "distributions")
     assert [e.row for e in checked.errors] == [3]
     assert (
         db.session.execute(db.select(Movement.id).where(Movement.kind == "distribute")).first()
@@ -160,7 +161,7 @@ def test_stock_cannot_be_distributed_before_it_was_received(program, receive_on,
     rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=40), "HUB", "FTS", 2]]
     rows += [[date.today() - timedelta(days=20), "HUB", "FTS", 2]]
     path = csv_file(tmp_path / "early.csv", rows)
-    checked = imports.preview(admin, path, "early.csv", "distributions")
+    checked = runner.preview(admin, path, "early.csv", "distributions")
     assert [e.row for e in checked.errors] == [2]
     assert "had only 0 FTS received by" in checked.errors[0].message
 
@@ -170,11 +171,11 @@ def test_a_back_dated_row_may_not_empty_a_later_day_of_the_ledger(program, recei
     receive_on("HUB", "FTS", 10, days_ago=30)
     # Yesterday, 8 of the 10 strips were handed out through the app.
     later = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=1), "HUB", "FTS", 8]]
-    imports.apply(
-        admin, imports.preview(admin, csv_file(tmp_path / "a.csv", later), "a", "distributions")
+    runner.apply(
+        admin, runner.preview(admin, csv_file(tmp_path / "a.csv", later), "a", "distributions")
     )
     rows = [DISTRIBUTION_HEADER, [date.today() - timedelta(days=10), "HUB", "FTS", 2]]
     rows += [[date.today() - timedelta(days=9), "HUB", "FTS", 1]]
-    checked = imports.preview(admin, csv_file(tmp_path / "b.csv", rows), "b", "distributions")
+    checked = runner.preview(admin, csv_file(tmp_path / "b.csv", rows), "b", "distributions")
     assert [e.row for e in checked.errors] == [3]
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []

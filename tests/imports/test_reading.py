@@ -5,9 +5,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from supplies.services import imports_reading as reading
-from supplies.services import imports_values as cell
-from supplies.services.imports_columns import STOCK, header_matcher, map_columns
+from supplies.services.imports import reading
+from supplies.services.imports import values as cell
+from supplies.services.imports.columns import STOCK, header_matcher, map_columns
 from tests.imports.files import STOCK_HEADER, csv_file, encrypted_xlsx, xlsx
 
 ROW = ["HUB", "NARCAN4", "L1", "2027-01-31", "SOR", 12, "2026-01-05"]

@@ -6,7 +6,8 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import Batch, ImportedFile, Movement
-from supplies.services import imports, stock
+from supplies.services.imports import runner
+from supplies.services.stock import on_hand as stock
 from tests.imports.files import STOCK_HEADER, csv_file, xlsx
 
 EXPIRES = date.today() + timedelta(days=500)
@@ -35,7 +36,7 @@ def good_rows():
 def test_a_good_file_is_previewed_then_imported(program, tmp_path):
     admin = program["users"]["coordinator"]
     path = xlsx(tmp_path / "stock.xlsx", good_rows())
-    checked = imports.preview(admin, path, "stock.xlsx", "stock")
+    checked = runner.preview(admin, path, "stock.xlsx", "stock")
     assert checked.errors == [] and checked.ok
     summary = checked.summary()
     assert summary["units"] == 536
@@ -45,7 +46,7 @@ def test_a_good_file_is_previewed_then_imported(program, tmp_path):
         ("VAN", "FTS", 500),
     }
     assert db.session.execute(db.select(Movement.id)).first() is None  # nothing written yet
-    outcome = imports.apply(admin, checked)
+    outcome = runner.apply(admin, checked)
     assert outcome.created
     totals = on_hand(admin)
     assert totals[("HUB", "NARCAN4")] == 24 and totals[("VAN", "FTS")] == 500
@@ -60,13 +61,13 @@ def test_a_good_file_is_previewed_then_imported(program, tmp_path):
 def test_the_same_file_twice_is_refused_unless_forced(program, tmp_path):
     admin = program["users"]["admin"]
     path = csv_file(tmp_path / "stock.csv", good_rows())
-    imports.apply(admin, imports.preview(admin, path, "stock.csv", "stock"))
-    again = imports.preview(admin, path, "copy.csv", "stock")
+    runner.apply(admin, runner.preview(admin, path, "stock.csv", "stock"))
+    again = runner.preview(admin, path, "copy.csv", "stock")
     assert not again.ok
     assert "already imported" in again.errors[0].message and again.errors[0].row is None
-    forced = imports.preview(admin, path, "copy.csv", "stock", force=True)
+    forced = runner.preview(admin, path, "copy.csv", "stock", force=True)
     assert forced.ok
-    imports.apply(admin, forced)
+    runner.apply(admin, forced)
     assert on_hand(admin)[("VAN", "FTS")] == 1000
     copies = db.session.execute(db.select(ImportedFile.copy, ImportedFile.forced)).all()
     assert sorted(copies) == [(0, False), (1, True)]
@@ -91,13 +92,13 @@ def test_the_same_file_twice_is_refused_unless_forced(program, tmp_path):
 def test_every_kind_of_bad_row_is_named(program, tmp_path, row, column, reason):
     admin = program["users"]["admin"]
     rows = good_rows() + [row]
-    checked = imports.preview(admin, xlsx(tmp_path / "bad.xlsx", rows), "bad.xlsx", "stock")
+    checked = runner.preview(admin, xlsx(tmp_path / "bad.xlsx", rows), "bad.xlsx", "stock")
     assert not checked.ok
     assert [(e.row, e.column) for e in checked.errors] == [(5, column)]
     assert reason in checked.errors[0].message
     assert "row 5, column " + column in str(checked.errors[0])
-    with pytest.raises(imports.ImportRefused):
-        imports.apply(admin, checked)
+    with pytest.raises(runner.ImportRefused):
+        runner.apply(admin, checked)
     assert db.session.execute(db.select(Movement.id)).first() is None
 
 
@@ -113,7 +114,7 @@ def test_a_lot_with_two_expiry_dates_is_refused_in_the_file_and_against_the_book
         ["VAN", "NARCAN4", "L7", later, None, 5, None],
         ["VAN", "NARCAN4", "OLD1", later, None, 5, None],
     ]
-    checked = imports.preview(admin, csv_file(tmp_path / "lots.csv", rows), "lots.csv", "stock")
+    checked = runner.preview(admin, csv_file(tmp_path / "lots.csv", rows), "lots.csv", "stock")
     messages = {e.row: e.message for e in checked.errors}
     assert "two expiry dates" in messages[3] and "row 2" in messages[3]
     assert "already known with expiry" in messages[4]
@@ -122,28 +123,28 @@ def test_a_lot_with_two_expiry_dates_is_refused_in_the_file_and_against_the_book
 def test_every_bad_row_is_listed_not_just_the_first(program, tmp_path):
     admin = program["users"]["admin"]
     rows = [STOCK_HEADER] + [["HUB", "FTS", None, None, None, -1, None]] * 50
-    checked = imports.preview(admin, csv_file(tmp_path / "many.csv", rows), "m.csv", "stock")
+    checked = runner.preview(admin, csv_file(tmp_path / "many.csv", rows), "m.csv", "stock")
     assert [e.row for e in checked.errors] == list(range(2, 52))
 
 
 def test_staff_and_funders_cannot_import(program, tmp_path):
     path = csv_file(tmp_path / "stock.csv", good_rows())
     for role in ("staff", "funder"):
-        with pytest.raises(imports.Forbidden):
-            imports.preview(program["users"][role], path, "stock.csv", "stock")
+        with pytest.raises(runner.Forbidden):
+            runner.preview(program["users"][role], path, "stock.csv", "stock")
 
 
 def test_a_row_refused_while_writing_rolls_back_every_row(program, tmp_path, monkeypatch):
     admin = program["users"]["admin"]
-    checked = imports.preview(admin, xlsx(tmp_path / "s.xlsx", good_rows()), "s.xlsx", "stock")
+    checked = runner.preview(admin, xlsx(tmp_path / "s.xlsx", good_rows()), "s.xlsx", "stock")
     # The site is deactivated between the preview and the confirmation.
     from supplies.models import Site
-    from supplies.services.unit_of_work import transaction
+    from supplies.services.db.unit_of_work import transaction
 
     with transaction():
         db.session.execute(db.update(Site).where(Site.code == "VAN").values(active=False))
-    with pytest.raises(imports.ImportRefused) as refused:
-        imports.apply(admin, checked)
+    with pytest.raises(runner.ImportRefused) as refused:
+        runner.apply(admin, checked)
     assert {e.row for e in refused.value.errors} >= {3}
     assert db.session.execute(db.select(Movement.id)).first() is None
     assert db.session.execute(db.select(ImportedFile.id)).first() is None

@@ -4,7 +4,7 @@ import re
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, CountSession, Movement
-from supplies.services import stock
+from supplies.services.stock import on_hand
 from tests.inventory.conftest import text
 
 
@@ -48,7 +48,8 @@ def test_staff_counts_their_site_and_a_coordinator_confirms(make, program, scree
     assert "<strong>-2</strong>" not in review and "the books stay hidden" in review
     coordinator = program["users"]["coordinator"]
     assert (
-        sum(r["quantity"] for r in stock.stock_rows(coordinator) if r["supply"] == "NARCAN4") == 15
+        sum(r["quantity"] for r in on_hand.stock_rows(coordinator) if r["supply"] == "NARCAN4")
+        == 15
     )
     # Staff may not confirm their own count.
     session_id = response.headers["Location"].rsplit("/", 1)[1]
@@ -74,7 +75,7 @@ def test_staff_counts_their_site_and_a_coordinator_confirms(make, program, scree
     rows = db.session.execute(db.select(Movement).where(Movement.kind == "count")).scalars().all()
     assert [m.quantity for m in rows] == [-2]  # one movement per difference
     assert db.session.get(CountSession, session_id).status == "confirmed"
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
     actions = set(db.session.execute(db.select(AuditEntry.action)).scalars())
     assert {"count_session.submit", "count_session.confirm", "count.create"} <= actions
     # Confirming twice changes nothing.
@@ -121,7 +122,7 @@ def test_recall_blocks_a_lot_everywhere(make, program, screens):
     data = {"supply": "NARCAN4", "lot_number": "R9", "status": "recalled", "note": "FDA notice"}
     response = screens.post("/inventory/lots", data)
     assert response.status_code == 302
-    rows = stock.stock_rows(program["users"]["coordinator"])
+    rows = on_hand.stock_rows(program["users"]["coordinator"])
     assert {r["status"] for r in rows if r["lot_number"] == "R9"} == {"recalled"}
     transfer = {"from_site": "HUB", "to_site": "VAN", "supply": "NARCAN4", "quantity": "1"}
     refused = screens.post("/inventory/transfer", transfer)

@@ -6,8 +6,10 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import ParLevel
-from supplies.services import catalog, distribution, inventory, overview
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.stock import overview, work
 from tests.inventory.conftest import text
 
 
@@ -52,7 +54,7 @@ def test_expiring_expired_and_recalled_lots_are_listed(make, program, screens):
     make.receive("VAN", "NARCAN4", 3, lot="OLD", expires_in_days=-5)
     make.receive("HUB", "NARCAN4", 9, lot="BAD", expires_in_days=400)
     body = {"supply": "NARCAN4", "lot_number": "BAD", "status": "recalled"}
-    inventory.set_lot_status(make.admin, OperationRequest.new(None, body), body)
+    work.set_lot_status(make.admin, OperationRequest.new(None, body), body)
     screens.login("coord@example.org")
     page = text(screens.get("/inventory/"))
     assert "Within 0 to 30 days (7 units)" in page
@@ -64,15 +66,15 @@ def test_weekly_chart_counts_distributions_net_of_voids(make, program, screens):
     make.receive("HUB", "NARCAN4", 20)
     body = {"id": str(uuid.uuid4()), "site": "HUB", "items": [{"supply": "NARCAN4", "quantity": 3}]}
     staff = program["users"]["staff"]
-    distribution.distribute(staff, OperationRequest.new(body["id"], body), body)
+    events.distribute(staff, OperationRequest.new(body["id"], body), body)
     body2 = {
         "id": str(uuid.uuid4()),
         "site": "HUB",
         "items": [{"supply": "NARCAN4", "quantity": 2}],
     }
-    distribution.distribute(staff, OperationRequest.new(body2["id"], body2), body2)
+    events.distribute(staff, OperationRequest.new(body2["id"], body2), body2)
     void = {"reason": "entered twice"}
-    distribution.void(staff, OperationRequest.new(None, void), body2["id"], void)
+    events.void(staff, OperationRequest.new(None, void), body2["id"], void)
     screens.login("coord@example.org")
     page = text(screens.get("/inventory/"))
     assert "naloxone, nasal: 3</title>" in page  # Week of ... — category: units

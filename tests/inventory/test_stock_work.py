@@ -5,14 +5,16 @@ from datetime import date, timedelta
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, Movement
-from supplies.services import stock
+from supplies.services.stock import on_hand
 from tests.conftest import csrf_token_from
 from tests.inventory.conftest import text
 
 
 def _on_hand(user, site, supply) -> int:
     return sum(
-        r["quantity"] for r in stock.stock_rows(user) if r["site"] == site and r["supply"] == supply
+        r["quantity"]
+        for r in on_hand.stock_rows(user)
+        if r["site"] == site and r["supply"] == supply
     )
 
 
@@ -164,7 +166,7 @@ def test_write_off_all_expired_stock_of_a_site(make, program, screens):
     ).scalars()
     assert sorted(m.quantity for m in rows) == [-6, -2]
     assert _audit("adjustment.write_off_expired") == 1
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
     again = text(screens.get("/inventory/sites/HUB/write-off-expired"))
     assert "No expired stock" in again
 

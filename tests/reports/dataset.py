@@ -7,9 +7,11 @@ import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from supplies.services import clock, distribution, inventory
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services.common import clock
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.stock import work
+from supplies.services.stock.work import ReceiptLine
 
 TZ = ZoneInfo("America/New_York")
 LOT_A_EXPIRES = "2026-06-30"
@@ -40,25 +42,25 @@ class Ledger:
         """Receive at a local time."""
         self.at(when)
         line = ReceiptLine(supply, quantity, lot, expires, funding)
-        return inventory.receive(self.actor, self._request(), site, [line])
+        return work.receive(self.actor, self._request(), site, [line])
 
     def transfer(self, when, from_site, to_site, supply, quantity):
         """Transfer at a local time."""
         self.at(when)
         body = {"from_site": from_site, "to_site": to_site, "supply": supply, "quantity": quantity}
-        return inventory.transfer(self.actor, self._request(body), body)
+        return work.transfer(self.actor, self._request(body), body)
 
     def adjust(self, when, site, supply, quantity, reason="expired"):
         """Adjust at a local time."""
         self.at(when)
         body = {"site": site, "supply": supply, "quantity": quantity, "reason": reason}
-        return inventory.adjust(self.actor, self._request(body), body)
+        return work.adjust(self.actor, self._request(body), body)
 
     def count(self, when, site, supply, counted):
         """Count at a local time."""
         self.at(when)
         body = {"site": site, "supply": supply, "counted": counted}
-        return inventory.count(self.actor, self._request(body), body)
+        return work.count(self.actor, self._request(body), body)
 
     def distribute(self, when, site, items, **fields):
         """Log an event that occurred at a local time (recorded a minute later)."""
@@ -72,13 +74,13 @@ class Ledger:
             "items": [{"supply": s, "quantity": q} for s, q in items.items()],
             **fields,
         }
-        return distribution.distribute(self.actor, OperationRequest.new(body["id"], body), body)
+        return events.distribute(self.actor, OperationRequest.new(body["id"], body), body)
 
     def void(self, when, event_id):
         """Void an event at a local time."""
         self.at(when)
         body = {"reason": "entered twice"}
-        return distribution.void(self.actor, self._request(body), event_id, body)
+        return events.void(self.actor, self._request(body), event_id, body)
 
 
 def build(make, monkeypatch):

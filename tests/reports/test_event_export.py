@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine
-from supplies.services import exports, reporting
-from supplies.services.unit_of_work import transaction
+from supplies.services.db.unit_of_work import transaction
+from supplies.services.reporting import exports, report
 from tests.conftest import csrf_token_from
 
 START = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
@@ -47,7 +47,7 @@ def test_memory_does_not_grow_with_the_rows(make):
     site = make.site("HUB")
     supplies = [make.supply("NARCAN4"), make.supply("FTS", category="fentanyl_test_strip")]
     _bulk_events(site, supplies, 2500)
-    filters = reporting.make_filters("2026-01-01", "2026-12-31")
+    filters = report.make_filters("2026-01-01", "2026-12-31")
     assert exports.count_event_rows(filters) == 5000
     samples = []
     tracemalloc.start()

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from supplies.extensions import db
 from supplies.models import AuditEntry
-from supplies.services import clock, periods
+from supplies.services.common import clock
+from supplies.services.reporting import periods
 from tests.conftest import csrf_token_from
 
 

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 
 from supplies.extensions import db
 from supplies.models import AuditEntry
-from supplies.services import exports, reporting
+from supplies.services.reporting import exports
+from supplies.services.reporting import report as reporting
 from tests.conftest import make_app
 from tests.reports import dataset
 
@@ -251,7 +252,7 @@ def test_event_level_export_streams_rows_without_ids(make, monkeypatch):
 
 
 def test_funders_are_refused_the_event_level_export(make, monkeypatch):
-    from supplies.services.errors import Forbidden
+    from supplies.services.common.errors import Forbidden
 
     dataset.build(make, monkeypatch)
     funder = make.user("funder@example.org", "funder")
@@ -280,8 +281,8 @@ def test_empty_period_still_has_every_table(make):
 def test_whole_numbers_from_a_thousand_up_show_their_thousands_separator(tmp_path):
     from openpyxl import Workbook
 
-    from supplies.services.workbook import _write_table
-    from supplies.services.workbook_layout import INTEGER, Column
+    from supplies.services.reporting.workbook.layout import INTEGER, Column
+    from supplies.services.reporting.workbook.writer import _write_table
 
     wb = Workbook(write_only=True)
     columns = [Column("Site", "site"), Column("Units", "units", INTEGER)]

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from supplies.extensions import db
 from supplies.models import AuditEntry
 from supplies.reports import jobs
-from supplies.services import exports, reporting
-from supplies.services.errors import ValidationFailed
+from supplies.services.common.errors import ValidationFailed
+from supplies.services.reporting import exports
+from supplies.services.reporting import report as reporting
 from tests.conftest import csrf_token_from
 from tests.reports import dataset
 from tests.reports.test_workbook import CONTRACT, app, table_rows  # noqa: F401

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
-from supplies.services import stock
+from supplies.services.stock import on_hand
 from tests.conftest import new_id
 
 
@@ -34,9 +34,9 @@ def test_120_one_unit_distributions_from_60_units(app, make, program):
     assert results.count(409) == 60
     db.session.remove()
     assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 60
-    rows = stock.stock_rows(program["users"]["admin"])
+    rows = on_hand.stock_rows(program["users"]["admin"])
     assert [row for row in rows if row["supply"] == "NARCAN4"] == []
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []
 
 
 def test_the_same_event_sent_by_many_threads_records_once(app, make, program):
@@ -58,4 +58,4 @@ def test_the_same_event_sent_by_many_threads_records_once(app, make, program):
     assert sorted(statuses) == [200] * 7 + [201]
     db.session.remove()
     assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 1
-    assert stock.check_ledger() == []
+    assert on_hand.check_ledger() == []

@@ -3,8 +3,10 @@
 from sqlalchemy import event
 
 from supplies.extensions import db
-from supplies.services import catalog, clock, ledger
-from supplies.services.errors import Conflict
+from supplies.services import catalog
+from supplies.services.common import clock
+from supplies.services.common.errors import Conflict
+from supplies.services.stock import ledger
 from tests.conftest import new_id
 
 

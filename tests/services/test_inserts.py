@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Operation
 from supplies.services import catalog
-from supplies.services.inserts import insert_rows
-from supplies.services.unit_of_work import transaction
+from supplies.services.db.inserts import insert_rows
+from supplies.services.db.unit_of_work import transaction
 from tests.conftest import new_id
 
 

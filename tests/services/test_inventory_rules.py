@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from supplies.services import inventory, stock
-from supplies.services import validation as v
-from supplies.services.errors import Forbidden, ValidationFailed
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services.common import validation as v
+from supplies.services.common.errors import Forbidden, ValidationFailed
+from supplies.services.db.operations import OperationRequest
+from supplies.services.stock import on_hand, work
+from supplies.services.stock.work import ReceiptLine
 
 
 def _request():
@@ -19,7 +19,7 @@ def _request():
 def test_a_new_shipment_of_a_recalled_lot_arrives_recalled(make, program):
     make.receive("HUB", "NARCAN4", 5, lot="R1")
     admin = program["users"]["admin"]
-    inventory.set_lot_status(
+    work.set_lot_status(
         admin, _request(), {"supply": "NARCAN4", "lot_number": "R1", "status": "recalled"}
     )
     result = make.receive("VAN", "NARCAN4", 5, lot="R1")
@@ -34,11 +34,9 @@ def test_multi_line_receipt_names_the_bad_line(make, program):
         ReceiptLine("NOPE", 3),
     ]
     with pytest.raises(ValidationFailed) as refused:
-        inventory.receive(
-            admin, _request(), "HUB", lines, prefixes=["lines-0-", "lines-1-", "lines-2-"]
-        )
+        work.receive(admin, _request(), "HUB", lines, prefixes=["lines-0-", "lines-1-", "lines-2-"])
     assert set(refused.value.fields) == {"lines-1-quantity", "lines-2-supply"}
-    assert stock.stock_rows(admin) == []
+    assert on_hand.stock_rows(admin) == []
 
 
 def test_found_units_of_a_medication_need_a_lot_when_several_are_on_hand(make, program):
@@ -47,10 +45,10 @@ def test_found_units_of_a_medication_need_a_lot_when_several_are_on_hand(make, p
     admin = program["users"]["admin"]
     body = {"site": "HUB", "supply": "NARCAN4", "quantity": 2, "reason": "found"}
     with pytest.raises(ValidationFailed) as refused:
-        inventory.adjust(admin, _request(), body)
+        work.adjust(admin, _request(), body)
     assert "lot_number" in refused.value.fields
-    inventory.adjust(admin, _request(), {**body, "lot_number": "B"})
-    totals = {r["lot_number"]: r["quantity"] for r in stock.stock_rows(admin)}
+    work.adjust(admin, _request(), {**body, "lot_number": "B"})
+    totals = {r["lot_number"]: r["quantity"] for r in on_hand.stock_rows(admin)}
     assert totals == {"A": 5, "B": 7}
 
 
@@ -58,11 +56,11 @@ def test_count_of_one_lot_changes_only_that_lot(make, program):
     make.receive("HUB", "NARCAN4", 5, lot="A", expires_in_days=100)
     make.receive("HUB", "NARCAN4", 5, lot="B", expires_in_days=200)
     admin = program["users"]["admin"]
-    result = inventory.count(
+    result = work.count(
         admin, _request(), {"site": "HUB", "supply": "NARCAN4", "counted": 3, "lot_number": "B"}
     )
     assert result.result["difference"] == -2
-    totals = {r["lot_number"]: r["quantity"] for r in stock.stock_rows(admin)}
+    totals = {r["lot_number"]: r["quantity"] for r in on_hand.stock_rows(admin)}
     assert totals == {"A": 5, "B": 3}
 
 
@@ -70,14 +68,14 @@ def test_staff_may_count_only_at_their_sites_and_never_receive(make, program):
     make.receive("VAN", "FTS", 5)
     staff = program["users"]["staff"]
     with pytest.raises(Forbidden):
-        inventory.count(staff, _request(), {"site": "VAN", "supply": "FTS", "counted": 1})
+        work.count(staff, _request(), {"site": "VAN", "supply": "FTS", "counted": 1})
     with pytest.raises(Forbidden):
-        inventory.receive(staff, _request(), "HUB", [ReceiptLine("FTS", 1)])
+        work.receive(staff, _request(), "HUB", [ReceiptLine("FTS", 1)])
 
 
 def test_expired_stock_shows_as_expired(make, program):
     make.receive("HUB", "NARCAN4", 4, lot="OLD", expires_in_days=-1)
-    rows = stock.stock_rows(program["users"]["admin"])
+    rows = on_hand.stock_rows(program["users"]["admin"])
     assert rows[0]["expired"] is True and rows[0]["quantity"] == 4
 
 

@@ -7,23 +7,16 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import Movement, ParLevel
-from supplies.services import (
-    catalog,
-    charts,
-    clock,
-    counting,
-    distribution,
-    inventory,
-    overview,
-    par_levels,
-    stock_card,
-    write_off,
-)
-from supplies.services.counting import CountEntry
-from supplies.services.errors import Conflict, Forbidden, ValidationFailed
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
-from supplies.services.par_levels import ParEntry
+from supplies.services import catalog
+from supplies.services.common import clock
+from supplies.services.common.errors import Conflict, Forbidden, ValidationFailed
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.stock import card as stock_card
+from supplies.services.stock import charts, counting, overview, par_levels, work, write_off
+from supplies.services.stock.counting import CountEntry
+from supplies.services.stock.par_levels import ParEntry
+from supplies.services.stock.work import ReceiptLine
 
 
 def req(body=None):
@@ -82,7 +75,7 @@ def test_weekly_distribution_groups_by_week_and_category(make, program):
             "occurred_at": (now - timedelta(days=days_ago)).isoformat(),
             "items": [{"supply": s, "quantity": q} for s, q in items],
         }
-        distribution.distribute(staff, OperationRequest.new(body["id"], body), body)
+        events.distribute(staff, OperationRequest.new(body["id"], body), body)
     weekly = overview.weekly_distribution(program["users"]["coordinator"])
     assert len(weekly.weeks) == 12 and weekly.weeks[-1] <= clock.today()
     assert weekly.units[(11, "naloxone_nasal")] == 2
@@ -96,12 +89,12 @@ def test_weekly_distribution_groups_by_week_and_category(make, program):
 def test_stock_card_running_balance_and_as_of(make, program):
     coordinator = program["users"]["coordinator"]
     past = clock.today() - timedelta(days=20)
-    inventory.receive(
+    work.receive(
         coordinator, req({"a": 1}), "HUB", [ReceiptLine("FTS", 40)], received_on=past.isoformat()
     )
     make.receive("HUB", "FTS", 10)
     body = {"from_site": "HUB", "to_site": "VAN", "supply": "FTS", "quantity": 15}
-    inventory.transfer(coordinator, req(body), body)
+    work.transfer(coordinator, req(body), body)
     card = stock_card.stock_card(coordinator, "HUB", "FTS")
     assert [r.balance for r in card.rows] == [40, 50, 35]
     assert card.closing == card.on_hand_now == 35

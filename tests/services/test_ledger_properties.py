@@ -9,10 +9,13 @@ from hypothesis import strategies as st
 
 from supplies.extensions import db
 from supplies.models import Balance, Batch
-from supplies.services import catalog, distribution, inventory, stock
-from supplies.services.errors import Conflict, ValidationFailed
-from supplies.services.inventory import ReceiptLine
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.common.errors import Conflict, ValidationFailed
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events as distribution
+from supplies.services.stock import on_hand
+from supplies.services.stock import work as inventory
+from supplies.services.stock.work import ReceiptLine
 
 SITES = ("A", "B")
 TODAY = date.today()
@@ -234,7 +237,7 @@ def test_random_stock_work_keeps_balances_equal_to_movements_and_the_model(make,
         except ValidationFailed as error:
             raise AssertionError(f"{step} refused: {error.fields}") from error
         db.session.commit()
-        assert stock.check_ledger() == []
+        assert on_hand.check_ledger() == []
         balances = _balances()
         assert all(quantity >= 0 for quantity in balances.values())
         assert balances == {k: v for k, v in model.stock.items() if v}, step

@@ -5,8 +5,11 @@ from datetime import timedelta
 
 from supplies.extensions import db
 from supplies.models import ParLevel
-from supplies.services import catalog, clock, distribution, inventory, overview
-from supplies.services.operations import OperationRequest
+from supplies.services import catalog
+from supplies.services.common import clock
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.stock import overview, work
 
 
 def _par(site, supply, minimum, target):
@@ -17,13 +20,13 @@ def _par(site, supply, minimum, target):
 
 def _recall(make, lot):
     body = {"supply": "NARCAN4", "lot_number": lot, "status": "recalled"}
-    inventory.set_lot_status(make.admin, OperationRequest.new(None, body), body)
+    work.set_lot_status(make.admin, OperationRequest.new(None, body), body)
 
 
 def _transfer(make, lot, quantity):
     body = {"from_site": "HUB", "to_site": "VAN", "supply": "NARCAN4", "lot_number": lot}
     body["quantity"] = quantity
-    inventory.transfer(make.admin, OperationRequest.new(str(uuid.uuid4()), body), body)
+    work.transfer(make.admin, OperationRequest.new(str(uuid.uuid4()), body), body)
 
 
 def test_site_counts_match_the_cells_they_summarise(make, program):
@@ -79,9 +82,9 @@ def test_a_void_nets_the_week_of_the_event_it_undoes(make, program):
     undone = {"site": "HUB", "items": [{"supply": "NARCAN4", "quantity": 3}]}
     for body in (kept, undone):
         body.update(id=str(uuid.uuid4()), occurred_at=weeks_ago.isoformat())
-        distribution.distribute(staff, OperationRequest.new(body["id"], body), body)
+        events.distribute(staff, OperationRequest.new(body["id"], body), body)
     void = {"reason": "entered twice"}
-    distribution.void(staff, OperationRequest.new(None, void), undone["id"], void)
+    events.void(staff, OperationRequest.new(None, void), undone["id"], void)
     weekly = overview.weekly_distribution(program["users"]["coordinator"])
     assert sum(weekly.units.values()) == 4
     (week,) = [i for (i, _), n in weekly.units.items() if n]

@@ -2,15 +2,17 @@
 
 import threading
 
-from supplies.services import clock, distribution, reporting
-from supplies.services import report_queries as q
-from supplies.services.operations import OperationRequest
+from supplies.services.common import clock
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
+from supplies.services.reporting import queries as q
+from supplies.services.reporting import report as reporting
 from tests.conftest import new_id
 
 
 def _distribute(user, quantity: int) -> None:
     body = {"id": new_id(), "site": "HUB", "items": [{"supply": "NARCAN4", "quantity": quantity}]}
-    distribution.distribute(user, OperationRequest.new(body["id"], body), body)
+    events.distribute(user, OperationRequest.new(body["id"], body), body)
 
 
 def test_a_distribution_during_the_report_is_in_none_of_its_tables(app, make, program, monkeypatch):

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from supplies.services import reporting, stock
-from supplies.services.suppression import suppress
+from supplies.services.reporting import report as reporting
+from supplies.services.reporting.suppression import suppress
+from supplies.services.stock import on_hand as stock
 from tests.conftest import make_app
 from tests.reports import dataset
 
@@ -221,7 +222,7 @@ def make_supplies():
 
 
 def test_filters_name_the_bad_field(make):
-    from supplies.services.errors import ValidationFailed
+    from supplies.services.common.errors import ValidationFailed
 
     make.site("HUB")
     with pytest.raises(ValidationFailed) as error:

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement, Site, Supply
-from supplies.services import reporting, stock
-from supplies.services.errors import DomainError
+from supplies.services.common.errors import DomainError
+from supplies.services.reporting import report as reporting
+from supplies.services.stock import on_hand as stock
 from tests.conftest import make_app
 from tests.reports.dataset import Ledger, local
 

@@ -6,9 +6,12 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import event
 
 from supplies.extensions import db
-from supplies.services import clock, distribution, revisions, weekly
-from supplies.services.operations import OperationRequest
-from supplies.services.unit_of_work import transaction
+from supplies.services.common import clock
+from supplies.services.db import revisions
+from supplies.services.db.operations import OperationRequest
+from supplies.services.db.unit_of_work import transaction
+from supplies.services.distribution import events
+from supplies.services.stock import weekly
 
 
 def _distribute(user, days_ago: int, quantity: int) -> str:
@@ -18,13 +21,13 @@ def _distribute(user, days_ago: int, quantity: int) -> str:
         "occurred_at": (clock.now() - timedelta(days=days_ago)).isoformat(),
         "items": [{"supply": "NARCAN4", "quantity": quantity}],
     }
-    distribution.distribute(user, OperationRequest.new(body["id"], body), body)
+    events.distribute(user, OperationRequest.new(body["id"], body), body)
     return body["id"]
 
 
 def _void(user, event_id: str) -> None:
     body = {"id": str(uuid.uuid4()), "reason": "entered twice"}
-    distribution.void(user, OperationRequest.new(body["id"], body), event_id, body)
+    events.void(user, OperationRequest.new(body["id"], body), event_id, body)
 
 
 def _ended_weeks(coordinator) -> int:

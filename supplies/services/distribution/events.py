@@ -1,0 +1,301 @@
+"""Logging anonymous distribution events, and voiding them.
+
+The write follows DESIGN.md's fast path: every read and check happens first, then one
+short write transaction applies the conditional balance updates and inserts the rows.
+"""
+
+from datetime import timedelta
+
+from supplies.extensions import db
+from supplies.models import DistributionEvent, DistributionLine, Movement
+from supplies.services import catalog
+from supplies.services.common import clock, permissions
+from supplies.services.common import validation as v
+from supplies.services.common.errors import Conflict, Forbidden, InsufficientStock, NotFound
+from supplies.services.common.messages import msg
+from supplies.services.db import audit, operations
+from supplies.services.db.inserts import Rows
+from supplies.services.db.operations import OperationRequest, OperationResult
+from supplies.services.stock import ledger, weekly
+
+SETTINGS = ("fixed_site", "outreach", "mobile_van", "mail", "vending", "partner", "event")
+RECIPIENT_TYPES = (
+    "person_who_uses_drugs",
+    "friend_or_family",
+    "community_member",
+    "service_provider",
+    "organization",
+    "unknown",
+)
+FIRST_TIME = ("yes", "no", "unknown")
+AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "unknown")
+RESUPPLY_REASONS = (
+    "none",
+    "used_on_overdose",
+    "lost_or_stolen",
+    "confiscated",
+    "expired",
+    "gave_away",
+    "other",
+)
+LANGUAGES = ("en", "es", "other")
+SETTING_FOR_SITE_KIND = {
+    "fixed_site": "fixed_site",
+    "outreach": "outreach",
+    "mobile_van": "mobile_van",
+    "partner_agency": "partner",
+    "vending": "vending",
+    "mail": "mail",
+}
+EVENT_FIELDS = (
+    "setting",
+    "recipient_type",
+    "for_others",
+    "first_time",
+    "age_band",
+    "area",
+    "trained",
+    "reversals_reported",
+    "resupply_reason",
+    "language",
+)
+MAX_ITEMS = 50
+VOID_WINDOW = timedelta(hours=24)
+
+
+EVENTS = DistributionEvent.__table__
+LINES = DistributionLine.__table__
+
+
+def _event_fields(body: dict, fields: v.Fields) -> dict:
+    return {
+        "setting": fields.check("setting", v.choice, body.get("setting"), SETTINGS),
+        "recipient_type": fields.check(
+            "recipient_type", v.choice, body.get("recipient_type"), RECIPIENT_TYPES
+        ),
+        "for_others": fields.check("for_others", v.boolean, body.get("for_others")),
+        "first_time": fields.check("first_time", v.choice, body.get("first_time"), FIRST_TIME),
+        "age_band": fields.check("age_band", v.choice, body.get("age_band"), AGE_BANDS),
+        "area": fields.check("area", v.area, body.get("area")),
+        "trained": fields.check("trained", v.boolean, body.get("trained", False)),
+        "reversals_reported": fields.check(
+            "reversals_reported", v.quantity, body.get("reversals_reported", 0), 0, 1000
+        ),
+        "resupply_reason": fields.check(
+            "resupply_reason", v.choice, body.get("resupply_reason"), RESUPPLY_REASONS
+        ),
+        "language": fields.check("language", v.choice, body.get("language"), LANGUAGES),
+    }
+
+
+def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
+    """Parse items into (supply code, quantity, field name) triples."""
+    if not isinstance(raw, list) or not raw:
+        fields.fail("items", msg("give at least one supply and quantity"))
+        return []
+    if len(raw) > MAX_ITEMS:
+        fields.fail("items", msg("at most %(limit)s lines", limit=MAX_ITEMS))
+        return []
+    parsed, seen = [], set()
+    for index, item in enumerate(raw):
+        name = f"items[{index}]"
+        if not isinstance(item, dict):
+            fields.fail(name, msg("must be an object with supply and quantity"))
+            continue
+        for key in item:
+            if key not in ("supply", "quantity"):
+                fields.fail(f"{name}.{key}", msg("is not a field of an item"))
+        supply = item.get("supply")
+        if not isinstance(supply, str) or not supply:
+            fields.fail(f"{name}.supply", msg("is required"))
+            continue
+        if supply in seen:
+            fields.fail(f"{name}.supply", msg("is listed twice"))
+            continue
+        seen.add(supply)
+        quantity = fields.check(f"{name}.quantity", v.quantity, item.get("quantity"))
+        if quantity is not None:
+            parsed.append((supply, quantity, name))
+    return parsed
+
+
+def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Log one distribution event; lines are filled first-expiry-first-out."""
+    fields = v.Fields()
+    site = fields.check("site", catalog.site_ref, body.get("site"))
+    occurred_at = fields.check(
+        "occurred_at", v.instant, body.get("occurred_at"), clock.program_timezone().key
+    )
+    event = _event_fields(body, fields)
+    items = _items(body.get("items"), fields)
+    supplies = catalog.supplies_by_code([code for code, _, _ in items])
+    for code, _, name in items:
+        if code not in supplies:
+            fields.fail(f"{name}.supply", msg("no supply has the code %(code)s", code=code))
+        elif not supplies[code].active:
+            fields.fail(f"{name}.supply", msg("this supply is inactive"))
+    fields.raise_if_any()
+    permissions.require(actor, "distribute", site.id)
+    occurred_at = occurred_at or clock.now()
+    event["setting"] = event["setting"] or SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site")
+    usable_on = clock.local_date(occurred_at)
+    # Lock balances in one global order (by supply id) so concurrent events cannot deadlock.
+    lines = sorted(
+        ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
+    )
+
+    def write() -> tuple[dict, list[Rows]]:
+        held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
+        plans = []
+        for supply, quantity, name in lines:
+            try:
+                plans.append(ledger.allocate(held.get(supply.id, []), quantity))
+            except ledger.Shortfall as short:
+                raise InsufficientStock(
+                    msg(
+                        "Only %(available)s %(supply)s available at %(site)s.",
+                        available=short.available,
+                        supply=supply.name,
+                        site=site.name,
+                    ),
+                    {
+                        f"{name}.quantity": msg(
+                            "only %(available)s available", available=short.available
+                        )
+                    },
+                    {supply.code: short.available},
+                ) from None
+        # Every line's balances are taken in one batch of conditional updates.
+        ledger.remove([portion for plan in plans for portion in plan])
+        weekly.note_dated(occurred_at)
+        movements, result_items = [], []
+        for (supply, quantity, _name), plan in zip(lines, plans, strict=True):
+            for holding, portion in plan:
+                movements.append(
+                    ledger.movement_row(
+                        "distribute",
+                        site.id,
+                        supply.id,
+                        holding.batch_id,
+                        -portion,
+                        operation_id=request.id,
+                        user_id=actor.id,
+                        occurred_at=occurred_at,
+                    )
+                )
+            result_items.append(
+                {
+                    "supply": supply.code,
+                    "name": supply.name,
+                    "quantity": quantity,
+                    "doses": quantity * supply.doses_per_unit,
+                    "lots": [{"lot_number": h.lot_number, "quantity": q} for h, q in plan],
+                }
+            )
+        event_row = {
+            "id": request.id,
+            "site_id": site.id,
+            "occurred_at": occurred_at,
+            "recorded_at": clock.now(),
+            "user_id": actor.id,
+            **event,
+        }
+        line_rows = [
+            {"event_id": request.id, "supply_id": s.id, "quantity": q} for s, q, _ in lines
+        ]
+        result = {
+            "id": request.id,
+            "site": site.code,
+            "occurred_at": occurred_at.isoformat(),
+            **event,
+            "items": sorted(result_items, key=lambda item: item["supply"]),
+            "voided": False,
+        }
+        entry = audit.entry_row(actor.id, "distribution.create", "distribution", request.id)
+        # Inserted with the operation's row: one statement on PostgreSQL.
+        return result, [
+            (EVENTS, [event_row]),
+            (LINES, line_rows),
+            (ledger.MOVEMENTS, movements),
+            (audit.ENTRIES, [entry]),
+        ]
+
+    return operations.run_once(request, "distribution", actor.id, write, fast=True)
+
+
+def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:
+    """Reverse a distribution's stock movements, once, with a reason."""
+    fields = v.Fields()
+    reason = fields.check("reason", v.text, body.get("reason"), 200)
+    fields.raise_if_any()
+    event = db.session.get(DistributionEvent, event_id)
+    if event is None:
+        raise NotFound(msg("No such distribution."))
+    if not permissions.can(actor, "void_any"):
+        permissions.require(actor, "distribute", event.site_id)
+        if event.user_id != actor.id:
+            raise Forbidden(msg("Staff can void only distributions they recorded."))
+        if clock.now() - event.recorded_at > VOID_WINDOW:
+            raise Forbidden(msg("Staff can void only distributions from the last 24 hours."))
+
+    def write() -> dict:
+        voided = db.session.execute(
+            db.update(DistributionEvent)
+            .where(DistributionEvent.id == event_id, DistributionEvent.voided_at.is_(None))
+            .values(voided_at=clock.now(), void_reason=reason, voided_by_id=actor.id)
+            .execution_options(synchronize_session=False)
+        )
+        if voided.rowcount != 1:
+            raise Conflict(
+                msg("This distribution was already voided."), {"id": msg("already voided")}
+            )
+        taken = db.session.execute(
+            db.select(Movement.site_id, Movement.supply_id, Movement.batch_id, Movement.quantity)
+            .where(Movement.operation_id == event_id, Movement.kind == "distribute")
+            .order_by(Movement.id)
+        ).all()
+        now = clock.now()
+        rows = []
+        for site_id, supply_id, batch_id, quantity in taken:
+            ledger.put(site_id, supply_id, batch_id, -quantity)
+            rows.append(
+                ledger.movement_row(
+                    "void",
+                    site_id,
+                    supply_id,
+                    batch_id,
+                    -quantity,
+                    operation_id=request.id,
+                    user_id=actor.id,
+                    occurred_at=event.occurred_at,
+                    reason="void",
+                    note=reason,
+                )
+            )
+        ledger.write_movements(rows)
+        weekly.note_dated(event.occurred_at)
+        result = {"id": event_id, "voided": True, "voided_at": now.isoformat(), "reason": reason}
+        audit.record(actor.id, "distribution.void", "distribution", event_id, {"reason": reason})
+        return result
+
+    return operations.run_once(request, "void", actor.id, write)
+
+
+def event_result(event: DistributionEvent) -> dict:
+    """A distribution as the API lists it (who recorded it is never included)."""
+    return {
+        "id": event.id,
+        "site": event.site.code,
+        "occurred_at": event.occurred_at.isoformat(),
+        **{name: getattr(event, name) for name in EVENT_FIELDS},
+        "items": [
+            {
+                "supply": line.supply.code,
+                "quantity": line.quantity,
+                "doses": line.quantity * line.supply.doses_per_unit,
+            }
+            for line in event.lines
+        ],
+        "voided": event.voided_at is not None,
+        "void_reason": event.void_reason,
+    }

@@ -1,0 +1,279 @@
+"""Importing starting stock and past distributions from the spreadsheets programs keep.
+
+preview() reads and checks a whole file and writes nothing. apply() writes every row
+through the services the screens use (inventory.receive, distribution.distribute) inside
+one outer unit of work: each receipt or event is a savepoint, one commit at the end, so
+the file goes in whole or not at all.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from supplies.extensions import db
+from supplies.models import ImportedFile
+from supplies.services.common import permissions
+from supplies.services.common.errors import Conflict, DomainError, Forbidden, InsufficientStock
+from supplies.services.common.messages import msg
+from supplies.services.db import audit, operations
+from supplies.services.db.operations import OperationRequest, OperationResult
+from supplies.services.distribution import events as distribution
+from supplies.services.imports.columns import (
+    DISTRIBUTIONS,
+    KINDS,
+    STOCK,
+    header_matcher,
+    map_columns,
+)
+from supplies.services.imports.reading import (
+    FileRefused,
+    IdentifyingColumns,
+    estimate_rows,
+    read_sheet,
+)
+from supplies.services.imports.rows import RowError, check_distributions, check_stock, lookups
+from supplies.services.stock import work as inventory
+
+__all__ = ["DISTRIBUTIONS", "KINDS", "STOCK", "Forbidden", "RowError", "estimate_rows"]
+_NAMESPACE = uuid.UUID("6f1c3f8e-2b0e-4d55-9a53-3f0b7c2a9e41")
+MAX_APPLY_ERRORS = 1000
+
+Progress = Callable[[int], None] | None
+
+
+class ImportRefused(DomainError):
+    """The file was not imported; `errors` lists every refused row."""
+
+    code = "import_refused"
+
+    def __init__(self, message: str, errors: list[RowError]):
+        super().__init__(message)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class CommandLineActor:
+    """Who imports from the command line: the server's operator, with an admin's rights."""
+
+    id: None = None
+    role: str = "admin"
+    active: bool = True
+    site_ids: frozenset = frozenset()
+
+
+@dataclass
+class Preview:
+    """What an import would create, and every reason it would be refused."""
+
+    kind: str
+    sha256: str
+    filename: str
+    force: bool = False
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    plan: list = field(default_factory=list)
+    previous: list[dict] = field(default_factory=list)
+    columns: dict = field(default_factory=dict)
+    identifying: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is refused and the import may be confirmed."""
+        return not self.errors and bool(self.plan)
+
+    def summary(self) -> dict:
+        """Counts only, for the screen, the command line and the record of the import."""
+        unit = "events" if self.kind == DISTRIBUTIONS else "rows"
+        by_site_supply = [
+            {"site": site, "supply": supply, unit: tally[unit], "units": tally["units"]}
+            for (site, supply), tally in sorted(self.counts.items())
+        ]
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "receipts" if self.kind == STOCK else "events": len(self.plan),
+            "units": sum(t["units"] for t in self.counts.values()),
+            "by_site_supply": by_site_supply,
+        }
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def previous_imports(sha256: str) -> list[dict]:
+    """Earlier imports of the same file, oldest first."""
+    rows = db.session.execute(
+        db.select(ImportedFile).where(ImportedFile.sha256 == sha256).order_by(ImportedFile.copy)
+    ).scalars()
+    return [
+        {"imported_at": r.imported_at, "kind": r.kind, "rows": r.rows, "filename": r.filename}
+        for r in rows
+    ]
+
+
+def history(limit: int = 20) -> list[ImportedFile]:
+    """The latest imports, newest first."""
+    return list(
+        db.session.execute(
+            db.select(ImportedFile).order_by(ImportedFile.id.desc()).limit(limit)
+        ).scalars()
+    )
+
+
+def preview(
+    actor, path: Path, filename: str, kind: str, force: bool = False, progress: Progress = None
+) -> Preview:
+    """Read and check a whole file, writing nothing: what would be created, and every error."""
+    permissions.require(actor, "import_data")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    result = Preview(kind, file_sha256(path), Path(filename).name[:255], force)
+    result.previous = previous_imports(result.sha256)
+    if result.previous and not force:
+        first = result.previous[-1]
+        result.errors.append(
+            RowError(
+                None,
+                None,
+                msg(
+                    "This file was already imported on %(when)s UTC (%(rows)s rows). Importing "
+                    "it again would count everything twice; force the import only if that is "
+                    "what you want.",
+                    when=f"{first['imported_at']:%Y-%m-%d %H:%M}",
+                    rows=first["rows"],
+                ),
+            )
+        )
+    try:
+        sheet = read_sheet(path, filename, header_matcher(kind), progress)
+        columns, result.warnings = map_columns(kind, sheet.headers, sheet.header_row)
+        result.columns = columns
+    except FileRefused as refused:
+        result.errors.append(RowError(None, None, refused.args[0]))
+        result.identifying = isinstance(refused, IdentifyingColumns)
+        return result
+    result.rows = len(sheet.rows)
+    if not sheet.rows:
+        result.errors.append(RowError(None, None, msg("The file has a header but no rows.")))
+        return result
+    check = check_stock if kind == STOCK else check_distributions
+    plan, errors, counts = check(sheet.rows, columns, lookups(), progress)
+    result.errors.extend(errors)
+    result.plan, result.counts = plan, counts
+    result.errors.sort(key=_in_sheet_order)
+    return result
+
+
+def _in_sheet_order(error: RowError) -> tuple:
+    """Errors by row, then by column as the sheet orders them (B before AA)."""
+    letters = (error.column or "").split(" ")[0]
+    return (error.row or 0, len(letters), letters)
+
+
+def apply(actor, checked: Preview, progress: Progress = None) -> OperationResult:
+    """Write a checked file through the services, all rows in one transaction, or none."""
+    permissions.require(actor, "import_data")
+    if not checked.ok:
+        raise ImportRefused("The file has errors; nothing was imported.", checked.errors)
+    copy = len(checked.previous)
+    import_id = uuid.uuid5(_NAMESPACE, f"{checked.sha256}:{copy}")
+    body = {"sha256": checked.sha256, "kind": checked.kind, "copy": copy}
+    request = OperationRequest(str(import_id), operations.fingerprint(body))
+    summary = checked.summary()
+
+    def write() -> dict:
+        if len(previous_imports(checked.sha256)) != copy:
+            raise Conflict(msg("This file was imported meanwhile; nothing was imported again."))
+        errors = _write_plan(actor, checked, import_id, progress)
+        if errors:
+            raise ImportRefused("Some rows were refused; nothing was imported.", errors)
+        db.session.add(
+            ImportedFile(
+                sha256=checked.sha256,
+                copy=copy,
+                kind=checked.kind,
+                filename=checked.filename,
+                rows=checked.rows,
+                forced=bool(copy),
+                user_id=actor.id,
+                operation_id=request.id,
+                summary=summary,
+            )
+        )
+        db.session.flush()
+        audit.record(actor.id, "import.create", "import", request.id, summary)
+        return summary
+
+    return operations.run_once(request, "import", actor.id, write)
+
+
+def _write_plan(actor, checked: Preview, import_id: uuid.UUID, progress: Progress):
+    """Run each receipt or event through its service; collect refusals instead of stopping."""
+    errors: list[RowError] = []
+    for index, step in enumerate(checked.plan):
+        step_id = str(uuid.uuid5(import_id, str(index)))
+        try:
+            if checked.kind == STOCK:
+                _receive(actor, step_id, step)
+            else:
+                body = step.body()
+                distribution.distribute(actor, OperationRequest.new(step_id, body), body)
+        except Forbidden as error:
+            return [RowError(None, None, error.message)]
+        except DomainError as error:
+            errors.extend(_row_errors(checked, step, error))
+            if len(errors) >= MAX_APPLY_ERRORS:
+                break
+        if progress:
+            progress(1)
+    return errors
+
+
+def _receive(actor, step_id: str, receipt) -> None:
+    lines = [line for _, line in receipt.lines]
+    body = {
+        "site": receipt.site,
+        "received_on": receipt.received_on.isoformat() if receipt.received_on else None,
+        "source": receipt.source,
+        "lines": [asdict(line) for line in lines],
+    }
+    inventory.receive(
+        actor,
+        OperationRequest.new(step_id, body),
+        receipt.site,
+        lines,
+        received_on=body["received_on"],
+        source=receipt.source,
+        prefixes=[f"r{row}." for row, _ in receipt.lines],
+    )
+
+
+def _row_errors(checked: Preview, step, error: DomainError) -> list[RowError]:
+    """A service's field errors named as rows and columns of the sheet."""
+    kind = checked.kind
+    first_row = step.lines[0][0] if kind == STOCK else step.first_row
+    found = []
+    for name, why in (error.fields or {"": error.message}).items():
+        row, column = first_row, name or None
+        if kind == STOCK and name.startswith("r") and "." in name:
+            number, _, column = name[1:].partition(".")
+            row = int(number) if number.isdigit() else first_row
+        elif name.startswith("items["):
+            index, _, column = name[len("items[") :].partition("].")
+            row = step.items[int(index)][0] if index.isdigit() else first_row
+        elif name == "occurred_at":
+            column = "date"
+        message = error.message if isinstance(error, InsufficientStock) else why
+        label = checked.columns[column].label if column in checked.columns else column
+        found.append(RowError(row, label, message))
+    return found

@@ -1,0 +1,334 @@
+"""The SQL behind the funder report: one GROUP BY per table, portable to SQLite and PostgreSQL.
+
+Distributed units come from the ledger: distribute movements plus the void movements that
+reverse them, which carry the voided event's occurred_at, so a voided event nets to zero in
+its own period. The movement kinds split the ledger with nothing left over, so Inventory's
+opening + received + transferred in - transferred out - distributed + adjusted = closing.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, exists, func, literal_column
+
+from supplies.extensions import db
+from supplies.models import (
+    Balance,
+    Batch,
+    DistributionEvent,
+    DistributionLine,
+    FundingSource,
+    Movement,
+    Site,
+    Supply,
+)
+from supplies.models.supply import SUPPLY_CATEGORIES
+from supplies.services.common import clock
+from supplies.services.reporting import periods
+
+EXPIRY_HORIZON_DAYS = 180
+DISTRIBUTED_KINDS = ("distribute", "void")
+ADJUSTED_KINDS = ("adjust", "count")
+INVENTORY_COLUMNS = (
+    "opening",
+    "received",
+    "transferred_in",
+    "transferred_out",
+    "distributed",
+    "adjusted",
+    "closing",
+)
+
+
+def month_bucket(column, months: list[date], upper: datetime):
+    """A SQL expression giving the index of the program month an instant falls in.
+
+    Month starts are computed here in APP_TIMEZONE (daylight saving included), so the same
+    expression works on SQLite, which knows no time zones, and on PostgreSQL.
+    """
+    whens = [
+        (column < min(clock.start_of_day(periods.next_month(m)), upper), literal_column(str(i)))
+        for i, m in enumerate(months[:-1])
+    ]
+    whens.append((column < upper, literal_column(str(len(months) - 1))))
+    return case(*whens, else_=literal_column(str(len(months) - 1)))
+
+
+def _site_and_funding(filters, table) -> list:
+    """Conditions keeping a ledger table's rows (movements, balances) to the chosen sites and
+    the funding source's batches."""
+    conditions = []
+    if filters.site_ids is not None:
+        conditions.append(table.site_id.in_(filters.site_ids))
+    if filters.funding_id is not None:
+        conditions.append(
+            table.batch_id.in_(
+                db.select(Batch.id).where(Batch.funding_source_id == filters.funding_id)
+            )
+        )
+    return conditions
+
+
+def _movement_filters(filters) -> list:
+    return _site_and_funding(filters, Movement)
+
+
+def _unindexed(column):
+    """The column as an expression (+ 0, or || '' for text) that no index can serve.
+
+    SQLite's planner cannot see how few rows a date range holds (it has no STAT4), and
+    would walk a whole (kind, ...) or (site, ...) index instead of reading the period
+    through ix_movements_occurred_covering; wrapping the competing column leaves it that
+    one index. PostgreSQL plans from its own statistics and loses nothing by it.
+    """
+    if column.type.python_type is str:
+        return column.concat("").label(column.key)
+    return (column + 0).label(column.key)
+
+
+def event_conditions(filters, lower: datetime, upper: datetime) -> list:
+    """Events in the period, not voided, at the sites, drawing on the funding source."""
+    conditions = [
+        DistributionEvent.occurred_at >= lower,
+        DistributionEvent.occurred_at < upper,
+        DistributionEvent.voided_at.is_(None),
+    ]
+    if filters.site_ids is not None:
+        conditions.append(DistributionEvent.site_id.in_(filters.site_ids))
+    if filters.funding_id is not None:
+        conditions.append(
+            exists()
+            .where(
+                Movement.operation_id == DistributionEvent.id,
+                Movement.kind == "distribute",
+                Batch.id == Movement.batch_id,
+                Batch.funding_source_id == filters.funding_id,
+            )
+            .correlate(DistributionEvent)
+        )
+    return conditions
+
+
+def report_sites(filters, active_ids: set[int]) -> list[Site]:
+    """The chosen sites, or every active site plus any inactive one with stock history."""
+    query = db.select(Site).order_by(Site.code)
+    if filters.site_ids is not None:
+        query = query.where(Site.id.in_(filters.site_ids))
+    sites = db.session.execute(query).scalars().all()
+    if filters.site_ids is not None:
+        return list(sites)
+    return [s for s in sites if s.active or s.id in active_ids]
+
+
+def report_supplies(active_ids: set[int]) -> list[Supply]:
+    """Every active supply plus any inactive one with stock history: medications first."""
+    supplies = db.session.execute(db.select(Supply).order_by(Supply.code)).scalars().all()
+    kept = [s for s in supplies if s.active or s.id in active_ids]
+    return sorted(kept, key=lambda s: (category_order(s.category), s.code))
+
+
+def category_order(category: str) -> int:
+    """Where a supply category comes in the report: the order of DESIGN.md's list."""
+    return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99
+
+
+def _sum_if(condition, value=None):
+    value = Movement.quantity if value is None else value
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> dict[tuple, int]:
+    """Units distributed (voids netted) per group of keys (and month), from the ledger."""
+    columns = [_unindexed(getattr(Movement, key)) for key in keys]
+    if months is not None:
+        columns.insert(0, month_bucket(Movement.occurred_at, months, upper).label("month"))
+    # Grouped through a subquery so PostgreSQL sees one column, not two copies of a CASE.
+    inner = (
+        db.select(*columns, Movement.quantity)
+        .where(
+            _unindexed(Movement.kind).in_(DISTRIBUTED_KINDS),
+            Movement.occurred_at >= lower,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .subquery()
+    )
+    group = [inner.c[column.name] for column in columns]
+    rows = db.session.execute(db.select(*group, func.sum(-inner.c.quantity)).group_by(*group))
+    return {tuple(int(k) for k in row[:-1]): int(row[-1] or 0) for row in rows}
+
+
+def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
+    """Events (not voided) that handed out each supply, from the funding source if given.
+
+    An event has one line per supply, so counting lines counts encounters; with a funding
+    source the ledger tells which lines drew on its batches.
+    """
+    if filters.funding_id is None:
+        rows = db.session.execute(
+            db.select(DistributionLine.supply_id, func.count())
+            .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
+            .where(*event_conditions(filters, lower, upper))
+            .group_by(DistributionLine.supply_id)
+        )
+        return {supply_id: int(n) for supply_id, n in rows}
+    rows = db.session.execute(
+        db.select(Movement.supply_id, func.count(func.distinct(Movement.operation_id)))
+        .join(DistributionEvent, DistributionEvent.id == Movement.operation_id)
+        .where(
+            _unindexed(Movement.kind) == "distribute",
+            DistributionEvent.voided_at.is_(None),
+            Movement.occurred_at >= lower,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .group_by(Movement.supply_id)
+    )
+    return {supply_id: int(n) for supply_id, n in rows}
+
+
+def _balance_filters(filters) -> list:
+    return _site_and_funding(filters, Balance)
+
+
+def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
+    """Opening, movements by kind and closing per (site, supply) of those with stock history.
+
+    Exact without reading the whole ledger: closing is the balance table now minus the
+    movements after the period, and opening is closing minus the movements in it, so only
+    movements from the period's start on are read (the occurred_at index).
+    """
+    in_period = Movement.occurred_at < upper
+    kind = Movement.kind
+    columns = {
+        "received": _sum_if(and_(in_period, kind == "receive")),
+        "transferred_in": _sum_if(and_(in_period, kind == "transfer_in")),
+        "transferred_out": _sum_if(and_(in_period, kind == "transfer_out"), -Movement.quantity),
+        "distributed": _sum_if(and_(in_period, kind.in_(DISTRIBUTED_KINDS)), -Movement.quantity),
+        "adjusted": _sum_if(and_(in_period, kind.in_(ADJUSTED_KINDS))),
+        "net": _sum_if(in_period),
+        "after": _sum_if(Movement.occurred_at >= upper),
+    }
+    site, supply = _unindexed(Movement.site_id), _unindexed(Movement.supply_id)
+    moved = db.session.execute(
+        db.select(site, supply, *(c.label(n) for n, c in columns.items()))
+        .where(Movement.occurred_at >= lower, *_movement_filters(filters))
+        .group_by(site, supply)
+    )
+    sums = {(row.site_id, row.supply_id): row for row in moved}
+    # Balances summed per (site, supply) first, so the history check runs once per pair.
+    on_hand = (
+        db.select(
+            Balance.site_id.label("site_id"),
+            Balance.supply_id.label("supply_id"),
+            func.sum(Balance.quantity).label("quantity"),
+        )
+        .where(*_balance_filters(filters))
+        .group_by(Balance.site_id, Balance.supply_id)
+        .subquery()
+    )
+    # A (site, supply) belongs in the table if it had any movement before the period's end.
+    seen = (
+        db.select(Movement.id)
+        .where(
+            Movement.site_id == on_hand.c.site_id,
+            Movement.supply_id == on_hand.c.supply_id,
+            Movement.occurred_at < upper,
+            *_movement_filters(filters),
+        )
+        .exists()
+    )
+    held = db.session.execute(
+        db.select(on_hand.c.site_id, on_hand.c.supply_id, on_hand.c.quantity, seen)
+    )
+    result = {}
+    for site_id, supply_id, on_hand, had_history in held:
+        row = sums.get((site_id, supply_id))
+        if not had_history:
+            continue
+        numbers = {name: int(getattr(row, name)) if row else 0 for name in columns}
+        closing = int(on_hand or 0) - numbers.pop("after")
+        numbers["opening"] = closing - numbers.pop("net")
+        numbers["closing"] = closing
+        result[(site_id, supply_id)] = {name: numbers[name] for name in INVENTORY_COLUMNS}
+    return result
+
+
+def expiring(filters, upper) -> list[dict]:
+    """Lots held at the period's end that expire within the horizon after it (or already did)."""
+    # Held at the end = the balance now minus what moved after the end (no full ledger scan).
+    # The two reads are joined here rather than in SQL: a few thousand keys each, and no
+    # plan to get wrong.
+    site, batch = _unindexed(Movement.site_id), _unindexed(Movement.batch_id)
+    moved_after = {
+        (site_id, batch_id): int(quantity)
+        for site_id, batch_id, quantity in db.session.execute(
+            db.select(site, batch, func.sum(Movement.quantity))
+            .where(Movement.occurred_at >= upper, *_movement_filters(filters))
+            .group_by(site, batch)
+        )
+    }
+    horizon = filters.end + timedelta(days=EXPIRY_HORIZON_DAYS)
+    rows = db.session.execute(
+        db.select(
+            Site.code,
+            Supply.code,
+            Batch.lot_number,
+            Batch.expires_on,
+            Balance.quantity,
+            FundingSource.code,
+            Batch.status,
+            Supply.name,
+            Site.name,
+            Balance.site_id,
+            Balance.batch_id,
+        )
+        .join(Batch, Batch.id == Balance.batch_id)
+        .join(Site, Site.id == Balance.site_id)
+        .join(Supply, Supply.id == Batch.supply_id)
+        .outerjoin(FundingSource, FundingSource.id == Batch.funding_source_id)
+        .where(
+            Batch.expires_on.is_not(None), Batch.expires_on <= horizon, *_balance_filters(filters)
+        )
+    )
+    keys = ("site", "supply", "lot", "expires_on", "quantity", "funding", "status")
+    lots = []
+    for row in rows:
+        held = int(row[4]) - moved_after.get((row[9], row[10]), 0)
+        if held > 0:
+            lot = {**dict(zip(keys, row[:7], strict=True)), "quantity": held}
+            lot.update(expired=row[3] <= filters.end, supply_name=row[7], site_name=row[8])
+            lots.append(lot)
+    lots.sort(key=lambda lot: (lot["expires_on"], lot["site"], lot["supply"], lot["lot"] or ""))
+    return lots
+
+
+def reversals(filters, lower, upper, months) -> dict[tuple[int, int], dict]:
+    """Reversals reported, trained encounters and encounters per (month, site)."""
+    event = DistributionEvent
+    inner = (
+        db.select(
+            month_bucket(event.occurred_at, months, upper).label("month"),
+            event.site_id,
+            event.reversals_reported,
+            case((event.trained.is_(True), 1), else_=0).label("trained"),
+        )
+        .where(*event_conditions(filters, lower, upper))
+        .subquery()
+    )
+    rows = db.session.execute(
+        db.select(
+            inner.c.month,
+            inner.c.site_id,
+            func.coalesce(func.sum(inner.c.reversals_reported), 0),
+            func.coalesce(func.sum(inner.c.trained), 0),
+            func.count(),
+        ).group_by(inner.c.month, inner.c.site_id)
+    )
+    return {
+        (int(month), site_id): {
+            "reversals": int(reversals),
+            "trained": int(trained),
+            "encounters": int(encounters),
+        }
+        for month, site_id, reversals, trained, encounters in rows
+    }

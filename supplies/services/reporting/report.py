@@ -1,0 +1,225 @@
+"""The funder report's numbers: filters, periods and the tables, with zero rows filled in.
+
+Periods are whole program days in APP_TIMEZONE, both ends included. The numbers are
+aggregated in SQL (report_queries, one GROUP BY per table); Python only lays the aggregates
+out on the full grid of sites, supplies and months.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+
+from supplies.models import Site, Supply
+from supplies.services import catalog
+from supplies.services.common import clock
+from supplies.services.common import validation as v
+from supplies.services.common.messages import msg
+from supplies.services.db.unit_of_work import snapshot
+from supplies.services.reporting import periods
+from supplies.services.reporting import queries as q
+from supplies.services.reporting.suppression import recipient_breakdowns
+
+MAX_PERIOD_DAYS = 3700
+# The languages a workbook can be written in; English unless one is chosen.
+LANGUAGES = ("en", "es")
+REPORT_STEPS = (
+    "Summary",
+    "By Month",
+    "By Site",
+    "Recipients",
+    "Reversals",
+    "Inventory",
+    "Expiring Lots",
+)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report covers: inclusive program days, optional sites and funding source."""
+
+    start: date
+    end: date
+    site_ids: tuple[int, ...] | None = None
+    site_codes: tuple[str, ...] = ()
+    funding_id: int | None = None
+    funding_code: str | None = None
+    funding_name: str | None = None
+    # The workbook's language (not the screen's): an archived workbook says which it was.
+    language: str = "en"
+
+    def as_dict(self) -> dict:
+        """The filters as plain values, for the audit log and the About sheet."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "sites": list(self.site_codes),
+            "funding": self.funding_code,
+            "language": self.language,
+        }
+
+
+@dataclass
+class FunderReport:
+    """Every table of the funder workbook, as rows of plain values."""
+
+    filters: ReportFilters
+    program: str
+    timezone: str
+    generated_at: datetime
+    suppress_below: int
+    months: list[date]
+    summary: list[dict] = field(default_factory=list)
+    by_month: list[dict] = field(default_factory=list)
+    by_site: list[dict] = field(default_factory=list)
+    recipients: list[dict] = field(default_factory=list)
+    reversals: list[dict] = field(default_factory=list)
+    inventory: list[dict] = field(default_factory=list)
+    expiring: list[dict] = field(default_factory=list)
+    chart: list[dict] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def make_filters(start, end, site_codes=(), funding_code=None, language="en") -> ReportFilters:
+    """Check typed filters (dates, site and funding codes, language) and name any bad field."""
+    fields = v.Fields()
+    start_day = fields.check("start", v.iso_date, start, True)
+    end_day = fields.check("end", v.iso_date, end, True)
+    if start_day and end_day:
+        if end_day < start_day:
+            fields.fail("end", msg("must be on or after the start"))
+        elif (end_day - start_day).days > MAX_PERIOD_DAYS:
+            fields.fail("end", msg("a report covers at most ten years"))
+    sites = []
+    for code in dict.fromkeys(c for c in site_codes or () if c):
+        site = fields.check("site", catalog.site_by_code, code, "site", False)
+        if site is not None:
+            sites.append(site)
+    funding = fields.check("funding", catalog.funding_by_code, funding_code or None)
+    if language not in LANGUAGES:
+        fields.fail("language", msg("must be one of: %(values)s", values=", ".join(LANGUAGES)))
+    fields.raise_if_any(msg("Some report filters are not valid."))
+    sites.sort(key=lambda s: s.code)
+    return ReportFilters(
+        start_day,
+        end_day,
+        tuple(s.id for s in sites) or None,
+        tuple(s.code for s in sites),
+        funding.id if funding else None,
+        funding.code if funding else None,
+        funding.name if funding else None,
+        language,
+    )
+
+
+def bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
+    """The period as UTC instants: from the first day's start to the day after the last."""
+    return clock.start_of_day(filters.start), clock.start_of_day(filters.end + timedelta(days=1))
+
+
+def event_conditions(filters: ReportFilters) -> list:
+    """SQL conditions picking the events a report counts (period, sites, funding, not voided)."""
+    return q.event_conditions(filters, *bounds(filters))
+
+
+def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None = None):
+    """Compute every table of the funder workbook for the filters, from one snapshot."""
+    with snapshot():
+        return _funder_report(filters, progress)
+
+
+def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | None):
+    step = progress or (lambda _name: None)
+    lower, upper = bounds(filters)
+    config = current_app.config
+    report = FunderReport(
+        filters=filters,
+        program=config["PROGRAM_NAME"],
+        timezone=config["APP_TIMEZONE"],
+        generated_at=clock.now(),
+        suppress_below=int(config["SUPPRESS_BELOW"]),
+        months=periods.months_between(filters.start, filters.end),
+    )
+    inventory = q.inventory(filters, lower, upper)
+    # One pass over the period's distributions, rolled up for Summary, By Month and By Site.
+    detail = q.distributed(filters, lower, upper, ("site_id", "supply_id"), report.months)
+    by_supply = _rollup(detail, (2,))
+    # Every site and supply gets a row, zero or not; inactive ones only if they had stock.
+    sites = q.report_sites(filters, {site for site, _ in inventory})
+    supplies = q.report_supplies({supply for _, supply in inventory} | {s for (s,) in by_supply})
+    step("Summary")
+    encounters = q.encounters_by_supply(filters, lower, upper)
+    for supply in supplies:
+        report.summary.append(
+            {
+                **_units(supply, by_supply.get((supply.id,), 0)),
+                "encounters": encounters.get(supply.id, 0),
+            }
+        )
+    step("By Month")
+    _fill_months(report, supplies, _rollup(detail, (0, 2)))
+    step("By Site")
+    by_site = _rollup(detail, (1, 2))
+    for site in sites:
+        for supply in supplies:
+            units = by_site.get((site.id, supply.id), 0)
+            report.by_site.append({**_site_cells(site), **_units(supply, units)})
+    step("Recipients")
+    conditions = q.event_conditions(filters, lower, upper)
+    report.recipients = recipient_breakdowns(conditions, report.suppress_below)
+    step("Reversals")
+    reversals = q.reversals(filters, lower, upper, report.months)
+    zero = {"reversals": 0, "trained": 0, "encounters": 0}
+    for index, month in enumerate(report.months):
+        for site in sites:
+            counts = reversals.get((index, site.id), zero)
+            report.reversals.append({"month": month, **_site_cells(site), **counts})
+    step("Inventory")
+    empty = dict.fromkeys(q.INVENTORY_COLUMNS, 0)
+    for site in sites:
+        for supply in supplies:
+            numbers = inventory.get((site.id, supply.id), empty)
+            report.inventory.append({**_site_cells(site), **_supply_cells(supply), **numbers})
+    step("Expiring Lots")
+    report.expiring = q.expiring(filters, upper)
+    return report
+
+
+def _rollup(detail: dict[tuple, int], positions: tuple[int, ...]) -> dict[tuple, int]:
+    """Sum (month, site, supply) units over the keys left out, keeping the positions given."""
+    totals: dict[tuple, int] = {}
+    for key, units in detail.items():
+        kept = tuple(key[i] for i in positions)
+        totals[kept] = totals.get(kept, 0) + units
+    return totals
+
+
+def _fill_months(report: FunderReport, supplies: list[Supply], monthly: dict) -> None:
+    """By Month rows for every month and supply, and the chart's month x category totals."""
+    report.categories = sorted({s.category for s in supplies}, key=q.category_order)
+    for index, month in enumerate(report.months):
+        totals = dict.fromkeys(report.categories, 0)
+        for supply in supplies:
+            units = monthly.get((index, supply.id), 0)
+            report.by_month.append({"month": month, **_units(supply, units)})
+            totals[supply.category] += units
+        report.chart.append({"month": month, **totals})
+
+
+def _units(supply: Supply, units: int) -> dict:
+    return {**_supply_cells(supply), "units": units, "doses": units * supply.doses_per_unit}
+
+
+def _site_cells(site: Site) -> dict:
+    return {"site": site.code, "site_name": site.name, "county": site.county}
+
+
+def _supply_cells(supply: Supply) -> dict:
+    return {
+        "supply": supply.code,
+        "supply_name": supply.name,
+        "category": supply.category,
+        "unit": supply.unit,
+        "doses_per_unit": supply.doses_per_unit,
+    }

@@ -1,0 +1,194 @@
+"""The words a workbook's reader reads, in the workbook's own language.
+
+A workbook is English unless a language is chosen for it, whatever the screens show: the
+export runs these under flask_babel.force_locale(filters.language). Sheet titles, table
+display names, the contract's headers and stored codes are never translated (DESIGN.md):
+funders' tools read them.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from supplies.services.reporting.report import FunderReport, ReportFilters
+from supplies.services.reporting.suppression import NOT_RECORDED
+
+# Each language in its own words, as the form and the About sheet name it.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+CATEGORY_LABELS = {
+    "naloxone_nasal": _l("Naloxone (nasal)"),
+    "naloxone_injectable": _l("Naloxone (injectable)"),
+    "nalmefene": _l("Nalmefene"),
+    "fentanyl_test_strip": _l("Fentanyl test strips"),
+    "xylazine_test_strip": _l("Xylazine test strips"),
+    "syringe": _l("Syringes"),
+    "smoking_supply": _l("Smoking supplies"),
+    "wound_care": _l("Wound care"),
+    "condom": _l("Condoms"),
+    "hygiene": _l("Hygiene"),
+    "other": _l("Other"),
+}
+CHART_TITLE = _l("Units distributed by month and category")
+CHART_MONTH = _l("Month")
+CHART_UNITS = _l("Units")
+
+
+def category_label(category: str) -> str:
+    """A category code in the workbook's words (an unknown code stays as it is)."""
+    label = CATEGORY_LABELS.get(category)
+    return str(label) if label is not None else category
+
+
+def localized_rows(table_name: str, rows: list[dict]) -> list[dict]:
+    """A table's rows with the value words that are ours (not stored codes) translated."""
+    if table_name != "Recipients":
+        return rows
+    not_recorded = _("not recorded")
+    if not_recorded == NOT_RECORDED:
+        return rows
+    return [
+        {**row, "value": not_recorded} if row.get("value") == NOT_RECORDED else row for row in rows
+    ]
+
+
+def _local(moment: datetime, tz_name: str) -> datetime:
+    """An aware instant as the program's naive local time (Excel has no time zones)."""
+    return moment.astimezone(ZoneInfo(tz_name)).replace(tzinfo=None, microsecond=0)
+
+
+def _language_line(language: str) -> str:
+    name = LANGUAGE_NAMES.get(language, language)
+    if language == "en":
+        return name
+    return _(
+        "%(language)s. Sheet, table and column names stay in English so that funders' "
+        "tools can read them.",
+        language=name,
+    )
+
+
+def filter_rows(filters: ReportFilters, timezone: str, generated: datetime) -> list:
+    """The About lines every workbook has: period, time zone, filters, language, when."""
+    sites = ", ".join(filters.site_codes) if filters.site_codes else _("All sites")
+    if filters.funding_code and filters.funding_name:
+        funding = f"{filters.funding_code} ({filters.funding_name})"
+    else:
+        funding = filters.funding_code or _("All funding sources")
+    zone = _("%(zone)s (days and months are counted in this time zone)", zone=timezone)
+    return [
+        (_("Period start"), filters.start),
+        (_("Period end"), filters.end),
+        (_("Time zone"), zone),
+        (_("Sites"), sites),
+        (_("Funding"), funding),
+        (_("Workbook language"), _language_line(filters.language)),
+        (_("Generated at"), _local(generated, timezone)),
+    ]
+
+
+def about_rows(report: FunderReport) -> list[tuple[str, object]]:
+    """The funder workbook's About sheet: what it covers and what its words mean."""
+    below = report.suppress_below
+    suppression = (
+        _(
+            "Counts of people-derived breakdowns (the Recipients sheet) from 1 to %(top)s are "
+            "shown as <%(below)s. When only one count in a breakdown would be hidden, the next "
+            "smallest count is hidden too, so no hidden count can be worked out from the "
+            "total. Supply counts are never hidden.",
+            top=below - 1,
+            below=below,
+        )
+        if below > 0
+        else _("Small-cell suppression is turned off (SUPPRESS_BELOW = 0).")
+    )
+    return [
+        (_("Program"), report.program),
+        (
+            _("Report"),
+            _("Funder report: supplies distributed, recipients, reversals and inventory"),
+        ),
+        *filter_rows(report.filters, report.timezone, report.generated_at),
+        (None, None),
+        (_("Definitions"), None),
+        (
+            _("Unit"),
+            _(
+                "One item as stocked and handed out (a box, kit, strip or each); "
+                "a box of two Narcan sprays is one unit."
+            ),
+        ),
+        (
+            _("Dose"),
+            _(
+                "Units multiplied by the supply's doses per unit (a box of two sprays is "
+                "two doses); supplies that are not medications have no doses."
+            ),
+        ),
+        (
+            _("Encounter"),
+            _(
+                "One distribution event: supplies handed out at one time and place. Voided "
+                "events are left out. No person is identified or counted twice on purpose."
+            ),
+        ),
+        (
+            _("Reversal reported"),
+            _(
+                "Overdoses a participant says they reversed since their last visit, as told "
+                "at an encounter."
+            ),
+        ),
+        (
+            # A label that is a contract header or a sheet title names it as the file does.
+            "Encounters with training",
+            _("Encounters at which overdose response training was given."),
+        ),
+        (
+            "Inventory",
+            _(
+                "Opening + Received + Transferred in - Transferred out - Distributed + "
+                "Adjusted = Closing, for every site and supply. Adjusted includes write-offs "
+                "(expired, damaged, lost) and shelf count corrections."
+            ),
+        ),
+        (
+            _("Funding filter"),
+            _(
+                "With a funding source, only units from batches paid for by it are counted, "
+                "and only encounters that handed out such units."
+            ),
+        ),
+        (
+            "Expiring Lots",
+            _(
+                "Lots held at the end of the period that expire within 180 days of it or "
+                "have already expired."
+            ),
+        ),
+        (_("Suppression"), suppression),
+        (
+            _("Privacy"),
+            _("No names, birth dates, addresses, staff names or record ids appear here."),
+        ),
+    ]
+
+
+def event_about_rows(filters: ReportFilters, program: str, timezone: str, now: datetime):
+    """The event-level workbook's About sheet."""
+    return [
+        (_("Program"), program),
+        (
+            _("Report"),
+            _("Event-level export: one row per supply handed out at an encounter"),
+        ),
+        *filter_rows(filters, timezone, now),
+        (
+            _("Privacy"),
+            _(
+                "For program staff only: not small-cell suppressed. Voided events, staff, "
+                "record ids and free text are left out."
+            ),
+        ),
+    ]

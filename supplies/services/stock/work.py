@@ -1,0 +1,440 @@
+"""Coordinator stock work: receive, transfer, adjust, count and lot status."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from supplies.extensions import db
+from supplies.models import Batch, Site
+from supplies.models.stock import BATCH_STATUSES, RECEIPT_SOURCES
+from supplies.services import catalog
+from supplies.services.catalog import SupplyRef
+from supplies.services.common import clock, permissions
+from supplies.services.common import validation as v
+from supplies.services.common.errors import InsufficientStock, NotFound, ValidationFailed
+from supplies.services.common.messages import msg
+from supplies.services.db import audit, operations
+from supplies.services.db.operations import OperationRequest, OperationResult
+from supplies.services.stock import ledger
+
+ADJUSTMENT_REASONS = (
+    "expired",
+    "damaged",
+    "lost_or_stolen",
+    "found",
+    "recalled",
+    "used_in_training",
+    "data_correction",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One line of a shipment as typed: supply code, quantity, lot, expiry, funding code."""
+
+    supply: object
+    quantity: object
+    lot_number: object = None
+    expires_on: object = None
+    funding: object = None
+
+
+def _lots(allocations: list[ledger.Allocation]) -> list[dict]:
+    return [
+        {
+            "lot_number": a.lot_number,
+            "expires_on": a.expires_on.isoformat() if a.expires_on else None,
+            "quantity": a.quantity,
+        }
+        for a in allocations
+    ]
+
+
+def _occurred_on(day: date | None):
+    """A business date as an instant: now for today, the start of the day for the past."""
+    if day is None or day == clock.today():
+        return clock.now()
+    return clock.start_of_day(day)
+
+
+def _shortfall(supply: SupplyRef, site: Site, wanted: int, available: int, field: str):
+    return InsufficientStock(
+        msg(
+            "Only %(available)s %(supply)s available at %(site)s; %(wanted)s requested.",
+            available=available,
+            supply=supply.name,
+            site=site.name,
+            wanted=wanted,
+        ),
+        {field: msg("only %(available)s available", available=available)},
+        {supply.code: available},
+    )
+
+
+def _known_lot_expiry(supply_id: int, lot_number: str) -> list[date | None]:
+    return list(
+        db.session.execute(
+            db.select(Batch.expires_on)
+            .where(Batch.supply_id == supply_id, Batch.lot_number == lot_number)
+            .distinct()
+        ).scalars()
+    )
+
+
+def _lot_status(supply_id: int, lot_number: str | None) -> str:
+    if lot_number is None:
+        return "available"
+    status = db.session.execute(
+        db.select(Batch.status)
+        .where(Batch.supply_id == supply_id, Batch.lot_number == lot_number)
+        .order_by(Batch.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return status or "available"
+
+
+def _parse_receipt_line(line: ReceiptLine, prefix: str, fields: v.Fields):
+    supply = fields.check(f"{prefix}supply", catalog.supply_by_code, line.supply)
+    quantity = fields.check(f"{prefix}quantity", v.quantity, line.quantity)
+    lot_number = fields.check(f"{prefix}lot_number", v.text, line.lot_number, 64, required=False)
+    expires_on = fields.check(f"{prefix}expires_on", v.iso_date, line.expires_on)
+    funding = fields.check(f"{prefix}funding", catalog.funding_by_code, line.funding)
+    if supply and supply.tracks_lots:
+        if not lot_number:
+            fields.fail(
+                f"{prefix}lot_number",
+                msg("%(supply)s tracks lots: enter the lot number", supply=supply.name),
+            )
+        if not expires_on and f"{prefix}expires_on" not in fields.errors:
+            fields.fail(
+                f"{prefix}expires_on",
+                msg("%(supply)s tracks lots: enter the expiry", supply=supply.name),
+            )
+    if supply and lot_number and expires_on:
+        known = [day for day in _known_lot_expiry(supply.id, lot_number) if day]
+        if known and expires_on not in known:
+            fields.fail(
+                f"{prefix}expires_on",
+                msg(
+                    "lot %(lot_number)s is already known with expiry %(value)s",
+                    lot_number=lot_number,
+                    value=known[0].isoformat(),
+                ),
+            )
+    return supply, quantity, lot_number, expires_on, funding
+
+
+def receive(
+    actor,
+    request: OperationRequest,
+    site_code,
+    lines: list[ReceiptLine],
+    received_on=None,
+    source=None,
+    prefixes: list[str] | None = None,
+) -> OperationResult:
+    """Record a shipment at a site: one new batch per line, stock added to the site."""
+    fields = v.Fields()
+    site = fields.check("site", catalog.site_by_code, site_code)
+    day = fields.check("received_on", v.iso_date, received_on)
+    if day and day > clock.today():
+        fields.fail("received_on", msg("cannot be in the future"))
+    source = fields.check("source", v.choice, source, RECEIPT_SOURCES) or "purchase"
+    if not lines:
+        fields.fail("lines", msg("add at least one line"))
+    prefixes = prefixes or [""] * len(lines)
+    parsed = [_parse_receipt_line(line, p, fields) for line, p in zip(lines, prefixes, strict=True)]
+    fields.raise_if_any()
+    permissions.require(actor, "manage_stock", site.id)
+    occurred_at = _occurred_on(day)
+    result_lines = []
+
+    def write() -> dict:
+        movements = []
+        for supply, quantity, lot_number, expires_on, funding in parsed:
+            batch = Batch(
+                supply_id=supply.id,
+                lot_number=lot_number,
+                expires_on=expires_on,
+                funding_source_id=funding.id if funding else None,
+                status=_lot_status(supply.id, lot_number),
+                source=source,
+                received_on=day or clock.today(),
+                received_at_site_id=site.id,
+            )
+            db.session.add(batch)
+            db.session.flush()
+            ledger.put(site.id, supply.id, batch.id, quantity)
+            movements.append(
+                ledger.movement_row(
+                    "receive",
+                    site.id,
+                    supply.id,
+                    batch.id,
+                    quantity,
+                    operation_id=request.id,
+                    user_id=actor.id,
+                    occurred_at=occurred_at,
+                    reason=source,
+                )
+            )
+            result_lines.append(
+                {
+                    "supply": supply.code,
+                    "quantity": quantity,
+                    "lot_number": lot_number,
+                    "expires_on": expires_on.isoformat() if expires_on else None,
+                    "funding": funding.code if funding else None,
+                    "status": batch.status,
+                }
+            )
+        ledger.write_movements(movements)
+        result = {
+            "id": request.id,
+            "site": site.code,
+            "received_on": (day or clock.today()).isoformat(),
+            "source": source,
+            "lines": result_lines,
+        }
+        if len(result_lines) == 1:
+            result.update(result_lines[0])
+        audit.record(actor.id, "receipt.create", "receipt", request.id, result)
+        return result
+
+    return operations.run_once(request, "receipt", actor.id, write)
+
+
+def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Move units between sites, first-expiry-first-out unless a lot is named."""
+    fields = v.Fields()
+    from_site = fields.check("from_site", catalog.site_by_code, body.get("from_site"), "from_site")
+    to_site = fields.check("to_site", catalog.site_by_code, body.get("to_site"), "to_site")
+    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
+    quantity = fields.check("quantity", v.quantity, body.get("quantity"))
+    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
+    if from_site and to_site and from_site.id == to_site.id:
+        fields.fail("to_site", msg("must differ from from_site"))
+    fields.raise_if_any()
+    permissions.require(actor, "manage_stock", from_site.id)
+    permissions.require(actor, "manage_stock", to_site.id)
+    occurred_at = clock.now()
+
+    def write() -> dict:
+        usable = ledger.holdings(
+            from_site.id, supply.id, usable_on=clock.today(), lot_number=lot_number, lock=True
+        )
+        try:
+            taken = ledger.take(usable, quantity)
+        except ledger.Shortfall as short:
+            raise _shortfall(supply, from_site, quantity, short.available, "quantity") from None
+        movements = []
+        for part in taken:
+            ledger.put(to_site.id, supply.id, part.batch_id, part.quantity)
+            for site_id, kind, signed in (
+                (from_site.id, "transfer_out", -part.quantity),
+                (to_site.id, "transfer_in", part.quantity),
+            ):
+                movements.append(
+                    ledger.movement_row(
+                        kind,
+                        site_id,
+                        supply.id,
+                        part.batch_id,
+                        signed,
+                        operation_id=request.id,
+                        user_id=actor.id,
+                        occurred_at=occurred_at,
+                    )
+                )
+        ledger.write_movements(movements)
+        result = {
+            "id": request.id,
+            "from_site": from_site.code,
+            "to_site": to_site.code,
+            "supply": supply.code,
+            "quantity": quantity,
+            "occurred_at": occurred_at.isoformat(),
+            "lots": _lots(taken),
+        }
+        audit.record(actor.id, "transfer.create", "transfer", request.id, result)
+        return result
+
+    return operations.run_once(request, "transfer", actor.id, write)
+
+
+def _batch_to_add_to(site_id: int, supply: SupplyRef, lot_number: str | None, field: str) -> int:
+    """The batch that new or found units join: the lot's newest batch, else the site's newest."""
+    query = db.select(Batch.id).where(Batch.supply_id == supply.id).order_by(Batch.id.desc())
+    if lot_number is not None:
+        batch_id = db.session.execute(
+            query.where(Batch.lot_number == lot_number).limit(1)
+        ).scalar_one_or_none()
+        if batch_id is None:
+            raise ValidationFailed(
+                msg(
+                    "Lot %(lot_number)s of %(supply)s is not known; receive it instead.",
+                    lot_number=lot_number,
+                    supply=supply.name,
+                ),
+                {field: msg("lot %(lot_number)s is not known", lot_number=lot_number)},
+            )
+        return batch_id
+    on_hand = ledger.holdings(site_id, supply.id)
+    if supply.tracks_lots and len({h.lot_number for h in on_hand}) != 1:
+        raise ValidationFailed(
+            msg("%(supply)s tracks lots: say which lot.", supply=supply.name),
+            {field: msg("name the lot_number")},
+        )
+    if on_hand:
+        return max(h.batch_id for h in on_hand)
+    if supply.tracks_lots:
+        raise ValidationFailed(
+            msg("%(supply)s tracks lots: say which lot.", supply=supply.name),
+            {field: msg("name the lot_number")},
+        )
+    batch = Batch(supply_id=supply.id, source="other", received_on=clock.today())
+    db.session.add(batch)
+    db.session.flush()
+    return batch.id
+
+
+def _change_stock(actor, request, kind, site, supply, delta, lot_number, reason, note):
+    """Apply a signed change to a site's stock of a supply (any batch status), as movements."""
+    occurred_at = clock.now()
+    rows = []
+    if delta < 0:
+        on_hand = ledger.holdings(site.id, supply.id, lot_number=lot_number, lock=True)
+        try:
+            parts = ledger.take(on_hand, -delta)
+        except ledger.Shortfall as short:
+            raise _shortfall(supply, site, -delta, short.available, "quantity") from None
+        signed = [(p.batch_id, -p.quantity) for p in parts]
+    else:
+        batch_id = _batch_to_add_to(site.id, supply, lot_number, "lot_number")
+        ledger.put(site.id, supply.id, batch_id, delta)
+        signed = [(batch_id, delta)]
+    for batch_id, quantity in signed:
+        rows.append(
+            ledger.movement_row(
+                kind,
+                site.id,
+                supply.id,
+                batch_id,
+                quantity,
+                operation_id=request.id,
+                user_id=actor.id,
+                occurred_at=occurred_at,
+                reason=reason,
+                note=note,
+            )
+        )
+    ledger.write_movements(rows)
+    return occurred_at
+
+
+def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Write stock off or back on with a reason code; `other` needs a note."""
+    fields = v.Fields()
+    site = fields.check("site", catalog.site_by_code, body.get("site"))
+    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
+    quantity = fields.check("quantity", v.signed_quantity, body.get("quantity"))
+    reason = fields.check("reason", v.choice, body.get("reason"), ADJUSTMENT_REASONS, required=True)
+    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
+    note = fields.check("note", v.text, body.get("note"), 200, required=False)
+    if reason == "other" and not note and "note" not in fields.errors:
+        fields.fail("note", msg("is required when the reason is other"))
+    fields.raise_if_any()
+    permissions.require(actor, "manage_stock", site.id)
+
+    def write() -> dict:
+        occurred_at = _change_stock(
+            actor, request, "adjust", site, supply, quantity, lot_number, reason, note
+        )
+        result = {
+            "id": request.id,
+            "site": site.code,
+            "supply": supply.code,
+            "quantity": quantity,
+            "reason": reason,
+            "lot_number": lot_number,
+            "note": note,
+            "occurred_at": occurred_at.isoformat(),
+        }
+        audit.record(actor.id, "adjustment.create", "adjustment", request.id, result)
+        return result
+
+    return operations.run_once(request, "adjustment", actor.id, write)
+
+
+def count(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Record a physical count; the difference from the books becomes a count movement."""
+    fields = v.Fields()
+    site = fields.check("site", catalog.site_by_code, body.get("site"))
+    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
+    counted = fields.check("counted", v.quantity, body.get("counted"), 0)
+    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
+    fields.raise_if_any()
+    permissions.require(actor, "count", site.id)
+
+    def write() -> dict:
+        on_hand = ledger.holdings(site.id, supply.id, lot_number=lot_number, lock=True)
+        expected = sum(h.quantity for h in on_hand)
+        difference = counted - expected
+        if difference:
+            _change_stock(
+                actor, request, "count", site, supply, difference, lot_number, "count", None
+            )
+        result = {
+            "id": request.id,
+            "site": site.code,
+            "supply": supply.code,
+            "lot_number": lot_number,
+            "counted": counted,
+            "expected": expected,
+            "difference": difference,
+        }
+        audit.record(actor.id, "count.create", "count", request.id, result)
+        return result
+
+    return operations.run_once(request, "count", actor.id, write)
+
+
+def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationResult:
+    """Quarantine, recall or release a lot at every site at once."""
+    fields = v.Fields()
+    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
+    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64)
+    status = fields.check("status", v.choice, body.get("status"), BATCH_STATUSES, required=True)
+    note = fields.check("note", v.text, body.get("note"), 200, required=False)
+    fields.raise_if_any()
+    permissions.require(actor, "manage_stock")
+    batch_ids = list(
+        db.session.execute(
+            db.select(Batch.id).where(Batch.supply_id == supply.id, Batch.lot_number == lot_number)
+        ).scalars()
+    )
+    if not batch_ids:
+        raise NotFound(
+            msg("No lot %(lot_number)s of %(supply)s.", lot_number=lot_number, supply=supply.name),
+            {"lot_number": msg("unknown lot")},
+        )
+
+    def write() -> dict:
+        db.session.execute(
+            db.update(Batch)
+            .where(Batch.id.in_(batch_ids))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        result = {
+            "id": request.id,
+            "supply": supply.code,
+            "lot_number": lot_number,
+            "status": status,
+            "note": note,
+            "batches": len(batch_ids),
+        }
+        audit.record(actor.id, f"lot.{status}", "lot", f"{supply.code}:{lot_number}", result)
+        return result
+
+    return operations.run_once(request, "lot_status", actor.id, write)
