@@ -11,7 +11,7 @@ from bench import floor as bench_floor
 from bench.harness import DATA, LoadResult, gunicorn, wrk_post
 from supplies import create_app
 from supplies.extensions import db
-from supplies.services.accounts import users
+from supplies.services.accounts import tokens, users
 from supplies.services.db.operations import OperationRequest
 from supplies.services.stock import work
 from supplies.services.stock.work import ReceiptLine
@@ -47,7 +47,7 @@ def prepare(database_url: str) -> str:
         ]
         body = {"bench": str(uuid.uuid4())}
         work.receive(admin, OperationRequest.new(None, body), "S001", lines)
-        token = users.create_token(admin, "benchmark")
+        token = tokens.create_token(admin, "benchmark")
         db.engine.dispose()
     return token
 

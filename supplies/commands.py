@@ -14,7 +14,7 @@ from supplies import demo
 from supplies.extensions import db
 from supplies.models import Site
 from supplies.models.user import ROLES
-from supplies.services.accounts import users
+from supplies.services.accounts import tokens, users
 from supplies.services.common.errors import DomainError
 from supplies.services.imports import runner
 from supplies.services.stock import on_hand
@@ -79,7 +79,7 @@ def create_token(email: str, name: str) -> None:
     user = users.user_by_email(email)
     if user is None or not user.active:
         raise click.ClickException(f"No active account for {email}.")
-    click.echo(users.create_token(user, name))
+    click.echo(tokens.create_token(user, name))
 
 
 @click.command("check-ledger")

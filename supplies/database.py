@@ -1,6 +1,5 @@
 """Engine set-up: SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for write transactions."""
 
-import fcntl
 import itertools
 import os
 from collections.abc import Iterator
@@ -9,6 +8,11 @@ from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+try:
+    import fcntl  # POSIX only: the writers' queue below
+except ImportError:  # pragma: no cover - Windows: SQLite's busy handler queues writers alone
+    fcntl = None
 
 # Set by the unit of work while it runs a write transaction, so that SQLite takes the write
 # lock at BEGIN instead of upgrading a read lock halfway through (which can fail at once).
@@ -78,8 +82,8 @@ def checkpoint_now(engine: Engine) -> None:
 
 
 def sqlite_lock_path(engine: Engine) -> str | None:
-    """The lock file that serializes SQLite writers, or None (PostgreSQL, in-memory)."""
-    if engine.dialect.name != "sqlite":
+    """The lock file that serializes SQLite writers, or None (PostgreSQL, in-memory, no flock)."""
+    if engine.dialect.name != "sqlite" or fcntl is None:
         return None
     database = engine.url.database
     if not database or database == ":memory:":

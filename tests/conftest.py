@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from supplies import create_app
 from supplies.extensions import db
 from supplies.services import catalog
+from supplies.services.accounts import tokens
 from supplies.services.accounts import users as accounts
 from supplies.services.db.operations import OperationRequest
 from supplies.services.stock import work as inventory
@@ -192,7 +193,7 @@ class Factory:
 
     def token(self, user):
         """A bearer token for a user."""
-        return accounts.create_token(user)
+        return tokens.create_token(user)
 
     def receive(self, site, supply, quantity, lot="LOT1", expires_in_days=365, funding=None):
         """Receive stock at a site (lot and expiry only where the supply tracks lots)."""

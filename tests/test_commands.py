@@ -16,7 +16,7 @@ from supplies.models import (
     Supply,
     User,
 )
-from supplies.services.accounts import users
+from supplies.services.accounts import tokens
 from supplies.services.common import clock
 from tests.conftest import PASSWORD, make_app
 
@@ -136,7 +136,7 @@ def test_create_user_and_token(app, api):
     assert api.get("/stock", token).status_code == 200
     with app.app_context():
         stored = [t.token_hash for t in db.session.execute(db.select(ApiToken)).scalars()]
-        assert token not in stored and users.hash_token(token) in stored
+        assert token not in stored and tokens.hash_token(token) in stored
     assert runner.invoke(args=["create-token", "nobody@example.org"]).exit_code != 0
 
 

@@ -21,7 +21,7 @@ from flask import Flask
 from supplies.extensions import db
 from supplies.models import ApiToken
 from supplies.services import catalog
-from supplies.services.accounts import users as accounts
+from supplies.services.accounts import tokens
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events
 from tests.conftest import PASSWORD, FreshContextClient, csrf_token_from, make_app
@@ -140,8 +140,8 @@ class World:
 
     def target_token_id(self) -> int:
         """A fresh token of the target account (revoking it is then always possible)."""
-        token = accounts.create_token(self.target, "matrix")
-        query = db.select(ApiToken.id).where(ApiToken.token_hash == accounts.hash_token(token))
+        token = tokens.create_token(self.target, "matrix")
+        query = db.select(ApiToken.id).where(ApiToken.token_hash == tokens.hash_token(token))
         return db.session.execute(query).scalar_one()
 
     def event_id(self, site: str = "HUB", actor=None) -> str:

@@ -17,6 +17,7 @@ from supplies.extensions import login_manager
 from supplies.i18n import translate
 from supplies.services import catalog
 from supplies.services.accounts import audit_log, passwords
+from supplies.services.accounts import tokens as api_tokens
 from supplies.services.accounts import users as accounts
 from supplies.services.common import permissions
 from supplies.services.common.errors import DomainError
@@ -191,7 +192,7 @@ def tokens():
 def _tokens_page(form, status: int = 200):
     return render_template(
         "admin/tokens.html",
-        tokens=accounts.list_tokens(current_user),
+        tokens=api_tokens.list_tokens(current_user),
         form=form,
         action_form=ActionForm(),
     ), status
@@ -203,7 +204,9 @@ def create_token():
     form = _token_form()
     if form.validate_on_submit():
         try:
-            record, token = accounts.create_token_for(current_user, form.user.data, form.name.data)
+            record, token = api_tokens.create_token_for(
+                current_user, form.user.data, form.name.data
+            )
         except DomainError as error:
             _show_errors(form, error)
         else:
@@ -216,7 +219,7 @@ def revoke_token(token_id: int):
     """Revoke a token; it stops working on its next request."""
     if ActionForm().validate_on_submit():
         try:
-            record = accounts.revoke_token(current_user, token_id)
+            record = api_tokens.revoke_token(current_user, token_id)
         except DomainError:
             abort(404)
         revoked = _("Token “%(name)s” of %(email)s is revoked.")

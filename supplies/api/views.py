@@ -9,7 +9,7 @@ from supplies.api.openapi import openapi_spec
 from supplies.api.support import ApiError, json_body, operation_request, written
 from supplies.extensions import csrf
 from supplies.services import catalog
-from supplies.services.accounts import users
+from supplies.services.accounts import tokens
 from supplies.services.common import permissions, validation
 from supplies.services.common.errors import DomainError
 from supplies.services.common.messages import msg
@@ -35,7 +35,9 @@ def authenticate():
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        user = users.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        user = (
+            tokens.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        )
         if user is None:
             return support.error_response(
                 401, "unauthorized", msg("The API token is missing or not valid.")

@@ -7,6 +7,7 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import ApiToken, AuditEntry, User
+from supplies.services.accounts import tokens
 from supplies.services.accounts import users as accounts
 from supplies.services.common.errors import Conflict
 from supplies.services.db import audit
@@ -205,7 +206,7 @@ def test_a_token_is_shown_once_stored_hashed_and_revoked_at_once(app, program, a
     assert response.status_code == 200
     token = re.search(r'<code id="secret">([^<]+)</code>', response.get_data(as_text=True))[1]
     record = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == accounts.hash_token(token))
+        db.select(ApiToken).where(ApiToken.token_hash == tokens.hash_token(token))
     ).scalar_one()
     assert record.token_hash != token and record.last_used_at is None
     assert token not in admin.get("/admin/tokens").get_data(as_text=True)

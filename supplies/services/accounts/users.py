@@ -1,21 +1,17 @@
-"""Accounts and API tokens: creation, administration, password resets and token look-up."""
+"""Accounts: creation, administration, password resets and language (tokens: tokens.py)."""
 
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
-from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
 
 from supplies.extensions import db
-from supplies.models import ApiToken, Site, User, user_sites
+from supplies.models import Site, User
 from supplies.models.user import ROLES
-from supplies.services.accounts import passwords
-from supplies.services.common import clock, permissions
+from supplies.services.accounts import passwords, tokens
+from supplies.services.common import permissions
 from supplies.services.common import validation as v
 from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.common.messages import msg
@@ -23,8 +19,6 @@ from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
-# Refreshing last_used_at on every call would turn each read into a write.
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 def check_password_rules(password) -> None:
@@ -89,97 +83,6 @@ def user_by_email(email: str) -> User | None:
     return db.session.execute(
         db.select(User).where(User.email == email.strip().lower())
     ).scalar_one_or_none()
-
-
-def create_token(user: User, name: str = "API token", actor_id=None) -> str:
-    """Make a new API token for a user; return it once, store only its hash."""
-    token = secrets.token_urlsafe(32)
-    with transaction():
-        record = ApiToken(user_id=user.id, token_hash=hash_token(token), name=name)
-        db.session.add(record)
-        db.session.flush()
-        audit.record(actor_id or user.id, "token.create", "api_token", record.id, {"name": name})
-    return token
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class TokenUser:
-    """The account behind an API token, read in one statement on every call.
-
-    Carries what the services' permission checks need; the sites of a staff member are
-    read only when a check asks for them.
-    """
-
-    id: int
-    email: str
-    role: str
-    active: bool
-
-    @property
-    def site_ids(self) -> set[int]:
-        """Ids of the sites this user is assigned to (read when first needed)."""
-        cached = self.__dict__.get("_site_ids")
-        if cached is None:
-            rows = db.session.connection().execute(_sites_statement(), {"user_id": self.id})
-            cached = {site_id for (site_id,) in rows}
-            object.__setattr__(self, "_site_ids", cached)
-        return cached
-
-
-@cache
-def _token_statement():
-    tokens, users = ApiToken.__table__, User.__table__
-    return (
-        select(
-            tokens.c.id,
-            tokens.c.revoked_at,
-            tokens.c.last_used_at,
-            users.c.id,
-            users.c.email,
-            users.c.role,
-            users.c.active,
-        )
-        .join(users, users.c.id == tokens.c.user_id)
-        .where(tokens.c.token_hash == bindparam("token_hash"))
-    )
-
-
-@cache
-def _sites_statement():
-    return select(user_sites.c.site_id).where(user_sites.c.user_id == bindparam("user_id"))
-
-
-def user_for_token(token: str) -> TokenUser | None:
-    """The active user behind a bearer token, or None for a bad, revoked or orphaned one.
-
-    Read on every API call (never cached), so a revoked token or a deactivated user stops
-    working at once.
-    """
-    record = (
-        db.session.connection()
-        .execute(_token_statement(), {"token_hash": hash_token(token)})
-        .first()
-    )
-    if record is None:
-        return None
-    token_id, revoked_at, last_used_at, user_id, email, role, active = record
-    if revoked_at is not None or not active:
-        return None
-    now = clock.now()
-    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
-        with transaction():
-            db.session.execute(
-                db.update(ApiToken)
-                .where(ApiToken.id == token_id)
-                .values(last_used_at=now)
-                .execution_options(synchronize_session=False)
-            )
-    return TokenUser(user_id, email, role, active)
 
 
 # --- administration: every function below checks that the actor is an admin ---------------
@@ -247,7 +150,7 @@ def set_active(actor, user_id, active: bool) -> User:
         user.active = active
         if not active:
             user.session_version += 1
-            _revoke_all_tokens(user.id)
+            tokens.revoke_all_tokens(user.id)
         audit.record(actor.id, "user.activate" if active else "user.deactivate", "user", user.id)
     return user
 
@@ -334,54 +237,6 @@ def _store_new_password(user: User, password: str, action: str) -> None:
         user.must_change_password = False
         user.session_version += 1
         audit.record(user.id, action, "user", user.id)
-
-
-# --- API tokens ----------------------------------------------------------------------------
-
-
-def list_tokens(actor) -> list[ApiToken]:
-    """Every API token (never the token itself), newest first."""
-    permissions.require(actor, "administer")
-    query = db.select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
-    return list(db.session.execute(query).scalars())
-
-
-def create_token_for(actor, user_id, name) -> tuple[ApiToken, str]:
-    """An admin makes a token for an active account; the token is returned once."""
-    permissions.require(actor, "administer")
-    fields = v.Fields()
-    name = fields.check("name", v.text, name, 80)
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active:
-        fields.fail("user", msg("choose an active account"))
-    fields.raise_if_any()
-    token = create_token(user, name, actor_id=actor.id)
-    record = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    ).scalar_one()
-    return record, token
-
-
-def revoke_token(actor, token_id) -> ApiToken:
-    """Revoke a token; the next request that uses it is refused."""
-    permissions.require(actor, "administer")
-    record = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
-    if record is None:
-        raise NotFound(msg("No such token."))
-    if record.revoked_at is None:
-        with transaction():
-            record.revoked_at = clock.now()
-            audit.record(actor.id, "token.revoke", "api_token", record.id)
-    return record
-
-
-def _revoke_all_tokens(user_id: int) -> None:
-    db.session.execute(
-        db.update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
 
 
 # --- Language ------------------------------------------------------------------------------

@@ -1,0 +1,4 @@
+"""The common core: clock, errors, messages, validation and permissions.
+
+Imports models and extensions only; every other part of services/ may import this.
+"""

@@ -83,43 +83,51 @@ def _row(request: OperationRequest, kind: str, user_id: int | None, result: dict
     }
 
 
-def run_once(
-    request: OperationRequest, kind: str, user_id: int | None, write, fast: bool = False
-) -> OperationResult:
+def run_once(request: OperationRequest, kind: str, user_id: int | None, write) -> OperationResult:
     """Run write() in one transaction unless this id was already recorded; store its result.
 
     The id is checked before the transaction and again under the write lock (a twin
-    request may have committed meanwhile). The fast path (distributions, where replays
-    are rare) checks neither: the operation's and the event's unique keys refuse a replay
-    at insert, and a refusal of write() itself (too little stock, once the first attempt
-    took the last units) is answered as the replay it may be. A unique-key refusal from a
-    twin that committed in between on PostgreSQL is a replay too. On the fast path write()
-    returns its result and the rows it leaves to insert: they go in with the operation's
-    row, as one statement on PostgreSQL.
+    request may have committed meanwhile). write() returns the operation's result.
     """
-    if not fast:
-        replayed = replay(request, kind)
-        if replayed:
-            return replayed
+    replayed = replay(request, kind)
+    if replayed:
+        return replayed
     try:
         with transaction():
-            if fast:
-                result, rows = write()
-                insert_rows([*rows, (_operations, [_row(request, kind, user_id, result)])])
-            else:
-                replayed = replay(request, kind)
-                if replayed:
-                    return replayed
-                result = write()
-                record(request, kind, user_id, result)
-    except IntegrityError:
-        replayed = replay(request, kind)
-        if replayed is None:
-            raise
-        return replayed
-    except DomainError:
-        replayed = replay(request, kind) if fast else None
-        if replayed is None:
-            raise
-        return replayed
+            replayed = replay(request, kind)
+            if replayed:
+                return replayed
+            result = write()
+            record(request, kind, user_id, result)
+    except IntegrityError as refusal:
+        return _replay_or_raise(request, kind, refusal)
     return OperationResult(result, created=True)
+
+
+def run_once_unchecked(
+    request: OperationRequest, kind: str, user_id: int | None, write_rows
+) -> OperationResult:
+    """Run write_rows() in one transaction without looking the id up first; store its result.
+
+    For distributions, where replays are rare: the operation's and the event's unique keys
+    refuse a replay at insert, and a refusal of write_rows() itself (too little stock, once
+    the first attempt took the last units) is answered as the replay it may be. A
+    unique-key refusal from a twin that committed in between on PostgreSQL is a replay too.
+    write_rows() returns its result and the rows it leaves to insert: they go in with the
+    operation's row, as one statement on PostgreSQL.
+    """
+    try:
+        with transaction():
+            result, rows = write_rows()
+            insert_rows([*rows, (_operations, [_row(request, kind, user_id, result)])])
+    except (IntegrityError, DomainError) as refusal:
+        return _replay_or_raise(request, kind, refusal)
+    return OperationResult(result, created=True)
+
+
+def _replay_or_raise(request: OperationRequest, kind: str, refusal: Exception) -> OperationResult:
+    """The recorded result of a refused write that was a replay; else the refusal stands."""
+    replayed = replay(request, kind)
+    if replayed is None:
+        raise refusal
+    return replayed

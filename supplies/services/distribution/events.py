@@ -144,7 +144,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
     )
 
-    def write() -> tuple[dict, list[Rows]]:
+    def write_rows() -> tuple[dict, list[Rows]]:
         held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
         plans = []
         for supply, quantity, name in lines:
@@ -220,7 +220,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
             (audit.ENTRIES, [entry]),
         ]
 
-    return operations.run_once(request, "distribution", actor.id, write, fast=True)
+    return operations.run_once_unchecked(request, "distribution", actor.id, write_rows)
 
 
 def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:

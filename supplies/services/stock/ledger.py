@@ -67,8 +67,10 @@ class Shortfall(Exception):
 
 @cache
 def _holdings_statement(
-    supplies: int, usable: bool, by_lot: bool, lock: bool, limited: bool = False
+    supplies: int, *, usable: bool, by_lot: bool, lock: bool, limited: bool = False
 ):
+    """The balances-with-batches read, built once per shape: `supplies` ids in the IN list,
+    only usable batches, one lot only, row locks, and a LIMIT, each as asked."""
     query = (
         select(
             _balances.c.supply_id,
@@ -115,12 +117,13 @@ def usable_first(site_id: int, needs: dict[int, int], usable_on: date) -> dict[i
     connection = db.session.connection()
     limit = FIRST_BATCHES * len(needs)
     rows = connection.execute(
-        _holdings_statement(len(needs), True, False, True, True), {**params, "limit": limit}
+        _holdings_statement(len(needs), usable=True, by_lot=False, lock=True, limited=True),
+        {**params, "limit": limit},
     ).all()
     found = _by_supply(rows)
     short = any(sum(h.quantity for h in found.get(s, ())) < q for s, q in needs.items())
     if len(rows) == limit and short:
-        everything = _holdings_statement(len(needs), True, False, True)
+        everything = _holdings_statement(len(needs), usable=True, by_lot=False, lock=True)
         found = _by_supply(connection.execute(everything, params))
     return found
 
@@ -145,7 +148,9 @@ def holdings(
     With usable_on, only available batches unexpired on that day: what may be handed out
     or transferred. Without it, every batch whatever its status (for write-offs and counts).
     """
-    statement = _holdings_statement(1, usable_on is not None, lot_number is not None, lock)
+    statement = _holdings_statement(
+        1, usable=usable_on is not None, by_lot=lot_number is not None, lock=lock
+    )
     params = {"site_id": site_id, **list_params("supply", [supply_id])}
     if usable_on is not None:
         params["usable_on"] = usable_on
