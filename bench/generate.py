@@ -20,13 +20,13 @@ from sqlalchemy import text
 from supplies import create_app
 from supplies.extensions import db
 from supplies.models import User
-from supplies.models.site import SITE_KINDS
-from supplies.services.distribution.events import (
+from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,
     RECIPIENT_TYPES,
     SETTING_FOR_SITE_KIND,
+    SITE_KINDS,
 )
 
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105  (a synthetic benchmark database)

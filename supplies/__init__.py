@@ -47,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from supplies.admin.views import bp as admin_bp
     from supplies.api.views import bp as api_bp
     from supplies.auth.views import bp as auth_bp
+    from supplies.catalog.views import bp as catalog_bp
     from supplies.distribute.views import bp as distribute_bp
     from supplies.extensions import csrf
     from supplies.imports.views import bp as imports_bp
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(inventory_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(distribute_bp)
     app.register_blueprint(imports_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.

@@ -13,11 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from supplies import demo
 from supplies.extensions import db
 from supplies.models import Site
-from supplies.models.user import ROLES
 from supplies.services.accounts import tokens, users
 from supplies.services.common.errors import DomainError
 from supplies.services.imports import runner
 from supplies.services.stock import on_hand
+from supplies.vocab import ROLES
 
 
 @click.command("init-db")

@@ -10,76 +10,23 @@ message is shown (a flash, a page, an API error).
 from datetime import date, datetime
 from functools import lru_cache
 
-from babel import numbers
+from babel import Locale, numbers
 from babel.dates import format_skeleton
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, get_locale, gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from supplies.config import PROJECT_ROOT
+from supplies.services.common import clock
+from supplies.vocab import INTERFACE_LANGUAGES, ROLES, VALUE_LABELS
 
-LANGUAGES = {"en": "English", "es": "Español"}
+# The screens' languages, each named in its own words.
+LANGUAGES = INTERFACE_LANGUAGES.labels
 DEFAULT_LANGUAGE = "en"
-ROLE_CODES = ("admin", "coordinator", "staff", "funder")
+ROLE_CODES = ROLES
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-# Codes the database stores (roles, kinds, statuses, reasons) in the reader's words.
-VALUE_LABELS = {
-    "admin": _l("admin"),
-    "coordinator": _l("coordinator"),
-    "staff": _l("staff"),
-    "funder": _l("funder"),
-    "available": _l("available"),
-    "quarantined": _l("quarantined"),
-    "recalled": _l("recalled"),
-    "submitted": _l("submitted"),
-    "confirmed": _l("confirmed"),
-    "discarded": _l("discarded"),
-    "fixed_site": _l("fixed site"),
-    "outreach": _l("outreach"),
-    "mobile_van": _l("mobile van"),
-    "partner_agency": _l("partner agency"),
-    "vending": _l("vending machine"),
-    "mail": _l("mail"),
-    "naloxone_nasal": _l("naloxone, nasal"),
-    "naloxone_injectable": _l("naloxone, injectable"),
-    "nalmefene": _l("nalmefene"),
-    "fentanyl_test_strip": _l("fentanyl test strips"),
-    "xylazine_test_strip": _l("xylazine test strips"),
-    "syringe": _l("syringes"),
-    "smoking_supply": _l("smoking supplies"),
-    "wound_care": _l("wound care"),
-    "condom": _l("condoms"),
-    "hygiene": _l("hygiene"),
-    "other": _l("other"),
-    "box": _l("box"),
-    "kit": _l("kit"),
-    "strip": _l("strip"),
-    "each": _l("each"),
-    "pack": _l("pack"),
-    "vial": _l("vial"),
-    "device": _l("device"),
-    "receive": _l("receive"),
-    "transfer_out": _l("transfer out"),
-    "transfer_in": _l("transfer in"),
-    "distribute": _l("distribute"),
-    "adjust": _l("adjust"),
-    "count": _l("count"),
-    "void": _l("void"),
-    "expired": _l("expired"),
-    "damaged": _l("damaged"),
-    "lost_or_stolen": _l("lost or stolen"),
-    "found": _l("found"),
-    "used_in_training": _l("used in training"),
-    "data_correction": _l("data correction"),
-    "purchase": _l("purchase"),
-    "donation": _l("donation"),
-    "state_program": _l("state program"),
-}
 
 
 def label(value) -> str:
@@ -92,6 +39,7 @@ def label(value) -> str:
 @lru_cache(maxsize=1024, typed=True)
 def _label_in(value, locale: str) -> str:
     # Drawn for every bar and row of the stock pages; the words never change while serving.
+    # The codes and their words are defined once, in supplies.vocab.
     text = VALUE_LABELS.get(value)
     return str(text) if text is not None else str(value).replace("_", " ")
 
@@ -150,6 +98,27 @@ def translate_fields(fields: dict | None) -> dict:
     return {name: translate(why) for name, why in (fields or {}).items()}
 
 
+def format_moment(moment: datetime | str, style: str = "medium") -> str:
+    """An instant as every page shows one: on the program's clock (APP_TIMEZONE, through
+    clock.local_time), in the reader's language, with a 24-hour time.
+
+    style: "medium" the date and time ("Jan 14, 2026, 19:30"), "day_time" without the year
+    ("Jan 14, 19:30"), "time" the time alone ("19:30"), "day" the program's date alone.
+    """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = clock.local_time(moment)
+    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    if style == "day":
+        return _formatted_date(local.date(), "medium", str(locale))
+    time_text = format_skeleton("Hm", local, locale=locale)
+    if style == "time":
+        return time_text
+    day = format_skeleton("MMMd" if style == "day_time" else "yMMMd", local, locale=locale)
+    # The locale's own way of joining a date and a time ("{1}, {0}" in English and Spanish).
+    return locale.datetime_formats["medium"].format(time_text, day)
+
+
 def _date(value, style: str = "medium") -> str:
     if value is None or value == "":
         return "—"
@@ -157,10 +126,13 @@ def _date(value, style: str = "medium") -> str:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            return value
+            try:
+                value = datetime.fromisoformat(value)  # an instant written as ISO text
+            except ValueError:
+                return value
     if isinstance(value, datetime):
-        # A moment is shown in the reader's time zone: not cached.
-        return format_datetime(value, style)
+        # A moment, on the program's clock whatever the reader's zone: not cached.
+        return format_moment(value, style)
     return _formatted_date(value, style, str(get_locale()))
 
 
@@ -193,8 +165,10 @@ def register(app: Flask) -> None:
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
+    # One zone for every time shown: Flask-Babel's own helpers agree with format_moment.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["APP_TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["date"] = _date  # days, and moments through format_moment
     app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["translate"] = translate
     app.jinja_env.filters["label"] = label

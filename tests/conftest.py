@@ -3,12 +3,13 @@
 import contextvars
 import os
 import re
+import time
 import uuid
 from datetime import date, timedelta
 
 import psycopg
 import pytest
-from flask import has_app_context
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 from supplies import create_app
@@ -114,6 +115,25 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def sign_in(client, email, password=PASSWORD, address=None, next_=None, follow_redirects=False):
+    """Post the sign-in form (CSRF token included), from a client address if given."""
+    environ = {"REMOTE_ADDR": address} if address else {}
+    token = csrf_token_from(client.get("/", environ_base=environ).get_data(as_text=True))
+    return client.post(
+        "/" if next_ is None else f"/?next={next_}",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+        follow_redirects=follow_redirects,
+    )
+
+
+def signed_in(client, email, password=PASSWORD):
+    """The client, signed in (the test fails if the sign-in is refused)."""
+    response = sign_in(client, email, password)
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
 class Auth:
     """Signs a test client in and out through the real form."""
 
@@ -122,13 +142,7 @@ class Auth:
 
     def login(self, email: str, password: str = PASSWORD, follow_redirects: bool = False):
         """Sign in with the form, CSRF token included."""
-        page = self.client.get("/")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self.client.post(
-            "/",
-            data={"email": email, "password": password, "csrf_token": token},
-            follow_redirects=follow_redirects,
-        )
+        return sign_in(self.client, email, password, follow_redirects=follow_redirects)
 
     def logout(self):
         """Sign out with the header's form."""
@@ -263,14 +277,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-# Every client is isolated now; these names stay for the tests that use them.
-FreshContextClient = IsolatedClient
-
-
-@pytest.fixture
-def fresh_client(client):
-    """The ordinary test client (each request in its own context)."""
-    return client
+def wait_until(condition, what: str, timeout: float = 30.0, every: float = 0.1):
+    """Poll condition() until it returns something truthy; fail naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = condition()
+        if outcome:
+            return outcome
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}; last seen: {outcome!r}")
+        time.sleep(every)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -289,3 +305,62 @@ def compiled_translations():
             catalog = read_po(po_file)
         with mo_path.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+
+
+def _fresh_request_globals() -> None:
+    # The tests' app context is shared by the client's requests, and Flask-WTF and
+    # Flask-Login cache the CSRF token and the user in g: forget them, as a new request would.
+    if has_app_context():
+        g.pop("csrf_token", None)
+        g.pop("_login_user", None)
+
+
+class Screens:
+    """Drives the HTML forms of the stock screens like a browser would."""
+
+    def __init__(self, client, auth):
+        self.client = client
+        self.auth = auth
+
+    def login(self, email: str):
+        """Sign in through the real form."""
+        _fresh_request_globals()
+        response = self.auth.login(email)
+        assert response.status_code == 302
+        return response
+
+    def sign_out(self):
+        """Sign out with the header's form."""
+        _fresh_request_globals()
+        response = self.auth.logout()
+        _fresh_request_globals()
+        return response
+
+    def get(self, url: str, **params):
+        """GET a page."""
+        _fresh_request_globals()
+        return self.client.get(url, query_string=params or None)
+
+    def post(self, url: str, data: dict, page_url: str | None = None, **kwargs):
+        """POST a form with the CSRF token and operation id of the page it comes from."""
+        _fresh_request_globals()
+        page = self.client.get(page_url or url).get_data(as_text=True)
+        body = {"csrf_token": csrf_token_from(page)}
+        op = re.search(r'name="op" type="hidden" value="([^"]*)"', page) or re.search(
+            r'name="op" value="([^"]*)"', page
+        )
+        if op:
+            body["op"] = op.group(1)
+        body.update(data)
+        return self.client.post(url, data=body, **kwargs)
+
+
+@pytest.fixture
+def screens(client, auth):
+    """The screen driver for the test client."""
+    return Screens(client, auth)
+
+
+def text(response) -> str:
+    """A response's HTML as text."""
+    return response.get_data(as_text=True)

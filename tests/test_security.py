@@ -8,18 +8,11 @@ import pytest
 from supplies.config import PROJECT_ROOT
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events as distribution
-from tests.conftest import PASSWORD, Api, FreshContextClient, csrf_token_from
+from tests.conftest import PASSWORD, Api, csrf_token_from, signed_in
 
 
 def _client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-def _sign_in(client, email):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    response = client.post("/", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
+    return app.test_client()
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -75,7 +68,7 @@ def test_forms_refuse_a_post_without_a_csrf_token(app, program):
         client.post("/", data={"email": "admin@example.org", "password": PASSWORD}).status_code
         == 400
     )
-    _sign_in(client, "admin@example.org")
+    signed_in(client, "admin@example.org")
     assert client.post("/sign-out").status_code == 400
     assert client.get("/home").status_code == 200  # still signed in
     refused = client.post(
@@ -87,7 +80,7 @@ def test_forms_refuse_a_post_without_a_csrf_token(app, program):
 
 
 def test_session_api_writes_need_the_csrf_token(app, program):
-    client = _sign_in(_client(app), "admin@example.org")
+    client = signed_in(_client(app), "admin@example.org")
     body = {"code": "NEW", "name": "New site", "kind": "outreach"}
     refused = client.post("/api/v1/sites", json=body)
     assert refused.status_code == 400
@@ -157,7 +150,7 @@ def test_staff_of_one_site_cannot_change_another_through_the_api(app, program, s
 
 
 def test_staff_of_one_site_cannot_read_or_change_another_through_the_screens(app, program, stocked):
-    client = _sign_in(_client(app), "staff@example.org")
+    client = signed_in(_client(app), "staff@example.org")
     home = client.get("/home", follow_redirects=True)
     assert home.request.path == "/distribute/sites/HUB"  # staff land on their site's screen
     assert client.get("/distribute/sites/VAN").status_code == 403

@@ -40,9 +40,18 @@
       return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
     }
 
+    /** An instant's time on the program's clock (data-timezone, APP_TIMEZONE), as the page
+        shows its own times (24-hour), whatever zone the device is set to. */
     function clock(iso) {
       var when = new Date(iso);
-      return ("0" + when.getHours()).slice(-2) + ":" + ("0" + when.getMinutes()).slice(-2);
+      try {
+        return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+          timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+        }).format(when);
+      } catch (error) {
+        // A browser without time zone data: the device's clock.
+        return ("0" + when.getHours()).slice(-2) + ":" + ("0" + when.getMinutes()).slice(-2);
+      }
     }
 
     function describe(body) {

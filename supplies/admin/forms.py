@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from supplies.i18n import lazy_label
-from supplies.models.user import ROLES
+from supplies.vocab import ROLES
 
 ROLE_CHOICES = [SelectChoice(role, lazy_label(role)) for role in ROLES]
 ACCESS_CHOICES = [

@@ -15,12 +15,12 @@ from supplies.admin.forms import (
 )
 from supplies.extensions import login_manager
 from supplies.i18n import translate
-from supplies.services import catalog
 from supplies.services.accounts import audit_log, passwords
 from supplies.services.accounts import tokens as api_tokens
 from supplies.services.accounts import users as accounts
-from supplies.services.common import permissions
 from supplies.services.common.errors import DomainError
+from supplies.web import access
+from supplies.web import forms as web
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,27 +30,8 @@ def admins_only():
     """Everything here is for signed-in admins; the services check again."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not permissions.can(current_user, "administer"):
-        abort(403)
+    access.require(current_user, "administer")
     return None
-
-
-def _site_choices(form) -> None:
-    form.sites.choices = [
-        (s.code, f"{s.code} · {s.name}") for s in catalog.list_sites(current_user)
-    ]
-
-
-def _show_errors(form, error: DomainError) -> None:
-    """Put a service's field errors beside the fields; the rest go in the message."""
-    unplaced = []
-    for name, why in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, translate(why)]
-        else:
-            unplaced.append(f"{name}: {translate(why)}")
-    flash(" ".join([translate(error.message), *unplaced]), "error")
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -68,7 +49,7 @@ def users():
 def new_user():
     """Create an account; show its temporary password or set-password link once."""
     form = NewUserForm()
-    _site_choices(form)
+    form.sites.choices = web.site_choices(current_user, active_only=False)
     if form.validate_on_submit():
         temporary = passwords.temporary()
         try:
@@ -82,7 +63,7 @@ def new_user():
                 must_change=True,
             )
         except DomainError as error:
-            _show_errors(form, error)
+            web.show_errors(form, error, others_in_message=True)
         else:
             return _show_access(user, form.access.data, temporary)
     return render_template("admin/user_new.html", form=form)
@@ -93,7 +74,7 @@ def edit_user(user_id: int):
     """Change an account's name, role and sites."""
     user = _user_or_404(user_id)
     form = UserForm(obj=None if request.method == "POST" else user)
-    _site_choices(form)
+    form.sites.choices = web.site_choices(current_user, active_only=False)
     if request.method == "GET":
         form.sites.data = [site.code for site in user.sites]
     if form.validate_on_submit():
@@ -102,7 +83,7 @@ def edit_user(user_id: int):
                 current_user, user.id, form.name.data, form.role.data, form.sites.data
             )
         except DomainError as error:
-            _show_errors(form, error)
+            web.show_errors(form, error, others_in_message=True)
         else:
             flash(_("%(email)s is saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
@@ -208,7 +189,7 @@ def create_token():
                 current_user, form.user.data, form.name.data
             )
         except DomainError as error:
-            _show_errors(form, error)
+            web.show_errors(form, error, others_in_message=True)
         else:
             return render_template("admin/token_created.html", record=record, token=token)
     return _tokens_page(form, 422)

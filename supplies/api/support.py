@@ -3,6 +3,7 @@
 from flask import jsonify, request
 
 from supplies.i18n import translate, translate_fields
+from supplies.services.common import schema as s
 from supplies.services.common import validation as v
 from supplies.services.common.errors import (
     Conflict,
@@ -14,6 +15,10 @@ from supplies.services.common.errors import (
 )
 from supplies.services.common.messages import msg
 from supplies.services.db.operations import OperationRequest, OperationResult
+
+# Query parameters of the paged lists, as OpenAPI states them.
+PAGE = s.whole(1, 1_000_000, default=1, description="Page number.")
+PER_PAGE = s.whole(1, 500, default=100, description="Page size.")
 
 
 class ApiError(Exception):
@@ -98,11 +103,12 @@ def query_date(name: str):
         ) from None
 
 
-def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
-    """A whole-number query parameter within bounds."""
+def query_int(name: str, declared: s.Field) -> int:
+    """A whole-number query parameter within the declared bounds (absent: its default)."""
+    minimum, maximum = declared.schema["minimum"], declared.schema["maximum"]
     raw = request.args.get(name)
     if raw is None or raw == "":
-        return default
+        return declared.default
     # isdigit() alone lets through digits int() refuses, such as "¹".
     if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
         raise ApiError(

@@ -15,10 +15,9 @@ from supplies.services.common.errors import DomainError
 from supplies.services.common.messages import msg
 from supplies.services.distribution import events as distribution
 from supplies.services.distribution import history
-from supplies.services.distribution.events import EVENT_FIELDS
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
-from supplies.services.stock import on_hand
+from supplies.services.stock import bodies, on_hand
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
 
@@ -90,7 +89,7 @@ def list_sites():
 @bp.post("/sites")
 def create_site():
     """Create a site (admins and coordinators)."""
-    body = json_body({"id", "code", "name", "kind", "county", "active"})
+    body = json_body(catalog.SITE.names)
     return written(catalog.create_site(g.api_user, operation_request(body), body))
 
 
@@ -103,9 +102,7 @@ def list_supplies():
 @bp.post("/supplies")
 def create_supply():
     """Create a supply (admins and coordinators)."""
-    body = json_body(
-        {"id", "code", "name", "category", "unit", "doses_per_unit", "tracks_lots", "active"}
-    )
+    body = json_body(catalog.SUPPLY.names)
     return written(catalog.create_supply(g.api_user, operation_request(body), body))
 
 
@@ -118,7 +115,7 @@ def list_funding_sources():
 @bp.post("/funding-sources")
 def create_funding_source():
     """Create a funding source (admins and coordinators)."""
-    body = json_body({"id", "code", "name", "funder", "starts_on", "ends_on", "active"})
+    body = json_body(catalog.FUNDING_SOURCE.names)
     return written(catalog.create_funding_source(g.api_user, operation_request(body), body))
 
 
@@ -128,19 +125,7 @@ def create_funding_source():
 @bp.post("/receipts")
 def create_receipt():
     """Receive a shipment line at a site."""
-    body = json_body(
-        {
-            "id",
-            "site",
-            "supply",
-            "quantity",
-            "lot_number",
-            "expires_on",
-            "funding",
-            "received_on",
-            "source",
-        }
-    )
+    body = json_body(bodies.RECEIPT.names)
     line = ReceiptLine(
         body.get("supply"),
         body.get("quantity"),
@@ -162,28 +147,28 @@ def create_receipt():
 @bp.post("/transfers")
 def create_transfer():
     """Move stock between two sites."""
-    body = json_body({"id", "from_site", "to_site", "supply", "quantity", "lot_number"})
+    body = json_body(bodies.TRANSFER.names)
     return written(inventory.transfer(g.api_user, operation_request(body), body))
 
 
 @bp.post("/adjustments")
 def create_adjustment():
     """Write stock off or on with a reason."""
-    body = json_body({"id", "site", "supply", "quantity", "reason", "lot_number", "note"})
+    body = json_body(bodies.ADJUSTMENT.names)
     return written(inventory.adjust(g.api_user, operation_request(body), body))
 
 
 @bp.post("/counts")
 def create_count():
     """Record a physical count."""
-    body = json_body({"id", "site", "supply", "counted", "lot_number"})
+    body = json_body(bodies.COUNT.names)
     return written(inventory.count(g.api_user, operation_request(body), body))
 
 
 @bp.post("/lots/status")
 def set_lot_status():
     """Quarantine, recall or release a lot everywhere."""
-    body = json_body({"id", "supply", "lot_number", "status", "note"})
+    body = json_body(bodies.LOT_STATUS.names)
     return written(inventory.set_lot_status(g.api_user, operation_request(body), body))
 
 
@@ -201,15 +186,15 @@ def stock():
 @bp.post("/distributions")
 def create_distribution():
     """Log a distribution event; the same id and body again records nothing new."""
-    body = json_body({"id", "site", "occurred_at", "items", *EVENT_FIELDS})
-    request_ = operation_request(body, required=True)
+    body = json_body(distribution.DISTRIBUTION.names)
+    request_ = operation_request(body, required=distribution.DISTRIBUTION.id_required)
     return written(distribution.distribute(g.api_user, request_, body))
 
 
 @bp.post("/distributions/<event_id>/void")
 def void_distribution(event_id: str):
     """Void a distribution with a reason, reversing its stock movements."""
-    body = json_body({"id", "reason"})
+    body = json_body(distribution.VOID.names)
     try:
         event_id = validation.operation_id(event_id, True)
     except DomainError:
@@ -222,8 +207,8 @@ def list_distributions():
     """Events the caller may see, newest first, a page at a time."""
     site_ids = _site_filter(request.args.get("site"))
     start, end = support.query_date("start"), support.query_date("end")
-    page = support.query_int("page", 1, 1, 1_000_000)
-    per_page = support.query_int("per_page", 100, 1, 500)
+    page = support.query_int("page", support.PAGE)
+    per_page = support.query_int("per_page", support.PER_PAGE)
     events, total = history.list_events(g.api_user, site_ids, start, end, page, per_page)
     return jsonify(
         {

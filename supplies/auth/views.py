@@ -25,10 +25,13 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
 from supplies.urls import safe_next
+from supplies.web.forms import show_errors
 
 bp = Blueprint("auth", __name__)
 
 FAILED_SIGN_IN = msg("That email and password do not match an active account.")
+# The service's "password" is the form's new password.
+PASSWORD_FIELDS = {"password": "new_password"}
 # Where a user who must change a password may still go.
 PASSWORD_CHANGE_ENDPOINTS = {
     "auth.change_password",
@@ -129,7 +132,7 @@ def change_password():
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as error:
-            _attach_errors(form, error)
+            show_errors(form, error, PASSWORD_FIELDS, others_in_message=True)
         else:
             # Other sessions ended with the change; this one continues under the new version.
             _start_session(user)
@@ -152,18 +155,8 @@ def reset_password(token: str):
         try:
             accounts.reset_password_with_token(token, form.new_password.data)
         except DomainError as error:
-            _attach_errors(form, error)
+            show_errors(form, error, PASSWORD_FIELDS, others_in_message=True)
         else:
             flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, email=user.email)
-
-
-def _attach_errors(form, error: DomainError) -> None:
-    """Show a service's field errors beside the form's fields."""
-    for name, why in error.fields.items():
-        field = getattr(form, "new_password" if name == "password" else name, None)
-        if field is not None:
-            field.errors = [*field.errors, translate(why)]
-        else:
-            flash(translate(error.message), "error")

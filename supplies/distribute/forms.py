@@ -15,69 +15,35 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from supplies.i18n import lazy_translate, translate_fields
-from supplies.services.common.messages import msg
 from supplies.services.common.validation import MAX_QUANTITY
+from supplies.vocab import (
+    AGE_BANDS,
+    FIRST_TIME,
+    LANGUAGES,
+    RECIPIENT_TYPES,
+    RESUPPLY_REASONS,
+    SETTINGS,
+    VOID_REASONS,
+    YES_NO,
+)
+from supplies.web.forms import add_error
 
 NOT_ASKED = ("", _l("Not asked"))
-YES_NO_NOT_ASKED = [NOT_ASKED, ("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO_NOT_ASKED = [NOT_ASKED, *YES_NO.choices()]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 ITEM_FIELD = re.compile(r"^items\[(\d+)\]")
 
-SETTING_CHOICES = [
-    ("fixed_site", _l("Fixed site")),
-    ("outreach", _l("Outreach")),
-    ("mobile_van", _l("Mobile van")),
-    ("mail", _l("Mail")),
-    ("vending", _l("Vending")),
-    ("partner", _l("Partner")),
-    ("event", _l("Event")),
-]
-RECIPIENT_CHOICES = [
-    NOT_ASKED,
-    ("person_who_uses_drugs", _l("Person who uses drugs")),
-    ("friend_or_family", _l("Friend or family")),
-    ("community_member", _l("Community member")),
-    ("service_provider", _l("Service provider")),
-    ("organization", _l("Organization")),
-    ("unknown", _l("Unknown")),
-]
-FIRST_TIME_CHOICES = [
-    NOT_ASKED,
-    ("yes", _l("Yes")),
-    ("no", _l("No")),
-    ("unknown", _l("Don't know")),
-]
-AGE_CHOICES = [
-    NOT_ASKED,
-    ("under_18", _l("Under 18")),
-    ("18_24", "18–24"),
-    ("25_34", "25–34"),
-    ("35_44", "35–44"),
-    ("45_54", "45–54"),
-    ("55_64", "55–64"),
-    ("65_plus", "65+"),
-    ("unknown", _l("Unknown")),
-]
+# The allowed values and their words come from supplies.vocab.
+SETTING_CHOICES = SETTINGS.choices()
+RECIPIENT_CHOICES = [NOT_ASKED, *RECIPIENT_TYPES.choices()]
+FIRST_TIME_CHOICES = [NOT_ASKED, *FIRST_TIME.choices()]
+AGE_CHOICES = [NOT_ASKED, *AGE_BANDS.choices()]
 # "used_on_overdose" is the one-tap toggle above, so it is not repeated here.
 RESUPPLY_CHOICES = [
     NOT_ASKED,
-    ("none", _l("Not a resupply")),
-    ("lost_or_stolen", _l("Lost or stolen")),
-    ("confiscated", _l("Confiscated")),
-    ("expired", _l("Expired")),
-    ("gave_away", _l("Gave it away")),
-    ("other", _l("Other")),
+    *(c for c in RESUPPLY_REASONS.choices() if c[0] != "used_on_overdose"),
 ]
-LANGUAGE_CHOICES = [NOT_ASKED, ("en", _l("English")), ("es", _l("Spanish")), ("other", _l("Other"))]
-# The English text is what the event keeps as its void reason; the screen shows it translated.
-VOID_REASONS = [
-    ("entered_by_mistake", msg("Entered by mistake")),
-    ("wrong_quantity", msg("Wrong supply or quantity")),
-    ("wrong_site", msg("Wrong site")),
-    ("logged_twice", msg("Logged twice")),
-    ("not_taken", msg("Participant did not take it")),
-]
+LANGUAGE_CHOICES = [NOT_ASKED, *LANGUAGES.choices()]
 QUICK_FIELDS = ("recipient_type", "first_time", "trained")
 MORE_FIELDS = ("setting", "for_others", "age_band", "area", "language", "resupply_reason")
 
@@ -159,7 +125,7 @@ class VoidForm(FlaskForm):
     operation_id = HiddenField(validators=[DataRequired(), Regexp(UUID_PATTERN)])
     reason = RadioField(
         _l("Why void it?"),
-        choices=[SelectChoice(value, lazy_translate(text)) for value, text in VOID_REASONS],
+        choices=_choices(VOID_REASONS.choices()),
         validators=[DataRequired(_l("choose a reason"))],
     )
 
@@ -228,7 +194,7 @@ def event_body(form: DistributionForm, site_code: str) -> tuple[dict, list[str]]
 def check_resupply(form: DistributionForm) -> bool:
     """The overdose toggle and another resupply reason cannot both be chosen."""
     if form.used_on_overdose.data and form.resupply_reason.data:
-        _add_error(
+        add_error(
             form.resupply_reason,
             _("choose either this or “Naloxone was used on an overdose”, not both"),
         )
@@ -236,24 +202,19 @@ def check_resupply(form: DistributionForm) -> bool:
     return True
 
 
-def _add_error(field, why: str) -> None:
-    field.errors = [*field.errors, why]
+def field_aliases(form: DistributionForm, item_fields: list[str]):
+    """The form field that shows each of the service's fields (None: no field shows it).
 
-
-def attach_errors(form: DistributionForm, fields: dict[str, str], item_fields: list[str]) -> dict:
-    """Put a service's field errors on the form's fields, in the reader's language.
-
-    Returns the errors no field shows.
+    items[i] is the quantity field of the i-th supply given; resupply_reason is the overdose
+    toggle when that was chosen.
     """
-    unplaced = {}
-    for name, why in translate_fields(fields).items():
+
+    def form_name(name: str) -> str | None:
         match = ITEM_FIELD.match(name)
         if match and int(match.group(1)) < len(item_fields):
-            _add_error(form[item_fields[int(match.group(1))]], why)
-        elif name == "resupply_reason" and form.used_on_overdose.data:
-            _add_error(form.used_on_overdose, why)
-        elif name in form and name not in ("csrf_token", "event_id"):
-            _add_error(form[name], why)
-        else:
-            unplaced[name] = why
-    return unplaced
+            return item_fields[int(match.group(1))]
+        if name == "resupply_reason" and form.used_on_overdose.data:
+            return "used_on_overdose"
+        return None if name == "event_id" else name
+
+    return form_name

@@ -6,7 +6,6 @@ queue that posts to /api/v1/distributions. Both paths call services.distribution
 
 import uuid
 
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -19,30 +18,30 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from supplies.distribute import forms, texts
-from supplies.i18n import translate
-from supplies.services.common import clock, permissions
-from supplies.services.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.i18n import format_moment, translate
+from supplies.services.common import clock
+from supplies.services.common.errors import DomainError, NotFound
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events as distribution
 from supplies.services.distribution import site_day
-from supplies.services.distribution.events import SETTING_FOR_SITE_KIND
+from supplies.vocab import SETTING_FOR_SITE_KIND, VOID_REASONS
+from supplies.web import access
+from supplies.web import forms as web
 
 bp = Blueprint("distribute", __name__, url_prefix="/distribute")
 
 
 def _site_or_abort(code: str):
     try:
-        return site_day.site_for_distribution(current_user, code)
+        with access.forbidden_as_403():
+            return site_day.site_for_distribution(current_user, code)
     except NotFound:
         abort(404)
-    except Forbidden:
-        abort(403)
 
 
 def confirmation(result: dict) -> str:
@@ -65,7 +64,6 @@ def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None
             unplaced=unplaced or {},
             default_setting=SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site"),
             as_of=clock.now(),
-            local_time=local_time,
             new_id=lambda: str(uuid.uuid4()),
             texts=texts.screen_texts(),
         ),
@@ -82,8 +80,7 @@ def _new_form(site, supplies, **kwargs):
 @login_required
 def pick_site():
     """The sites where the user logs distributions; straight to it when there is one."""
-    if not permissions.can(current_user, "distribute"):
-        abort(403)
+    access.require(current_user, "distribute")
     sites = site_day.distribution_sites(current_user)
     if len(sites) == 1:
         return redirect(url_for(".screen", code=sites[0].code))
@@ -109,13 +106,12 @@ def screen(code: str):
         return _render_screen(site, form, status=422)
     body, item_fields = forms.event_body(form, site.code)
     try:
-        outcome = distribution.distribute(
-            current_user, OperationRequest.new(body["id"], body), body
-        )
-    except Forbidden:
-        abort(403)
+        with access.forbidden_as_403():
+            outcome = distribution.distribute(
+                current_user, OperationRequest.new(body["id"], body), body
+            )
     except DomainError as error:
-        unplaced = forms.attach_errors(form, error.fields, item_fields)
+        unplaced = web.attach_errors(form, error.fields, forms.field_aliases(form, item_fields))
         if "id" in unplaced:
             # The page was sent before with other values: give the form a fresh id.
             form.event_id.data = str(uuid.uuid4())
@@ -123,8 +119,7 @@ def screen(code: str):
                 "This form was already sent with other values; check and send again."
             )
         unplaced.setdefault("form", translate(error.message))
-        status = 422 if isinstance(error, ValidationFailed) else 409
-        return _render_screen(site, form, unplaced=unplaced, status=status)
+        return _render_screen(site, form, unplaced=unplaced, status=web.status_of(error))
     flash(confirmation(outcome.result), "success")
     return redirect(url_for(".screen", code=site.code))
 
@@ -153,36 +148,21 @@ def void(code: str, event_id: str):
         return redirect(
             url_for(".screen", code=site.code, void=event_id, _anchor=f"event-{event_id}")
         )
-    reason = dict(forms.VOID_REASONS)[void_form.reason.data]
-    body = {"reason": str(reason)}  # the event keeps the reason in English
+    reason = VOID_REASONS.labels[void_form.reason.data]
+    body = {"reason": reason.english}  # the event keeps the reason in English
+    operation = OperationRequest.new(
+        void_form.operation_id.data.lower(), {"event": event_id, **body}
+    )
     try:
-        distribution.void(
-            current_user,
-            OperationRequest.new(void_form.operation_id.data.lower(), {"event": event_id, **body}),
-            event_id,
-            body,
-        )
-    except Forbidden:
-        abort(403)
+        with access.forbidden_as_403():
+            distribution.void(current_user, operation, event_id, body)
     except DomainError as error:
         flash(translate(error.message), "error")
     else:
-        when = local_time(event.occurred_at)
-        done = _(
-            "Voided the distribution of %(when)s: %(reason)s.", when=when, reason=translate(reason)
-        )
+        when = format_moment(event.occurred_at, "time")
+        done = _("Voided the distribution of %(when)s: %(reason)s.", when=when, reason=str(reason))
         flash(done, "success")
     return redirect(url_for(".screen", code=site.code))
-
-
-def local_time(moment, with_day: bool = False) -> str:
-    """An instant in the program's time zone, in the reader's locale (24-hour clock)."""
-    zone, locale = clock.program_timezone(), get_locale()
-    clock_time = format_skeleton("Hm", moment, tzinfo=zone, locale=locale)
-    if not with_day:
-        return clock_time
-    # CLDR has no day-and-time skeleton: the day ("Nov 26", "26 nov"), then the time.
-    return f"{format_skeleton('MMMd', moment, tzinfo=zone, locale=locale)} {clock_time}"
 
 
 @bp.get("/session")

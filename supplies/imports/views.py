@@ -13,11 +13,11 @@ from flask_login import current_user, login_required
 from supplies.i18n import translate
 from supplies.imports import jobs, uploads
 from supplies.imports.forms import ConfirmForm, UploadForm
-from supplies.services.common import permissions
 from supplies.services.common.messages import msg
 from supplies.services.imports import runner
 from supplies.services.imports.columns import KINDS
 from supplies.services.imports.templates import template
+from supplies.web import access
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,8 +29,7 @@ GONE = msg("That upload is no longer waiting; upload the file again.")
 @login_required
 def only_coordinators():
     """Imports are for admins and coordinators."""
-    if not permissions.can(current_user, "import_data"):
-        abort(403)
+    access.require(current_user, "import_data")
 
 
 @bp.route("/", methods=["GET", "POST"])

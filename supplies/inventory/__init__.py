@@ -1,1 +1,1 @@
-"""Coordinators' stock screens: overview, receive, transfer, adjust, count, lots, catalog."""
+"""Coordinators' stock screens: overview, receive, transfer, adjust, count, lots."""

@@ -6,14 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from supplies.i18n import translate
-from supplies.inventory import support as s
+from supplies.inventory.blueprint import bp
 from supplies.inventory.forms import CountForm, OperationForm
-from supplies.inventory.views import bp
 from supplies.services import catalog
 from supplies.services.common import permissions
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import counting
 from supplies.services.stock.counting import CountEntry
+from supplies.web import access
+from supplies.web import forms as web
 
 
 def _posted_entries() -> list[CountEntry]:
@@ -23,8 +24,8 @@ def _posted_entries() -> list[CountEntry]:
         entries.append(
             CountEntry(
                 request.form.get(f"line-{index}-supply", ""),
-                s.blank_to_none(request.form.get(f"line-{index}-lot")),
-                s.as_number(request.form.get(f"line-{index}-counted", "")),
+                web.blank_to_none(request.form.get(f"line-{index}-lot")),
+                web.as_number(request.form.get(f"line-{index}-counted", "")),
             )
         )
         index += 1
@@ -34,7 +35,7 @@ def _posted_entries() -> list[CountEntry]:
 @bp.get("/count")
 def count_index():
     """The sites this user may count, and counts waiting for confirmation there."""
-    s.require(current_user, "count")
+    access.require(current_user, "count")
     sites = [
         site
         for site in catalog.list_sites(current_user)
@@ -49,11 +50,11 @@ def count_index():
 def count_sheet(code: str):
     """Every supply and lot at a site with an entry box; blind hides what the books expect."""
     site = catalog.site_by_code(code)
-    s.require(current_user, "count", site.id)
+    access.require(current_user, "count", site.id)
     form = CountForm()
     if request.method == "GET":
         form.blind.data = request.args.get("blind") == "1"
-    s.prepare(form)
+    web.prepare(form)
     errors, status = {}, 200
     if form.validate_on_submit():
         entries = _posted_entries()
@@ -64,11 +65,11 @@ def count_sheet(code: str):
         }
         try:
             outcome = counting.submit(
-                current_user, s.operation_request(form, body), code, entries, form.blind.data
+                current_user, web.operation_request(form, body), code, entries, form.blind.data
             )
         except DomainError as error:
-            s.show_errors(form, error)
-            errors, status = error.fields, s.status_of(error)
+            web.show_errors(form, error)
+            errors, status = error.fields, web.status_of(error)
         else:
             if permissions.can(current_user, "manage_stock", site.id):
                 flash(_("Count saved. Review the differences, then confirm."), "success")
@@ -93,10 +94,10 @@ def count_sheet(code: str):
 @bp.get("/counts/<session_id>")
 def count_review(session_id: str):
     """The differences of a count against the books, with confirm and discard for coordinators."""
-    s.require(current_user, "count")
+    access.require(current_user, "count")
     session, site, lines, counter = counting.review(current_user, session_id)
     form = OperationForm()
-    s.prepare(form)
+    web.prepare(form)
     return render_template(
         "inventory/count_review.html",
         session=session,
@@ -109,13 +110,13 @@ def count_review(session_id: str):
 
 
 def _decide(session_id: str, decide, done: str):
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     form = OperationForm()
     if not form.validate_on_submit():
         flash(_("The form expired; please submit it again."), "error")
         return redirect(url_for("inventory.count_review", session_id=session_id))
     try:
-        decide(current_user, s.operation_request(form, {"session": session_id}), session_id)
+        decide(current_user, web.operation_request(form, {"session": session_id}), session_id)
     except DomainError as error:
         if error.code == "forbidden":
             raise

@@ -5,14 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from supplies.i18n import label
-from supplies.inventory import support as s
+from supplies.inventory.blueprint import bp
 from supplies.inventory.forms import LotStatusForm
-from supplies.inventory.views import bp
 from supplies.services import catalog
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import card as cards
 from supplies.services.stock import lots as lot_service
 from supplies.services.stock import work
+from supplies.web import access
+from supplies.web import forms as web
 
 # --- lots ----------------------------------------------------------------------------------
 
@@ -20,22 +21,22 @@ from supplies.services.stock import work
 @bp.route("/lots", methods=["GET", "POST"])
 def lots():
     """Every lot with its status and where its units are; quarantine, recall or release."""
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     form = LotStatusForm()
-    s.prepare(form)
+    web.prepare(form)
     failed, status = None, 200
     if form.validate_on_submit():
         body = {
             "supply": form.supply.data or None,
             "lot_number": form.lot_number.data or None,
             "status": form.status.data or None,
-            "note": s.blank_to_none(form.note.data),
+            "note": web.blank_to_none(form.note.data),
         }
         try:
-            outcome = work.set_lot_status(current_user, s.operation_request(form, body), body)
+            outcome = work.set_lot_status(current_user, web.operation_request(form, body), body)
         except DomainError as error:
-            s.show_errors(form, error)
-            failed, status = (form.supply.data, form.lot_number.data), s.status_of(error)
+            web.show_errors(form, error)
+            failed, status = (form.supply.data, form.lot_number.data), web.status_of(error)
         else:
             result = outcome.result
             text = _("Lot %(lot)s of %(supply)s is now %(status)s.")
@@ -57,7 +58,7 @@ def lots():
 @bp.get("/stock-card")
 def stock_card():
     """Every movement of a supply at a site with its running balance; stock as of a date."""
-    s.require(current_user, "see_stock")
+    access.require(current_user, "see_stock")
     args = {k: request.args.get(k, "") for k in ("site", "supply", "start", "end")}
     card, errors, status = None, {}, 200
     if args["site"] or args["supply"]:
@@ -70,14 +71,14 @@ def stock_card():
                 args["end"] or None,
             )
         except DomainError as error:
-            s.show_errors(None, error)
-            errors, status = error.fields, s.status_of(error)
+            web.show_errors(None, error)
+            errors, status = error.fields, web.status_of(error)
     page = render_template(
         "inventory/stock_card.html",
         card=card,
         args=args,
         errors=errors,
-        sites=s.site_choices(current_user, active_only=False),
+        sites=web.site_choices(current_user, active_only=False),
         supplies=[(x.code, x.name) for x in catalog.list_supplies()],
     )
     return page, status

@@ -1,20 +1,19 @@
 """The stock blueprint and its stock work: overview, receive, transfer, adjust, write-off."""
 
-import uuid
-from datetime import datetime
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from supplies.i18n import label, translate
-from supplies.inventory import support as s
+from supplies.i18n import label
+from supplies.inventory import counts, records  # noqa: F401  (their routes are on bp)
+from supplies.inventory.blueprint import bp
 from supplies.inventory.forms import (
     AdjustForm,
     OperationForm,
     ReceiveForm,
     TransferForm,
 )
+from supplies.inventory.support import line_is_used
 from supplies.services import catalog
 from supplies.services.common import clock
 from supplies.services.common.errors import DomainError
@@ -22,50 +21,17 @@ from supplies.services.stock import on_hand, overview, write_off
 from supplies.services.stock import packing_slip as transfers
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
+from supplies.web import access, screens
+from supplies.web import forms as web
+from supplies.web.plurals import counted
 
-bp = Blueprint("inventory", __name__, url_prefix="/inventory")
-
-
-@bp.before_request
-@login_required
-def signed_in():
-    """Every stock screen needs a signed-in user; each view checks role and site."""
-    return None
-
-
-def _program_time(moment) -> str:
-    """An instant (aware datetime or ISO text) as the program's local date and time."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    local = moment.astimezone(clock.program_timezone())
-    return local.strftime("%Y-%m-%d %H:%M %Z")
-
-
-@bp.app_context_processor
-def time_helper():
-    """program_time(): times shown in APP_TIMEZONE (the overview is also the home page)."""
-    return {"program_time": _program_time}
-
-
-@bp.context_processor
-def operation_ids():
-    """new_op_id() for forms written by hand: each form gets its own operation id."""
-    return {"new_op_id": lambda: str(uuid.uuid4())}
-
-
-@bp.errorhandler(DomainError)
-def refused(error: DomainError):
-    """A refusal outside a form (an unknown site in the address, a forbidden site): a page."""
-    status = {"forbidden": 403, "not_found": 404}.get(error.code, 400)
-    if error.code == "invalid" and set(error.fields) & {"site", "supply", "code"}:
-        status = 404
-    return render_template("error.html", error=None, message=translate(error.message)), status
+screens.serve_signed_in_screens(bp)
 
 
 @bp.get("/")
 def stock_overview():
     """Sites by supplies against par, restock suggestions, lots to watch, the weekly chart."""
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
     return render_template("inventory/overview.html", **screen)
 
@@ -84,9 +50,9 @@ def _lot_options(usable_only: bool) -> list[dict]:
 
 
 def _receive_choices(form: ReceiveForm) -> None:
-    form.site.choices = s.with_blank(s.site_choices(current_user), _("Choose a site"))
-    supplies = s.with_blank(s.supply_choices(), _("Choose a supply"))
-    funding = s.with_blank(s.funding_choices(), _("None"))
+    form.site.choices = web.with_blank(web.site_choices(current_user), _("Choose a site"))
+    supplies = web.with_blank(web.supply_choices(), _("Choose a supply"))
+    funding = web.with_blank(web.funding_choices(), _("None"))
     for entry in form.lines:
         entry.form.supply.choices = supplies
         entry.form.funding.choices = funding
@@ -95,10 +61,10 @@ def _receive_choices(form: ReceiveForm) -> None:
 @bp.route("/receive", methods=["GET", "POST"])
 def receive():
     """Receive a shipment of several lines at one site."""
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     form = ReceiveForm()
     if request.method == "GET":
-        wanted = s.as_number(request.args.get("lines", ""))
+        wanted = web.as_number(request.args.get("lines", ""))
         while isinstance(wanted, int) and len(form.lines) < min(wanted, 40):
             form.lines.append_entry()
         form.received_on.data = clock.today().isoformat()
@@ -108,18 +74,18 @@ def receive():
         if len(form.lines) < form.lines.max_entries:
             form.lines.append_entry()
     _receive_choices(form)
-    s.prepare(form)
+    web.prepare(form)
     others, status = {}, 200
     if more_lines:
         pass  # only more blank lines: nothing is recorded, what was typed stays
     elif form.validate_on_submit():
-        used = [e for e in form.lines if s.line_is_used(e.form)]
+        used = [e for e in form.lines if line_is_used(e.form)]
         lines = [
             ReceiptLine(
                 e.form.supply.data or None,
-                s.as_number(e.form.quantity.data),
-                s.blank_to_none(e.form.lot_number.data),
-                s.blank_to_none(e.form.expires_on.data),
+                web.as_number(e.form.quantity.data),
+                web.blank_to_none(e.form.lot_number.data),
+                web.blank_to_none(e.form.expires_on.data),
                 e.form.funding.data or None,
             )
             for e in used
@@ -133,21 +99,25 @@ def receive():
         try:
             outcome = inventory.receive(
                 current_user,
-                s.operation_request(form, body),
+                web.operation_request(form, body),
                 form.site.data or None,
                 lines,
-                received_on=s.blank_to_none(form.received_on.data),
+                received_on=web.blank_to_none(form.received_on.data),
                 source=form.source.data or None,
                 prefixes=[f"{e.name}-" for e in used],
             )
         except DomainError as error:
-            others, status = s.show_errors(form, error), s.status_of(error)
+            others, status = web.show_errors(form, error), web.status_of(error)
         else:
             result = outcome.result
             units = sum(line["quantity"] for line in result["lines"])
-            text = _("Received %(units)s units in %(lines)s lines at %(site)s.")
-            values = {"units": units, "lines": len(result["lines"]), "site": result["site"]}
-            flash(text % values, "success")
+            text = _(
+                "Received %(units)s in %(lines)s at %(site)s.",
+                units=counted(units, "unit"),
+                lines=counted(len(result["lines"]), "line"),
+                site=result["site"],
+            )
+            flash(text, "success")
             return redirect(url_for("inventory.stock_overview"))
     elif form.is_submitted():
         flash(_("The form expired; please submit it again."), "error")
@@ -161,31 +131,32 @@ def receive():
 @bp.route("/transfer", methods=["GET", "POST"])
 def transfer():
     """Move units of a supply between sites, first expiry first unless a lot is named."""
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     form = TransferForm()
-    sites = s.with_blank(s.site_choices(current_user), _("Choose a site"))
+    sites = web.with_blank(web.site_choices(current_user), _("Choose a site"))
     form.from_site.choices = form.to_site.choices = sites
-    form.supply.choices = s.with_blank(s.supply_choices(), _("Choose a supply"))
+    form.supply.choices = web.with_blank(web.supply_choices(), _("Choose a supply"))
     if request.method == "GET":
         for name in ("from_site", "to_site", "supply", "quantity", "lot_number"):
             form[name].data = request.args.get(name, "")
-    s.prepare(form)
+    web.prepare(form)
     status = 200
     if form.validate_on_submit():
         body = {
             "from_site": form.from_site.data or None,
             "to_site": form.to_site.data or None,
             "supply": form.supply.data or None,
-            "quantity": s.as_number(form.quantity.data),
-            "lot_number": s.blank_to_none(form.lot_number.data),
+            "quantity": web.as_number(form.quantity.data),
+            "lot_number": web.blank_to_none(form.lot_number.data),
         }
         try:
-            outcome = inventory.transfer(current_user, s.operation_request(form, body), body)
+            outcome = inventory.transfer(current_user, web.operation_request(form, body), body)
         except DomainError as error:
-            s.show_errors(form, error)
-            status = s.status_of(error)
+            web.show_errors(form, error)
+            status = web.status_of(error)
         else:
-            flash(_("Transferred %(num)s units.", num=outcome.result["quantity"]), "success")
+            units = counted(outcome.result["quantity"], "unit")
+            flash(_("Transferred %(units)s.", units=units), "success")
             return redirect(url_for("inventory.packing_slip", operation_id=outcome.result["id"]))
     elif form.is_submitted():
         flash(_("The form expired; please submit it again."), "error")
@@ -207,33 +178,37 @@ def packing_slip(operation_id: str):
 @bp.route("/adjust", methods=["GET", "POST"])
 def adjust():
     """Write units off or back on with a reason code."""
-    s.require(current_user, "manage_stock")
+    access.require(current_user, "manage_stock")
     form = AdjustForm()
-    form.site.choices = s.with_blank(s.site_choices(current_user), _("Choose a site"))
-    form.supply.choices = s.with_blank(s.supply_choices(), _("Choose a supply"))
+    form.site.choices = web.with_blank(web.site_choices(current_user), _("Choose a site"))
+    form.supply.choices = web.with_blank(web.supply_choices(), _("Choose a supply"))
     if request.method == "GET":
         for name in ("site", "supply", "lot_number", "quantity", "reason"):
             form[name].data = request.args.get(name, "")
-    s.prepare(form)
+    web.prepare(form)
     status = 200
     if form.validate_on_submit():
         body = {
             "site": form.site.data or None,
             "supply": form.supply.data or None,
-            "quantity": s.as_number(form.quantity.data),
+            "quantity": web.as_number(form.quantity.data),
             "reason": form.reason.data or None,
-            "lot_number": s.blank_to_none(form.lot_number.data),
-            "note": s.blank_to_none(form.note.data),
+            "lot_number": web.blank_to_none(form.lot_number.data),
+            "note": web.blank_to_none(form.note.data),
         }
         try:
-            outcome = inventory.adjust(current_user, s.operation_request(form, body), body)
+            outcome = inventory.adjust(current_user, web.operation_request(form, body), body)
         except DomainError as error:
-            s.show_errors(form, error)
-            status = s.status_of(error)
+            web.show_errors(form, error)
+            status = web.status_of(error)
         else:
             result = outcome.result
-            text = _("Adjusted %(num)+d units (%(reason)s).")
-            flash(text % {"num": result["quantity"], "reason": label(result["reason"])}, "success")
+            text = _(
+                "Adjusted %(units)s (%(reason)s).",
+                units=counted(result["quantity"], "unit", signed=True),
+                reason=label(result["reason"]),
+            )
+            flash(text, "success")
             return redirect(
                 url_for("inventory.stock_card", site=result["site"], supply=result["supply"])
             )
@@ -248,22 +223,19 @@ def adjust():
 def write_off_expired(code: str):
     """Confirm, then write off every expired unit at a site."""
     site = catalog.site_by_code(code, active_only=False)
-    s.require(current_user, "manage_stock", site.id)
+    access.require(current_user, "manage_stock", site.id)
     form = OperationForm()
-    s.prepare(form)
+    web.prepare(form)
     if form.validate_on_submit():
         try:
             outcome = write_off.write_off_expired(
-                current_user, s.operation_request(form, {"site": code}), code
+                current_user, web.operation_request(form, {"site": code}), code
             )
         except DomainError as error:
-            s.show_errors(form, error)
+            web.show_errors(form, error)
         else:
-            text = _("Wrote off %(num)s expired units at %(site)s.")
-            flash(text % {"num": outcome.result["units"], "site": code}, "success")
+            units = counted(outcome.result["units"], "expired unit")
+            flash(_("Wrote off %(units)s at %(site)s.", units=units, site=code), "success")
             return redirect(url_for("inventory.stock_overview"))
     held = write_off.expired_holdings(site.id)
     return render_template("inventory/write_off.html", form=form, site=site, held=held)
-
-
-from supplies.inventory import counts, manage, records  # noqa: E402,F401  (routes on this blueprint)

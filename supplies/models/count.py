@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supplies.extensions import db
 from supplies.models.types import UTCDateTime, utcnow
 
-COUNT_STATUSES = ("submitted", "confirmed", "discarded")
-
 
 class CountSession(db.Model):
     """One count of a site's shelves; its lines become count movements only once confirmed."""

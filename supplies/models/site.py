@@ -5,8 +5,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from supplies.extensions import db
 
-SITE_KINDS = ("fixed_site", "outreach", "mobile_van", "partner_agency", "vending", "mail")
-
 
 class Site(db.Model):
     """A fixed site, outreach team, van, partner agency, vending machine or mail channel."""

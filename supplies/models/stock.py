@@ -8,10 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supplies.extensions import db
 from supplies.models.types import UTCDateTime, utcnow
 
-BATCH_STATUSES = ("available", "quarantined", "recalled")
-MOVEMENT_KINDS = ("receive", "transfer_out", "transfer_in", "distribute", "adjust", "count", "void")
-RECEIPT_SOURCES = ("purchase", "donation", "state_program", "other")
-
 
 class Batch(db.Model):
     """Units from one receipt line: one lot, expiry and funding source, wherever they move."""

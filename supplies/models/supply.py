@@ -7,22 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from supplies.extensions import db
 
-SUPPLY_CATEGORIES = (
-    "naloxone_nasal",
-    "naloxone_injectable",
-    "nalmefene",
-    "fentanyl_test_strip",
-    "xylazine_test_strip",
-    "syringe",
-    "smoking_supply",
-    "wound_care",
-    "condom",
-    "hygiene",
-    "other",
-)
-REVERSAL_CATEGORIES = ("naloxone_nasal", "naloxone_injectable", "nalmefene")
-SUPPLY_UNITS = ("box", "kit", "strip", "each", "pack", "vial", "syringe", "device")
-
 
 class Supply(db.Model):
     """Something the program stocks and hands out, counted in whole units."""

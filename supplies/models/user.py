@@ -11,8 +11,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from supplies.extensions import db
 from supplies.models.types import UTCDateTime, utcnow
 
-ROLES = ("admin", "coordinator", "staff", "funder")
-
 user_sites = Table(
     "user_sites",
     db.metadata,

@@ -10,6 +10,7 @@ from supplies.i18n import lazy_translate
 from supplies.services.reporting.exports import KINDS
 from supplies.services.reporting.periods import PRESETS
 from supplies.services.reporting.workbook.text import LANGUAGE_NAMES
+from supplies.web.forms import with_blank
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -35,10 +36,8 @@ class ReportForm(FlaskForm):
     submit = SubmitField(_l("Download workbook"))
 
     def set_choices(self, sites, funding_sources, may_export_events: bool) -> None:
-        """Fill the choices the user may pick from."""
-        self.sites.choices = [SelectChoice(s.code, f"{s.name} ({s.code})") for s in sites]
-        self.funding.choices = [SelectChoice("", _l("All funding sources"))] + [
-            SelectChoice(f.code, f"{f.name} ({f.code})") for f in funding_sources
-        ]
+        """Fill the choices the user may pick from (sites and funding sources as code, label)."""
+        self.sites.choices = [SelectChoice(code, text) for code, text in sites]
+        self.funding.choices = with_blank(funding_sources, _l("All funding sources"))
         if not may_export_events:
             self.kind.choices = [SelectChoice("funder", lazy_translate(KINDS["funder"]))]

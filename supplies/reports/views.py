@@ -3,15 +3,14 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
-from supplies.extensions import db
-from supplies.models import Site
 from supplies.reports import jobs
 from supplies.reports.forms import ReportForm
-from supplies.services import catalog
 from supplies.services.common import clock, permissions
-from supplies.services.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from supplies.services.common.errors import NotFound, ValidationFailed
 from supplies.services.reporting import exports, periods
 from supplies.services.reporting import report as reporting
+from supplies.web import access
+from supplies.web import forms as web
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 # Service field names -> form field names.
@@ -24,18 +23,12 @@ FORM_FIELDS = {
 }
 
 
-def _require(action: str) -> None:
-    try:
-        permissions.require(current_user, action)
-    except Forbidden:
-        abort(403)
-
-
 def _form() -> ReportForm:
     form = ReportForm()
-    sites = db.session.execute(db.select(Site).order_by(Site.code)).scalars().all()
     form.set_choices(
-        sites, catalog.list_funding_sources(), permissions.can(current_user, "event_export")
+        web.site_choices(current_user, active_only=False),
+        web.funding_choices(active_only=False),
+        permissions.can(current_user, "event_export"),
     )
     return form
 
@@ -53,7 +46,6 @@ def _page(form: ReportForm, status: int = 200):
             records=records,
             makers=makers,
             kinds=exports.KINDS,
-            tz=clock.program_timezone(),
         ),
         status,
     )
@@ -68,9 +60,10 @@ def download(record: exports.ExportRecord):
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@access.forbidden_as_403()
 def index():
     """The form and the archive; a valid POST answers with the workbook."""
-    _require("funder_reports")
+    access.require(current_user, "funder_reports")
     form = _form()
     if not form.validate_on_submit():
         return _page(form, 422 if form.is_submitted() else 200)
@@ -93,11 +86,8 @@ def index():
         else:
             record = exports.funder_export(current_user, filters)
     except ValidationFailed as error:
-        for field, why in error.fields.items():
-            getattr(form, FORM_FIELDS.get(field, "start")).errors.append(why)
+        web.attach_errors(form, error.fields, lambda name: FORM_FIELDS.get(name, "start"))
         return _page(form, 422)
-    except Forbidden:
-        abort(403)
     return download(record)
 
 
@@ -105,7 +95,7 @@ def index():
 @login_required
 def job(job_id: str):
     """A background export's progress; the page reloads itself until the workbook is ready."""
-    _require("event_export")
+    access.require(current_user, "event_export")
     state = jobs.read(job_id, current_user)
     if state is None:
         abort(404)
@@ -114,12 +104,11 @@ def job(job_id: str):
 
 @bp.get("/archive/<name>")
 @login_required
+@access.forbidden_as_403()
 def archived(name: str):
     """Download a workbook made earlier (funders: their own aggregated ones only)."""
     try:
         record = exports.archived(current_user, name)
     except NotFound:
         abort(404)
-    except DomainError:
-        abort(403)
     return download(record)

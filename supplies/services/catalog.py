@@ -7,9 +7,8 @@ from sqlalchemy import bindparam, func, select
 
 from supplies.extensions import db
 from supplies.models import Balance, Batch, FundingSource, Site, Supply
-from supplies.models.site import SITE_KINDS
-from supplies.models.supply import REVERSAL_CATEGORIES, SUPPLY_CATEGORIES, SUPPLY_UNITS
 from supplies.services.common import permissions
+from supplies.services.common import schema as s
 from supplies.services.common import validation as v
 from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.common.messages import msg
@@ -17,6 +16,50 @@ from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.db.statements import in_list, list_params
 from supplies.services.db.unit_of_work import transaction
+from supplies.vocab import REVERSAL_CATEGORIES, SITE_KINDS, SUPPLY_CATEGORIES, SUPPLY_UNITS
+
+MEDICATION_RULE = (
+    "A reversal medication (naloxone_nasal, naloxone_injectable, nalmefene) needs "
+    "doses_per_unit of 1 or more and tracks_lots true."
+)
+# The bodies of the create requests (POST /sites, /supplies, /funding-sources); editing
+# takes the same fields except the code, which never changes, and active.
+SITE = s.Body(
+    "Site",
+    operation_id="optional",
+    code=s.code("Short and unique; used in URLs, the API and exports."),
+    name=s.text(120),
+    kind=s.choice(SITE_KINDS, required=True),
+    county=s.text(80, required=False),
+    active=s.boolean(default=True),
+)
+SUPPLY = s.Body(
+    "Supply",
+    MEDICATION_RULE,
+    operation_id="optional",
+    code=s.code("Short and unique; used in URLs, the API and exports."),
+    name=s.text(120),
+    category=s.choice(SUPPLY_CATEGORIES, required=True),
+    unit=s.choice(SUPPLY_UNITS, required=True),
+    doses_per_unit=s.whole(
+        0, 100, default=0, description="Doses in one unit (a reversal medication: 1 or more)."
+    ),
+    tracks_lots=s.boolean(default=False, description="Lot number and expiry kept per receipt."),
+    active=s.boolean(default=True),
+)
+FUNDING_SOURCE = s.Body(
+    "FundingSource",
+    operation_id="optional",
+    code=s.code("Short and unique; used in URLs, the API and exports."),
+    name=s.text(120),
+    funder=s.text(120, required=False),
+    starts_on=s.day("First day of the grant."),
+    ends_on=s.day("Last day of the grant; not before starts_on."),
+    active=s.boolean(default=True),
+)
+SITE_EDIT = SITE.only("name", "kind", "county")
+SUPPLY_EDIT = SUPPLY.only("name", "category", "unit", "doses_per_unit", "tracks_lots")
+FUNDING_SOURCE_EDIT = FUNDING_SOURCE.only("name", "funder", "starts_on", "ends_on")
 
 
 @dataclass(frozen=True)
@@ -221,13 +264,7 @@ def _create(actor, request: OperationRequest, kind: str, model, values: dict, sh
 def create_site(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Create a site from code, name, kind, county and active."""
     fields = v.Fields()
-    values = {
-        "code": fields.check("code", v.code, body.get("code")),
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "kind": fields.check("kind", v.choice, body.get("kind"), SITE_KINDS, required=True),
-        "county": fields.check("county", v.text, body.get("county"), 80, required=False),
-        "active": fields.check("active", v.boolean, body.get("active", True)),
-    }
+    values = SITE.read(body, fields)
     fields.raise_if_any()
     return _create(actor, request, "site", Site, values, site_result)
 
@@ -235,40 +272,25 @@ def create_site(actor, request: OperationRequest, body: dict) -> OperationResult
 def create_supply(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Create a supply; reversal medications need doses per unit and lot tracking."""
     fields = v.Fields()
-    category = fields.check(
-        "category", v.choice, body.get("category"), SUPPLY_CATEGORIES, required=True
-    )
-    values = {
-        "code": fields.check("code", v.code, body.get("code")),
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "category": category,
-        "unit": fields.check("unit", v.choice, body.get("unit"), SUPPLY_UNITS, required=True),
-        "doses_per_unit": fields.check(
-            "doses_per_unit", v.quantity, body.get("doses_per_unit", 0), 0, 100
-        ),
-        "tracks_lots": fields.check("tracks_lots", v.boolean, body.get("tracks_lots", False)),
-        "active": fields.check("active", v.boolean, body.get("active", True)),
-    }
-    if category in ("naloxone_nasal", "naloxone_injectable", "nalmefene"):
+    values = SUPPLY.read(body, fields)
+    _check_medication(values, fields)
+    fields.raise_if_any()
+    return _create(actor, request, "supply", Supply, values, supply_result)
+
+
+def _check_medication(values: dict, fields: v.Fields) -> None:
+    """MEDICATION_RULE: doses per unit and lot tracking for reversal medications."""
+    if values["category"] in REVERSAL_CATEGORIES:
         if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
             fields.fail("doses_per_unit", msg("a reversal medication needs its doses per unit"))
         if values["tracks_lots"] is False:
             fields.fail("tracks_lots", msg("medications must track lots"))
-    fields.raise_if_any()
-    return _create(actor, request, "supply", Supply, values, supply_result)
 
 
 def create_funding_source(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Create a funding source with its funder and grant dates."""
     fields = v.Fields()
-    values = {
-        "code": fields.check("code", v.code, body.get("code")),
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "funder": fields.check("funder", v.text, body.get("funder"), 120, required=False),
-        "starts_on": fields.check("starts_on", v.iso_date, body.get("starts_on")),
-        "ends_on": fields.check("ends_on", v.iso_date, body.get("ends_on")),
-        "active": fields.check("active", v.boolean, body.get("active", True)),
-    }
+    values = FUNDING_SOURCE.read(body, fields)
     if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
         fields.fail("ends_on", msg("must not be before starts_on"))
     fields.raise_if_any()
@@ -321,11 +343,7 @@ def _update(actor, request: OperationRequest, kind: str, code, values: dict) -> 
 def update_site(actor, request: OperationRequest, code, body: dict) -> OperationResult:
     """Change a site's name, kind or county (its code stays: exports and URLs use it)."""
     fields = v.Fields()
-    values = {
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "kind": fields.check("kind", v.choice, body.get("kind"), SITE_KINDS, required=True),
-        "county": fields.check("county", v.text, body.get("county"), 80, required=False),
-    }
+    values = SITE_EDIT.read(body, fields)
     fields.raise_if_any()
     return _update(actor, request, "site", code, values)
 
@@ -333,23 +351,8 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
 def update_supply(actor, request: OperationRequest, code, body: dict) -> OperationResult:
     """Change a supply's name, category, unit or doses; lot tracking is fixed once stocked."""
     fields = v.Fields()
-    category = fields.check(
-        "category", v.choice, body.get("category"), SUPPLY_CATEGORIES, required=True
-    )
-    values = {
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "category": category,
-        "unit": fields.check("unit", v.choice, body.get("unit"), SUPPLY_UNITS, required=True),
-        "doses_per_unit": fields.check(
-            "doses_per_unit", v.quantity, body.get("doses_per_unit", 0), 0, 100
-        ),
-        "tracks_lots": fields.check("tracks_lots", v.boolean, body.get("tracks_lots", False)),
-    }
-    if category in REVERSAL_CATEGORIES:
-        if not values["doses_per_unit"] and "doses_per_unit" not in fields.errors:
-            fields.fail("doses_per_unit", msg("a reversal medication needs its doses per unit"))
-        if values["tracks_lots"] is False:
-            fields.fail("tracks_lots", msg("medications must track lots"))
+    values = SUPPLY_EDIT.read(body, fields)
+    _check_medication(values, fields)
     fields.raise_if_any()
     supply = _thing_by_code("supply", code)
     if values["tracks_lots"] != supply.tracks_lots:
@@ -367,12 +370,7 @@ def update_supply(actor, request: OperationRequest, code, body: dict) -> Operati
 def update_funding_source(actor, request: OperationRequest, code, body: dict) -> OperationResult:
     """Change a funding source's name, funder or grant dates."""
     fields = v.Fields()
-    values = {
-        "name": fields.check("name", v.text, body.get("name"), 120),
-        "funder": fields.check("funder", v.text, body.get("funder"), 120, required=False),
-        "starts_on": fields.check("starts_on", v.iso_date, body.get("starts_on")),
-        "ends_on": fields.check("ends_on", v.iso_date, body.get("ends_on")),
-    }
+    values = FUNDING_SOURCE_EDIT.read(body, fields)
     if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
         fields.fail("ends_on", msg("must not be before starts_on"))
     fields.raise_if_any()

@@ -12,18 +12,11 @@ from supplies.services.accounts import users as accounts
 from supplies.services.common.errors import Conflict
 from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
-from tests.conftest import PASSWORD, Api, FreshContextClient, csrf_token_from
+from tests.conftest import Api, csrf_token_from, signed_in
 
 
 def _client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-def _sign_in(client, email, password=PASSWORD):
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
-    response = client.post("/", data={"email": email, "password": password, "csrf_token": token})
-    assert response.status_code == 302, f"{email} could not sign in"
-    return client
+    return app.test_client()
 
 
 def _token(client, path="/admin/users/new") -> str:
@@ -45,7 +38,7 @@ def api(app):
 @pytest.fixture
 def admin(app, program):
     """A client signed in as the program's admin."""
-    return _sign_in(_client(app), "admin@example.org")
+    return signed_in(_client(app), "admin@example.org")
 
 
 def test_create_an_account_with_a_temporary_password(app, program, admin):
@@ -66,7 +59,7 @@ def test_create_an_account_with_a_temporary_password(app, program, admin):
     assert user.role == "staff" and {s.code for s in user.sites} == {"HUB", "VAN"}
     assert user.must_change_password
     assert temporary not in user.password_hash
-    newcomer = _sign_in(_client(app), "new.person@example.org", temporary)
+    newcomer = signed_in(_client(app), "new.person@example.org", temporary)
     assert newcomer.get("/home").headers["Location"] == "/account/password"
     entry = (
         db.session.execute(
@@ -149,7 +142,7 @@ def test_changing_sites_applies_on_the_next_request(app, program, admin, api):
 def test_deactivation_stops_the_session_and_tokens_at_once(app, program, admin, api):
     staff = program["users"]["staff"]
     token = program["tokens"]["staff"]
-    phone = _sign_in(_client(app), "staff@example.org")
+    phone = signed_in(_client(app), "staff@example.org")
     assert phone.get("/home", follow_redirects=True).status_code == 200
     assert api.get("/sites", token).status_code == 200
     response = admin.post(
@@ -167,13 +160,13 @@ def test_deactivation_stops_the_session_and_tokens_at_once(app, program, admin, 
         data={"csrf_token": _token(admin, f"/admin/users/{staff.id}")},
     )
     assert api.get("/sites", token).status_code == 401
-    again = _sign_in(_client(app), "staff@example.org")
+    again = signed_in(_client(app), "staff@example.org")
     assert again.get("/home", follow_redirects=True).status_code == 200
 
 
 def test_a_password_reset_ends_the_users_sessions(app, program, admin):
     staff = program["users"]["staff"]
-    phone = _sign_in(_client(app), "staff@example.org")
+    phone = signed_in(_client(app), "staff@example.org")
     response = admin.post(
         f"/admin/users/{staff.id}/reset",
         data={"csrf_token": _token(admin, f"/admin/users/{staff.id}"), "access": "temporary"},
@@ -265,6 +258,6 @@ def test_the_audit_log_filters_by_person_action_and_date_a_page_at_a_time(progra
 
 def test_admin_screens_refuse_other_roles(app, program):
     for email in ("coord@example.org", "staff@example.org", "funder@example.org"):
-        client = _sign_in(_client(app), email)
+        client = signed_in(_client(app), email)
         assert client.get("/admin/users").status_code == 403
         assert client.get("/admin/audit").status_code == 403

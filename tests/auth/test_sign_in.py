@@ -8,23 +8,12 @@ import pytest
 from supplies.auth.views import FAILED_SIGN_IN, safe_next
 from supplies.extensions import db
 from supplies.models import AuditEntry, SignInThrottle
-from supplies.services.accounts import passwords, sign_in
+from supplies.services.accounts import passwords
+from supplies.services.accounts import sign_in as sign_in_service
 from supplies.services.accounts import users as accounts
 from supplies.services.common import clock
 from supplies.services.common.errors import ValidationFailed
-from tests.conftest import PASSWORD, csrf_token_from
-
-
-def _sign_in(client, email, password=PASSWORD, address="10.0.0.1", next_=None):
-    """Post the sign-in form from a client address; return the response."""
-    page = client.get("/", environ_base={"REMOTE_ADDR": address})
-    token = csrf_token_from(page.get_data(as_text=True))
-    url = "/" if next_ is None else f"/?next={next_}"
-    return client.post(
-        url,
-        data={"email": email, "password": password, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": address},
-    )
+from tests.conftest import PASSWORD, csrf_token_from, sign_in
 
 
 def _flash(response) -> str:
@@ -81,7 +70,7 @@ def test_passwords_are_stored_as_scrypt_hashes(make):
 
 
 def test_delays_grow_after_five_failures(ctx):
-    assert [sign_in.delay_after(n).total_seconds() for n in range(4, 10)] == [
+    assert [sign_in_service.delay_after(n).total_seconds() for n in range(4, 10)] == [
         0,
         30,
         60,
@@ -89,70 +78,70 @@ def test_delays_grow_after_five_failures(ctx):
         240,
         480,
     ]
-    assert sign_in.delay_after(40) == timedelta(seconds=900)
+    assert sign_in_service.delay_after(40) == timedelta(seconds=900)
 
 
 def test_the_address_allowance_can_be_raised_on_its_own(app, ctx):
     app.config["SIGN_IN_ADDRESS_FREE_ATTEMPTS"] = 20
-    assert sign_in.delay_after(5, "address:abc") == timedelta(0)
-    assert sign_in.delay_after(20, "address:abc") == timedelta(seconds=30)
-    assert sign_in.delay_after(5, "account:abc") == timedelta(seconds=30)
+    assert sign_in_service.delay_after(5, "address:abc") == timedelta(0)
+    assert sign_in_service.delay_after(20, "address:abc") == timedelta(seconds=30)
+    assert sign_in_service.delay_after(5, "account:abc") == timedelta(seconds=30)
 
 
-def test_account_is_throttled_after_five_failures_with_the_same_message(make, fresh_client):
+def test_account_is_throttled_after_five_failures_with_the_same_message(make, client):
     make.user("staff@example.org", "admin")
     for _ in range(5):
-        response = _sign_in(fresh_client, "staff@example.org", "wrong password here")
+        response = sign_in(client, "staff@example.org", "wrong password here")
         assert response.status_code == 200
         assert _flash(response) == FAILED_SIGN_IN
     # Even the right password is refused while the account waits.
-    throttled = _sign_in(fresh_client, "staff@example.org", address="10.0.0.2")
+    throttled = sign_in(client, "staff@example.org", address="10.0.0.2")
     assert throttled.status_code == 200
     assert "Too many failed sign-ins" in _flash(throttled)
     # An email with no account gets exactly the same answers.
     for _ in range(5):
-        response = _sign_in(fresh_client, "nobody@example.org", "wrong password here", "10.0.0.3")
+        response = sign_in(client, "nobody@example.org", "wrong password here", "10.0.0.3")
         assert _flash(response) == FAILED_SIGN_IN
-    unknown = _sign_in(fresh_client, "nobody@example.org", address="10.0.0.4")
+    unknown = sign_in(client, "nobody@example.org", address="10.0.0.4")
     assert _flash(unknown) == _flash(throttled)
     actions = db.session.execute(db.select(AuditEntry.action)).scalars().all()
     assert actions.count("auth.sign_in_failed") == 10
     assert actions.count("auth.sign_in_throttled") == 2
 
 
-def test_wait_passes_and_success_clears_the_account_counter(make, fresh_client, monkeypatch):
+def test_wait_passes_and_success_clears_the_account_counter(make, client, monkeypatch):
     make.user("staff@example.org", "admin")
     for _ in range(5):
-        _sign_in(fresh_client, "staff@example.org", "wrong password here")
+        sign_in(client, "staff@example.org", "wrong password here")
     later = clock.now() + timedelta(seconds=31)
     monkeypatch.setattr(clock, "now", lambda: later)
-    response = _sign_in(fresh_client, "staff@example.org")
+    response = sign_in(client, "staff@example.org")
     assert response.status_code == 302
-    keys = sign_in.throttle_keys("staff@example.org", None)
+    keys = sign_in_service.throttle_keys("staff@example.org", None)
     assert db.session.get(SignInThrottle, keys[0]) is None
 
 
-def test_failures_from_one_address_throttle_every_account_there(make, fresh_client):
+def test_failures_from_one_address_throttle_every_account_there(make, client):
     make.user("real@example.org", "admin")
     for n in range(5):
-        _sign_in(fresh_client, f"guess{n}@example.org", "wrong password here", "10.9.9.9")
-    refused = _sign_in(fresh_client, "real@example.org", address="10.9.9.9")
+        sign_in(client, f"guess{n}@example.org", "wrong password here", "10.9.9.9")
+    refused = sign_in(client, "real@example.org", address="10.9.9.9")
     assert "Too many failed sign-ins" in _flash(refused)
-    elsewhere = _sign_in(fresh_client, "real@example.org", address="10.1.1.1")
+    elsewhere = sign_in(client, "real@example.org", address="10.1.1.1")
     assert elsewhere.status_code == 302
 
 
-def test_throttle_state_is_in_the_database_without_raw_emails(make, fresh_client):
-    _sign_in(fresh_client, "someone@example.org", "wrong password here", "10.0.0.7")
+def test_throttle_state_is_in_the_database_without_raw_emails(make, client):
+    sign_in(client, "someone@example.org", "wrong password here", "10.0.0.7")
     keys = db.session.execute(db.select(SignInThrottle.key)).scalars().all()
     assert len(keys) == 2
     assert all("someone" not in key and "10.0.0.7" not in key for key in keys)
 
 
-def test_a_deactivated_account_gets_the_ordinary_failure(make, fresh_client):
+def test_a_deactivated_account_gets_the_ordinary_failure(make, client):
     user = make.user("gone@example.org", "funder")
     accounts.set_active(make.admin, user.id, False)
-    response = _sign_in(fresh_client, "gone@example.org")
+    response = sign_in(client, "gone@example.org")
     assert response.status_code == 200
     assert _flash(response) == FAILED_SIGN_IN
 
@@ -160,47 +149,47 @@ def test_a_deactivated_account_gets_the_ordinary_failure(make, fresh_client):
 # --- session rules -------------------------------------------------------------------------
 
 
-def test_sign_in_starts_a_new_session(make, fresh_client):
+def test_sign_in_starts_a_new_session(make, client):
     make.user("a@example.org", "admin")
-    fresh_client.get("/")
-    with fresh_client.session_transaction() as session:
+    client.get("/")
+    with client.session_transaction() as session:
         session["planted"] = "by an attacker before sign-in"
-    assert _sign_in(fresh_client, "a@example.org").status_code == 302
-    with fresh_client.session_transaction() as session:
+    assert sign_in(client, "a@example.org").status_code == 302
+    with client.session_transaction() as session:
         assert "planted" not in session
         assert "_user_id" in session
 
 
-def test_idle_sessions_expire(app, make, fresh_client):
+def test_idle_sessions_expire(app, make, client):
     assert app.config["SESSION_IDLE_MINUTES"] == 12 * 60
     make.user("a@example.org", "admin")
-    _sign_in(fresh_client, "a@example.org")
-    assert fresh_client.get("/home").status_code == 200
-    with fresh_client.session_transaction() as session:
+    sign_in(client, "a@example.org")
+    assert client.get("/home").status_code == 200
+    with client.session_transaction() as session:
         session["seen"] = int(time.time()) - 12 * 3600 - 5
-    response = fresh_client.get("/home")
+    response = client.get("/home")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/")
-    assert fresh_client.get("/home").status_code == 302  # still signed out
+    assert client.get("/home").status_code == 302  # still signed out
 
 
-def test_idle_limit_is_configurable_and_applies_to_the_api(app, make, fresh_client):
+def test_idle_limit_is_configurable_and_applies_to_the_api(app, make, client):
     app.config["SESSION_IDLE_MINUTES"] = 5
     make.user("a@example.org", "admin")
-    _sign_in(fresh_client, "a@example.org")
-    with fresh_client.session_transaction() as session:
+    sign_in(client, "a@example.org")
+    with client.session_transaction() as session:
         session["seen"] = int(time.time()) - 6 * 60
-    response = fresh_client.get("/api/v1/sites")
+    response = client.get("/api/v1/sites")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_cookies_are_httponly_lax_and_secure_over_https(make, fresh_client):
+def test_cookies_are_httponly_lax_and_secure_over_https(make, client):
     make.user("a@example.org", "admin")
-    response = _sign_in(fresh_client, "a@example.org")
+    response = sign_in(client, "a@example.org")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    secure = fresh_client.get("/", base_url="https://localhost")
+    secure = client.get("/", base_url="https://localhost")
     cookie = secure.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -235,12 +224,12 @@ def test_safe_next_keeps_paths_inside_the_app(target):
     assert safe_next(target) == target
 
 
-def test_sign_in_never_redirects_off_site(make, fresh_client):
+def test_sign_in_never_redirects_off_site(make, client):
     make.user("a@example.org", "admin")
-    response = _sign_in(fresh_client, "a@example.org", next_="//evil.example/x")
+    response = sign_in(client, "a@example.org", next_="//evil.example/x")
     assert response.headers["Location"] == "/home"
-    fresh_client.post("/sign-out", data={"csrf_token": _token(fresh_client)})
-    response = _sign_in(fresh_client, "a@example.org", next_="/admin/users")
+    client.post("/sign-out", data={"csrf_token": _token(client)})
+    response = sign_in(client, "a@example.org", next_="/admin/users")
     assert response.headers["Location"] == "/admin/users"
 
 

@@ -21,7 +21,7 @@ def test_admin_creates_an_account_and_the_person_sets_a_password(
     phone.get_by_label("Email").fill("outreach@example.org")
     phone.get_by_label("Name").fill("Outreach Worker")
     phone.get_by_label("Role").select_option("staff")
-    phone.get_by_label("VAN · Site VAN").check()
+    phone.get_by_label("Site VAN (VAN)").check()
     screenshot(phone, "admin-new-user-phone")
     phone.get_by_role("button", name="Create account").click()
     temporary = phone.locator("#secret").inner_text().strip()

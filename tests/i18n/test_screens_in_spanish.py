@@ -98,8 +98,8 @@ def test_an_event_of_another_day_shows_its_day_in_the_locale(make, program, clie
     auth.login("staff@example.org")
     english = client.get("/distribute/sites/HUB").get_data(as_text=True)
     shown = re.search(r'<time class="time" datetime="[^"]+">([^<]+)</time>', english).group(1)
-    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2} \d{1,2}:\d\d", shown), shown
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d\d", shown), shown
     client.set_cookie("lang", "es")
     spanish = client.get("/distribute/sites/HUB").get_data(as_text=True)
     shown = re.search(r'<time class="time" datetime="[^"]+">([^<]+)</time>', spanish).group(1)
-    assert re.fullmatch(r"\d{1,2} [a-z]{3,4}\.? \d{1,2}:\d\d", shown), shown
+    assert re.fullmatch(r"\d{1,2} [a-z]{3,4}\.?, \d{1,2}:\d\d", shown), shown

@@ -5,7 +5,7 @@ import re
 from supplies.extensions import db
 from supplies.models import AuditEntry, CountSession, Movement
 from supplies.services.stock import on_hand
-from tests.inventory.conftest import text
+from tests.conftest import text
 
 
 def _count_lines(page: str) -> dict[tuple[str, str], int]:

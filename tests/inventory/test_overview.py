@@ -10,7 +10,7 @@ from supplies.services import catalog
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events
 from supplies.services.stock import overview, work
-from tests.inventory.conftest import text
+from tests.conftest import text
 
 
 def _par(site, supply, minimum, target):

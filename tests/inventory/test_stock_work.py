@@ -6,8 +6,7 @@ from datetime import date, timedelta
 from supplies.extensions import db
 from supplies.models import AuditEntry, Movement
 from supplies.services.stock import on_hand
-from tests.conftest import csrf_token_from
-from tests.inventory.conftest import text
+from tests.conftest import csrf_token_from, text
 
 
 def _on_hand(user, site, supply) -> int:

@@ -1,7 +1,6 @@
 """The event-level export: streaming memory, the background job and its progress page."""
 
 import re
-import time
 import tracemalloc
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -12,7 +11,7 @@ from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.reporting import exports, report
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, wait_until
 
 START = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 
@@ -82,14 +81,16 @@ def test_big_export_runs_in_the_background_with_progress(program, make, client, 
     )
     assert response.status_code == 303
     job_url = response.headers["Location"]
-    deadline = time.monotonic() + 60
-    while True:
+
+    def finished_page():
         page = client.get(job_url).get_data(as_text=True)
         assert "<progress" in page
-        if "Download the workbook" in page or time.monotonic() > deadline:
-            break
+        if "Download the workbook" in page:
+            return page
         assert 'http-equiv="refresh"' in page
-        time.sleep(0.2)
+        return None
+
+    page = wait_until(finished_page, "the export job's page to offer the download", timeout=60)
     link = re.search(r'href="(/reports/archive/[^"]+)"', page).group(1)
     download = client.get(link)
     assert download.status_code == 200

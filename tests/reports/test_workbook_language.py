@@ -1,6 +1,5 @@
 """The workbook's language: English unless one is chosen; Spanish keeps DESIGN.md's contract."""
 
-import time
 import zipfile
 from datetime import datetime
 from io import BytesIO
@@ -14,7 +13,7 @@ from supplies.reports import jobs
 from supplies.services.common.errors import ValidationFailed
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, wait_until
 from tests.reports import dataset
 from tests.reports.test_workbook import CONTRACT, app, table_rows  # noqa: F401
 
@@ -155,10 +154,10 @@ def test_the_background_export_job_carries_the_language(program, make, app):  # 
     make.receive("HUB", "NARCAN4", 10, funding="SOR")
     filters = reporting.make_filters("2026-01-01", "2026-12-31", language="es")
     job_id = jobs.start(app, make.admin, filters, 1)
-    deadline = time.monotonic() + 30
-    while (state := jobs.read(job_id, make.admin))["status"] == "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    state = wait_until(
+        lambda: (read := jobs.read(job_id, make.admin))["status"] != "running" and read,
+        "the export job to finish",
+    )
     assert state["status"] == "done"
     wb = load_workbook(exports.export_dir() / state["name"])
     about = _about(wb)

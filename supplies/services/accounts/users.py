@@ -9,7 +9,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from supplies.extensions import db
 from supplies.models import Site, User
-from supplies.models.user import ROLES
 from supplies.services.accounts import passwords, tokens
 from supplies.services.common import permissions
 from supplies.services.common import validation as v
@@ -17,6 +16,7 @@ from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.common.messages import msg
 from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
+from supplies.vocab import ROLES
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 

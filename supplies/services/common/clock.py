@@ -16,9 +16,26 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def local_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """An instant on the program's clock (aware, in APP_TIMEZONE): every time shown is this.
+
+    A naive datetime is taken as UTC, as the database stores instants. `zone` saves the
+    look-up in a loop over many rows (it must be program_timezone()).
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone or program_timezone())
+
+
+def sheet_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """An instant as a workbook cell: the program's wall time, naive, in whole seconds
+    (Excel has no time zones)."""
+    return local_time(moment, zone).replace(tzinfo=None, microsecond=0)
+
+
 def local_date(moment: datetime) -> date:
     """The program's calendar date of an instant."""
-    return moment.astimezone(program_timezone()).date()
+    return local_time(moment).date()
 
 
 def today() -> date:

@@ -9,10 +9,20 @@ from supplies.services.common.errors import ValidationFailed
 from supplies.services.common.messages import msg
 
 MAX_QUANTITY = 100_000
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ZIP = re.compile(r"^(\d{3})(\d{2})?(-\d{4})?$")
-_COUNTY = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")
+# Patterns the OpenAPI document states as they are (the same in Python and ECMA-262).
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+ZIP_PATTERN = r"^([0-9]{3})([0-9]{2})?(-[0-9]{4})?$"
+COUNTY_PATTERN = r"^[A-Za-z][A-Za-z .'-]{1,39}$"
+AREA_PATTERN = f"{ZIP_PATTERN}|{COUNTY_PATTERN}"
+AREA_MAX_LENGTH = 40
+# PostgreSQL cannot store a NUL byte, and no one types the other control characters.
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
+REQUIRED_TEXT_PATTERN = f"^(?!\\s*$)[^{_CONTROL_CHARACTERS}]*$"  # not blank either
+_CODE = re.compile(CODE_PATTERN)
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+_ZIP = re.compile(ZIP_PATTERN)
+_COUNTY = re.compile(COUNTY_PATTERN)
 
 
 class Fields:
@@ -93,7 +103,6 @@ def text(value, max_length: int, required: bool = True) -> str | None:
         raise _bad(msg("must be text"))
     value = value.strip()
     if _CONTROL.search(value):
-        # PostgreSQL cannot store a NUL byte, and no one types the others.
         raise _bad(msg("must not hold control characters"))
     if len(value) > max_length:
         raise _bad(msg("must be at most %(max_length)s characters", max_length=max_length))

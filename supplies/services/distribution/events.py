@@ -10,6 +10,7 @@ from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
 from supplies.services import catalog
 from supplies.services.common import clock, permissions
+from supplies.services.common import schema as s
 from supplies.services.common import validation as v
 from supplies.services.common.errors import Conflict, Forbidden, InsufficientStock, NotFound
 from supplies.services.common.messages import msg
@@ -17,75 +18,67 @@ from supplies.services.db import audit, operations
 from supplies.services.db.inserts import Rows
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.stock import ledger, weekly
+from supplies.vocab import (
+    AGE_BANDS,
+    FIRST_TIME,
+    LANGUAGES,
+    RECIPIENT_TYPES,
+    RESUPPLY_REASONS,
+    SETTING_FOR_SITE_KIND,
+    SETTINGS,
+    VOID_REASONS,
+)
 
-SETTINGS = ("fixed_site", "outreach", "mobile_van", "mail", "vending", "partner", "event")
-RECIPIENT_TYPES = (
-    "person_who_uses_drugs",
-    "friend_or_family",
-    "community_member",
-    "service_provider",
-    "organization",
-    "unknown",
-)
-FIRST_TIME = ("yes", "no", "unknown")
-AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "unknown")
-RESUPPLY_REASONS = (
-    "none",
-    "used_on_overdose",
-    "lost_or_stolen",
-    "confiscated",
-    "expired",
-    "gave_away",
-    "other",
-)
-LANGUAGES = ("en", "es", "other")
-SETTING_FOR_SITE_KIND = {
-    "fixed_site": "fixed_site",
-    "outreach": "outreach",
-    "mobile_van": "mobile_van",
-    "partner_agency": "partner",
-    "vending": "vending",
-    "mail": "mail",
-}
-EVENT_FIELDS = (
-    "setting",
-    "recipient_type",
-    "for_others",
-    "first_time",
-    "age_band",
-    "area",
-    "trained",
-    "reversals_reported",
-    "resupply_reason",
-    "language",
-)
 MAX_ITEMS = 50
 VOID_WINDOW = timedelta(hours=24)
+NOT_ASKED = "Null or absent: not asked."
+
+ITEM = s.Body(
+    "DistributionItem",
+    supply=s.Field(s.CODE_SCHEMA, required=True, description="An active supply's code, once."),
+    quantity=s.whole(description="Units handed out."),
+)
+ITEM_QUANTITY = ITEM.fields["quantity"]
+# POST /distributions; the screen's form builds the same body (distribute.forms.event_body).
+DISTRIBUTION = s.Body(
+    "Distribution",
+    "One anonymous encounter: what was handed out, where and when, never to whom. Lines "
+    "are filled first expiry first out from the site's usable batches (available, unexpired "
+    "on that day); no lot is named, lot-tracked supplies included.",
+    operation_id="required",
+    site=s.ref(catalog.site_ref, "An active site's code (staff: a site they are assigned to)."),
+    occurred_at=s.instant("Default now; at most 5 minutes ahead. No offset: APP_TIMEZONE."),
+    items=s.array(ITEM, MAX_ITEMS, "Each supply once."),
+    setting=s.choice(SETTINGS, description="Null or absent: from the site's kind."),
+    recipient_type=s.choice(RECIPIENT_TYPES, description=NOT_ASKED),
+    for_others=s.boolean(description="Collecting for others too (secondary distribution)."),
+    first_time=s.choice(FIRST_TIME, description=NOT_ASKED),
+    age_band=s.choice(AGE_BANDS, description=NOT_ASKED),
+    area=s.area("A county name or a ZIP code, kept as its 3-digit prefix. " + NOT_ASKED),
+    # The event's column holds true or false: null is refused (absent: false).
+    trained=s.boolean(False, "Overdose response training given.", nullable=False),
+    reversals_reported=s.whole(
+        0, 1000, default=0, description="Overdoses reversed since the last visit, as reported."
+    ),
+    resupply_reason=s.choice(RESUPPLY_REASONS, description=NOT_ASKED),
+    language=s.choice(LANGUAGES, description=NOT_ASKED),
+)
+# The event's own fields, as the API lists them and the import's columns name them.
+EVENT_FIELDS = tuple(f for f in DISTRIBUTION.fields if f not in ("site", "occurred_at", "items"))
+VOID = s.Body(
+    "Void",
+    operation_id="optional",
+    reason=s.text(
+        200,
+        description="Why. The screens send one of: "
+        + "; ".join(VOID_REASONS.english(code) for code in VOID_REASONS)
+        + ". No names or personal details.",
+    ),
+)
 
 
 EVENTS = DistributionEvent.__table__
 LINES = DistributionLine.__table__
-
-
-def _event_fields(body: dict, fields: v.Fields) -> dict:
-    return {
-        "setting": fields.check("setting", v.choice, body.get("setting"), SETTINGS),
-        "recipient_type": fields.check(
-            "recipient_type", v.choice, body.get("recipient_type"), RECIPIENT_TYPES
-        ),
-        "for_others": fields.check("for_others", v.boolean, body.get("for_others")),
-        "first_time": fields.check("first_time", v.choice, body.get("first_time"), FIRST_TIME),
-        "age_band": fields.check("age_band", v.choice, body.get("age_band"), AGE_BANDS),
-        "area": fields.check("area", v.area, body.get("area")),
-        "trained": fields.check("trained", v.boolean, body.get("trained", False)),
-        "reversals_reported": fields.check(
-            "reversals_reported", v.quantity, body.get("reversals_reported", 0), 0, 1000
-        ),
-        "resupply_reason": fields.check(
-            "resupply_reason", v.choice, body.get("resupply_reason"), RESUPPLY_REASONS
-        ),
-        "language": fields.check("language", v.choice, body.get("language"), LANGUAGES),
-    }
 
 
 def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
@@ -103,7 +96,7 @@ def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
             fields.fail(name, msg("must be an object with supply and quantity"))
             continue
         for key in item:
-            if key not in ("supply", "quantity"):
+            if key not in ITEM.fields:
                 fields.fail(f"{name}.{key}", msg("is not a field of an item"))
         supply = item.get("supply")
         if not isinstance(supply, str) or not supply:
@@ -113,7 +106,7 @@ def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
             fields.fail(f"{name}.supply", msg("is listed twice"))
             continue
         seen.add(supply)
-        quantity = fields.check(f"{name}.quantity", v.quantity, item.get("quantity"))
+        quantity = ITEM_QUANTITY.read(fields, f"{name}.quantity", item.get("quantity"))
         if quantity is not None:
             parsed.append((supply, quantity, name))
     return parsed
@@ -122,11 +115,8 @@ def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
 def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Log one distribution event; lines are filled first-expiry-first-out."""
     fields = v.Fields()
-    site = fields.check("site", catalog.site_ref, body.get("site"))
-    occurred_at = fields.check(
-        "occurred_at", v.instant, body.get("occurred_at"), clock.program_timezone().key
-    )
-    event = _event_fields(body, fields)
+    event = DISTRIBUTION.read(body, fields)
+    site, occurred_at = event.pop("site"), event.pop("occurred_at")
     items = _items(body.get("items"), fields)
     supplies = catalog.supplies_by_code([code for code, _, _ in items])
     for code, _, name in items:
@@ -226,7 +216,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
 def void(actor, request: OperationRequest, event_id: str, body: dict) -> OperationResult:
     """Reverse a distribution's stock movements, once, with a reason."""
     fields = v.Fields()
-    reason = fields.check("reason", v.text, body.get("reason"), 200)
+    reason = VOID.read(body, fields)["reason"]
     fields.raise_if_any()
     event = db.session.get(DistributionEvent, event_id)
     if event is None:

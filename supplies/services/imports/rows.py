@@ -10,24 +10,24 @@ from zoneinfo import ZoneInfo
 
 from supplies.extensions import db
 from supplies.models import Batch, FundingSource, Site, Supply
-from supplies.models.stock import RECEIPT_SOURCES
 from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.errors import ValidationFailed
 from supplies.services.common.messages import msg
-from supplies.services.distribution.events import (
-    AGE_BANDS,
-    FIRST_TIME,
-    LANGUAGES,
-    RECIPIENT_TYPES,
-    RESUPPLY_REASONS,
-    SETTINGS,
-)
 from supplies.services.imports import values as cell
 from supplies.services.imports.columns import Column
 from supplies.services.imports.reading import FORMULA
 from supplies.services.imports.stock_check import simulate_stock
 from supplies.services.stock.work import ReceiptLine
+from supplies.vocab import (
+    AGE_BANDS,
+    FIRST_TIME,
+    LANGUAGES,
+    RECEIPT_SOURCES,
+    RECIPIENT_TYPES,
+    RESUPPLY_REASONS,
+    SETTINGS,
+)
 
 # Rows received at one site on one day become receipts of at most this many lines.
 RECEIPT_LINES = 100

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from supplies.extensions import db
 from supplies.models import ImportedFile
-from supplies.services.common import permissions
+from supplies.services.common import clock, permissions
 from supplies.services.common.errors import Conflict, DomainError, Forbidden, InsufficientStock
 from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
@@ -146,10 +146,11 @@ def preview(
                 None,
                 None,
                 msg(
-                    "This file was already imported on %(when)s UTC (%(rows)s rows). Importing "
+                    "This file was already imported on %(when)s (%(rows)s rows). Importing "
                     "it again would count everything twice; force the import only if that is "
                     "what you want.",
-                    when=f"{first['imported_at']:%Y-%m-%d %H:%M}",
+                    # No locale here: the program's clock, with its zone's abbreviation.
+                    when=f"{clock.local_time(first['imported_at']):%Y-%m-%d %H:%M %Z}",
                     rows=first["rows"],
                 ),
             )

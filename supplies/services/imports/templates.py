@@ -10,19 +10,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from supplies.extensions import db
 from supplies.models import Site
-from supplies.models.stock import RECEIPT_SOURCES
 from supplies.services import catalog
 from supplies.services.common import clock
-from supplies.services.distribution.events import (
+from supplies.services.imports.columns import COLUMNS, DISTRIBUTIONS, REQUIRED, STOCK
+from supplies.services.imports.reading import MAX_BYTES, MAX_ROWS
+from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,
+    RECEIPT_SOURCES,
     RECIPIENT_TYPES,
     RESUPPLY_REASONS,
     SETTINGS,
 )
-from supplies.services.imports.columns import COLUMNS, DISTRIBUTIONS, REQUIRED, STOCK
-from supplies.services.imports.reading import MAX_BYTES, MAX_ROWS
 
 _YES_NO = ("yes", "no")
 _ROWS_WITH_LISTS = 5000

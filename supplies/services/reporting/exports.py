@@ -170,13 +170,13 @@ def event_rows(filters: ReportFilters) -> Iterator[tuple]:
 
     Events are numbered within the export; no event id, user or free text is included.
     """
-    tz = clock.program_timezone()
+    zone = clock.program_timezone()
     number, previous, local, day = 0, None, None, None
     for row in raw_event_rows(filters):
         if row[0] != previous:
             # The lines of one event follow each other: its time is worked out once.
             number, previous = number + 1, row[0]
-            local = row[1].astimezone(tz).replace(tzinfo=None, microsecond=0)
+            local = clock.sheet_time(row[1], zone)
             day = local.date()
         yield (
             number,

@@ -21,9 +21,9 @@ from supplies.models import (
     Site,
     Supply,
 )
-from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services.common import clock
 from supplies.services.reporting import periods
+from supplies.vocab import SUPPLY_CATEGORIES
 
 EXPIRY_HORIZON_DAYS = 180
 DISTRIBUTED_KINDS = ("distribute", "void")

@@ -20,10 +20,9 @@ from supplies.services.db.unit_of_work import snapshot
 from supplies.services.reporting import periods
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.suppression import recipient_breakdowns
+from supplies.vocab import INTERFACE_LANGUAGES
 
 MAX_PERIOD_DAYS = 3700
-# The languages a workbook can be written in; English unless one is chosen.
-LANGUAGES = ("en", "es")
 REPORT_STEPS = (
     "Summary",
     "By Month",
@@ -97,8 +96,10 @@ def make_filters(start, end, site_codes=(), funding_code=None, language="en") ->
         if site is not None:
             sites.append(site)
     funding = fields.check("funding", catalog.funding_by_code, funding_code or None)
-    if language not in LANGUAGES:
-        fields.fail("language", msg("must be one of: %(values)s", values=", ".join(LANGUAGES)))
+    # A workbook is written in one of the screens' languages; English unless one is chosen.
+    if language not in INTERFACE_LANGUAGES:
+        values = ", ".join(INTERFACE_LANGUAGES)
+        fields.fail("language", msg("must be one of: %(values)s", values=values))
     fields.raise_if_any(msg("Some report filters are not valid."))
     sites.sort(key=lambda s: s.code)
     return ReportFilters(

@@ -11,13 +11,7 @@ from sqlalchemy import func
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
-from supplies.services.distribution.events import (
-    AGE_BANDS,
-    FIRST_TIME,
-    LANGUAGES,
-    RECIPIENT_TYPES,
-    SETTINGS,
-)
+from supplies.vocab import AGE_BANDS, FIRST_TIME, LANGUAGES, RECIPIENT_TYPES, SETTINGS
 
 NOT_RECORDED = "not recorded"
 # Breakdown name -> the values always listed (zero rows included); area lists what occurs.

@@ -6,8 +6,8 @@ Words (dates, category names, titles) are left to the template, in the reader's 
 from dataclasses import dataclass
 from datetime import date
 
-from supplies.models.supply import SUPPLY_CATEGORIES
 from supplies.services.stock.weekly import WeeklyUnits
+from supplies.vocab import SUPPLY_CATEGORIES
 
 # Horizontal bars, one row per week: on a phone the chart is drawn near 1:1, so text stays legible.
 WIDTH = 360

@@ -5,8 +5,6 @@ from datetime import date
 
 from supplies.extensions import db
 from supplies.models import Batch, Site
-from supplies.models.stock import BATCH_STATUSES, RECEIPT_SOURCES
-from supplies.services import catalog
 from supplies.services.catalog import SupplyRef
 from supplies.services.common import clock, permissions
 from supplies.services.common import validation as v
@@ -15,17 +13,7 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.stock import ledger
-
-ADJUSTMENT_REASONS = (
-    "expired",
-    "damaged",
-    "lost_or_stolen",
-    "found",
-    "recalled",
-    "used_in_training",
-    "data_correction",
-    "other",
-)
+from supplies.services.stock.bodies import ADJUSTMENT, COUNT, LOT_STATUS, RECEIPT, TRANSFER
 
 
 @dataclass(frozen=True)
@@ -94,11 +82,12 @@ def _lot_status(supply_id: int, lot_number: str | None) -> str:
 
 
 def _parse_receipt_line(line: ReceiptLine, prefix: str, fields: v.Fields):
-    supply = fields.check(f"{prefix}supply", catalog.supply_by_code, line.supply)
-    quantity = fields.check(f"{prefix}quantity", v.quantity, line.quantity)
-    lot_number = fields.check(f"{prefix}lot_number", v.text, line.lot_number, 64, required=False)
-    expires_on = fields.check(f"{prefix}expires_on", v.iso_date, line.expires_on)
-    funding = fields.check(f"{prefix}funding", catalog.funding_by_code, line.funding)
+    declared = RECEIPT.fields
+    supply = declared["supply"].read(fields, f"{prefix}supply", line.supply)
+    quantity = declared["quantity"].read(fields, f"{prefix}quantity", line.quantity)
+    lot_number = declared["lot_number"].read(fields, f"{prefix}lot_number", line.lot_number)
+    expires_on = declared["expires_on"].read(fields, f"{prefix}expires_on", line.expires_on)
+    funding = declared["funding"].read(fields, f"{prefix}funding", line.funding)
     if supply and supply.tracks_lots:
         if not lot_number:
             fields.fail(
@@ -135,11 +124,11 @@ def receive(
 ) -> OperationResult:
     """Record a shipment at a site: one new batch per line, stock added to the site."""
     fields = v.Fields()
-    site = fields.check("site", catalog.site_by_code, site_code)
-    day = fields.check("received_on", v.iso_date, received_on)
+    site = RECEIPT.fields["site"].read(fields, "site", site_code)
+    day = RECEIPT.fields["received_on"].read(fields, "received_on", received_on)
     if day and day > clock.today():
         fields.fail("received_on", msg("cannot be in the future"))
-    source = fields.check("source", v.choice, source, RECEIPT_SOURCES) or "purchase"
+    source = RECEIPT.fields["source"].read(fields, "source", source) or "purchase"
     if not lines:
         fields.fail("lines", msg("add at least one line"))
     prefixes = prefixes or [""] * len(lines)
@@ -207,11 +196,9 @@ def receive(
 def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Move units between sites, first-expiry-first-out unless a lot is named."""
     fields = v.Fields()
-    from_site = fields.check("from_site", catalog.site_by_code, body.get("from_site"), "from_site")
-    to_site = fields.check("to_site", catalog.site_by_code, body.get("to_site"), "to_site")
-    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
-    quantity = fields.check("quantity", v.quantity, body.get("quantity"))
-    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
+    values = TRANSFER.read(body, fields)
+    from_site, to_site, supply = values["from_site"], values["to_site"], values["supply"]
+    quantity, lot_number = values["quantity"], values["lot_number"]
     if from_site and to_site and from_site.id == to_site.id:
         fields.fail("to_site", msg("must differ from from_site"))
     fields.raise_if_any()
@@ -335,12 +322,9 @@ def _change_stock(actor, request, kind, site, supply, delta, lot_number, reason,
 def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Write stock off or back on with a reason code; `other` needs a note."""
     fields = v.Fields()
-    site = fields.check("site", catalog.site_by_code, body.get("site"))
-    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
-    quantity = fields.check("quantity", v.signed_quantity, body.get("quantity"))
-    reason = fields.check("reason", v.choice, body.get("reason"), ADJUSTMENT_REASONS, required=True)
-    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
-    note = fields.check("note", v.text, body.get("note"), 200, required=False)
+    values = ADJUSTMENT.read(body, fields)
+    site, supply, quantity = values["site"], values["supply"], values["quantity"]
+    reason, lot_number, note = values["reason"], values["lot_number"], values["note"]
     if reason == "other" and not note and "note" not in fields.errors:
         fields.fail("note", msg("is required when the reason is other"))
     fields.raise_if_any()
@@ -369,10 +353,9 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
 def count(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Record a physical count; the difference from the books becomes a count movement."""
     fields = v.Fields()
-    site = fields.check("site", catalog.site_by_code, body.get("site"))
-    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
-    counted = fields.check("counted", v.quantity, body.get("counted"), 0)
-    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64, required=False)
+    values = COUNT.read(body, fields)
+    site, supply = values["site"], values["supply"]
+    counted, lot_number = values["counted"], values["lot_number"]
     fields.raise_if_any()
     permissions.require(actor, "count", site.id)
 
@@ -402,10 +385,9 @@ def count(actor, request: OperationRequest, body: dict) -> OperationResult:
 def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Quarantine, recall or release a lot at every site at once."""
     fields = v.Fields()
-    supply = fields.check("supply", catalog.supply_by_code, body.get("supply"))
-    lot_number = fields.check("lot_number", v.text, body.get("lot_number"), 64)
-    status = fields.check("status", v.choice, body.get("status"), BATCH_STATUSES, required=True)
-    note = fields.check("note", v.text, body.get("note"), 200, required=False)
+    values = LOT_STATUS.read(body, fields)
+    supply, lot_number = values["supply"], values["lot_number"]
+    status, note = values["status"], values["note"]
     fields.raise_if_any()
     permissions.require(actor, "manage_stock")
     batch_ids = list(

@@ -7,29 +7,17 @@ funders' tools read them.
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from supplies.services.common import clock
 from supplies.services.reporting.report import FunderReport, ReportFilters
 from supplies.services.reporting.suppression import NOT_RECORDED
+from supplies.vocab import CATEGORY_HEADINGS, INTERFACE_LANGUAGES
 
 # Each language in its own words, as the form and the About sheet name it.
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
-CATEGORY_LABELS = {
-    "naloxone_nasal": _l("Naloxone (nasal)"),
-    "naloxone_injectable": _l("Naloxone (injectable)"),
-    "nalmefene": _l("Nalmefene"),
-    "fentanyl_test_strip": _l("Fentanyl test strips"),
-    "xylazine_test_strip": _l("Xylazine test strips"),
-    "syringe": _l("Syringes"),
-    "smoking_supply": _l("Smoking supplies"),
-    "wound_care": _l("Wound care"),
-    "condom": _l("Condoms"),
-    "hygiene": _l("Hygiene"),
-    "other": _l("Other"),
-}
+LANGUAGE_NAMES = INTERFACE_LANGUAGES.labels
 CHART_TITLE = _l("Units distributed by month and category")
 CHART_MONTH = _l("Month")
 CHART_UNITS = _l("Units")
@@ -37,7 +25,7 @@ CHART_UNITS = _l("Units")
 
 def category_label(category: str) -> str:
     """A category code in the workbook's words (an unknown code stays as it is)."""
-    label = CATEGORY_LABELS.get(category)
+    label = CATEGORY_HEADINGS.get(category)
     return str(label) if label is not None else category
 
 
@@ -51,11 +39,6 @@ def localized_rows(table_name: str, rows: list[dict]) -> list[dict]:
     return [
         {**row, "value": not_recorded} if row.get("value") == NOT_RECORDED else row for row in rows
     ]
-
-
-def _local(moment: datetime, tz_name: str) -> datetime:
-    """An aware instant as the program's naive local time (Excel has no time zones)."""
-    return moment.astimezone(ZoneInfo(tz_name)).replace(tzinfo=None, microsecond=0)
 
 
 def _language_line(language: str) -> str:
@@ -84,7 +67,7 @@ def filter_rows(filters: ReportFilters, timezone: str, generated: datetime) -> l
         (_("Sites"), sites),
         (_("Funding"), funding),
         (_("Workbook language"), _language_line(filters.language)),
-        (_("Generated at"), _local(generated, timezone)),
+        (_("Generated at"), clock.sheet_time(generated)),
     ]
 
 

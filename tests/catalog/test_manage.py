@@ -3,7 +3,7 @@
 from supplies.extensions import db
 from supplies.models import AuditEntry, ParLevel, Site, Supply
 from supplies.services import catalog
-from tests.inventory.conftest import text
+from tests.conftest import text
 
 
 def _audit_actions() -> set[str]:

@@ -1,16 +1,26 @@
-"""Managing sites, supplies, funding sources and par levels: create, edit, deactivate."""
+"""The catalog blueprint: sites, supplies, funding sources and par levels.
 
-from flask import abort, flash, redirect, render_template, request, url_for
+Create, edit, deactivate; nothing with history is ever deleted. The addresses stay under
+/inventory/, beside the stock screens that link to them.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from supplies.inventory import support as s
-from supplies.inventory.forms import FundingForm, OperationForm, SiteForm, SupplyForm
-from supplies.inventory.views import bp
+from supplies.catalog.forms import FundingForm, OperationForm, SiteForm, SupplyForm
 from supplies.services import catalog
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import par_levels
 from supplies.services.stock.par_levels import ParEntry
+from supplies.web import access, screens
+from supplies.web import forms as web
+
+bp = Blueprint("catalog", __name__, url_prefix="/inventory")
+
+
+screens.serve_signed_in_screens(bp)
+
 
 # kind -> (form, create, update, editable fields, title)
 KINDS = {
@@ -43,9 +53,9 @@ def _body(form, names) -> dict:
     for name in names:
         value = form[name].data
         if name == "doses_per_unit":
-            value = s.as_number(value) if value else 0
+            value = web.as_number(value) if value else 0
         elif name != "tracks_lots":
-            value = s.blank_to_none(value)
+            value = web.blank_to_none(value)
         body[name] = value
     return body
 
@@ -65,11 +75,11 @@ def _thing(kind: str, code: str):
 @bp.get("/catalog")
 def catalog_list():
     """Sites, supplies and funding sources, active or not."""
-    s.require(current_user, "manage_catalog")
+    access.require(current_user, "manage_catalog")
     form = OperationForm()
-    s.prepare(form)
+    web.prepare(form)
     return render_template(
-        "inventory/catalog.html",
+        "catalog/catalog.html",
         sites=catalog.list_sites(current_user),
         supplies=catalog.list_supplies(),
         funding=catalog.list_funding_sources(),
@@ -81,7 +91,7 @@ def catalog_list():
 @bp.route("/catalog/<kind>/<code>/edit", methods=["GET", "POST"])
 def catalog_edit(kind: str, code: str | None):
     """Create a site, supply or funding source, or edit one (its code never changes)."""
-    s.require(current_user, "manage_catalog")
+    access.require(current_user, "manage_catalog")
     if kind not in KINDS:
         abort(404)
     form_class, create, update, names, title = KINDS[kind]
@@ -91,28 +101,28 @@ def catalog_edit(kind: str, code: str | None):
         for name in ("starts_on", "ends_on"):
             if name in names and getattr(thing, name):
                 form[name].data = getattr(thing, name).isoformat()
-    s.prepare(form)
+    web.prepare(form)
     status = 200
     if form.validate_on_submit():
         body = _body(form, names)
         try:
             if thing is None:
-                body["code"] = s.blank_to_none(form.code.data)
-                create(current_user, s.operation_request(form, body), body)
+                body["code"] = web.blank_to_none(form.code.data)
+                create(current_user, web.operation_request(form, body), body)
             else:
-                update(current_user, s.operation_request(form, body), code, body)
+                update(current_user, web.operation_request(form, body), code, body)
         except DomainError as error:
-            s.show_errors(form, error)
-            status = s.status_of(error)
+            web.show_errors(form, error)
+            status = web.status_of(error)
         else:
             saved = body.get("code") or code
             flash(_("Saved %(code)s.", code=saved), "success")
-            return redirect(url_for("inventory.catalog_list"))
+            return redirect(url_for("catalog.catalog_list"))
     elif form.is_submitted():
         flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template(
-        "inventory/catalog_edit.html", form=form, kind=kind, title=title, thing=thing
+        "catalog/catalog_edit.html", form=form, kind=kind, title=title, thing=thing
     )
     return page, status
 
@@ -120,33 +130,33 @@ def catalog_edit(kind: str, code: str | None):
 @bp.post("/catalog/<kind>/<code>/active")
 def catalog_active(kind: str, code: str):
     """Deactivate or reactivate; nothing with history is ever deleted."""
-    s.require(current_user, "manage_catalog")
+    access.require(current_user, "manage_catalog")
     if kind not in KINDS:
         abort(404)
     form = OperationForm()
     if not form.validate_on_submit():
         flash(_("The form expired; please submit it again."), "error")
-        return redirect(url_for("inventory.catalog_list"))
+        return redirect(url_for("catalog.catalog_list"))
     active = request.form.get("active") == "1"
     body = {"kind": kind, "code": code, "active": active}
     try:
-        catalog.set_active(current_user, s.operation_request(form, body), kind, code, active)
+        catalog.set_active(current_user, web.operation_request(form, body), kind, code, active)
     except DomainError as error:
-        s.show_errors(None, error)
+        web.show_errors(None, error)
     else:
         done = _("%(code)s is now active.") if active else _("%(code)s is now inactive.")
         flash(done % {"code": code}, "success")
-    return redirect(url_for("inventory.catalog_list"))
+    return redirect(url_for("catalog.catalog_list"))
 
 
 @bp.route("/sites/<code>/par-levels", methods=["GET", "POST"])
 def par_levels_edit(code: str):
     """A site's minimum and target for each supply."""
     site = catalog.site_by_code(code, active_only=False)
-    s.require(current_user, "manage_stock", site.id)
+    access.require(current_user, "manage_stock", site.id)
     supplies = [x for x in catalog.list_supplies() if x.active]
     form = OperationForm()
-    s.prepare(form)
+    web.prepare(form)
     errors, status = {}, 200
     current = par_levels.par_levels_of(site.id)
     values = {}
@@ -159,17 +169,19 @@ def par_levels_edit(code: str):
         entries = [
             ParEntry(
                 x.code,
-                s.as_number(values[f"minimum-{x.code}"]),
-                s.as_number(values[f"target-{x.code}"]),
+                web.as_number(values[f"minimum-{x.code}"]),
+                web.as_number(values[f"target-{x.code}"]),
             )
             for x in supplies
         ]
         body = {"site": code, "levels": [list(e.__dict__.values()) for e in entries]}
         try:
-            par_levels.set_par_levels(current_user, s.operation_request(form, body), code, entries)
+            par_levels.set_par_levels(
+                current_user, web.operation_request(form, body), code, entries
+            )
         except DomainError as error:
-            s.show_errors(form, error)
-            errors, status = error.fields, s.status_of(error)
+            web.show_errors(form, error)
+            errors, status = error.fields, web.status_of(error)
         else:
             flash(_("Par levels of %(site)s saved.", site=site.name), "success")
             return redirect(url_for("inventory.stock_overview"))
@@ -177,7 +189,7 @@ def par_levels_edit(code: str):
         flash(_("The form expired; please submit it again."), "error")
         status = 400
     page = render_template(
-        "inventory/par_levels.html",
+        "catalog/par_levels.html",
         form=form,
         site=site,
         supplies=supplies,

@@ -1,0 +1,1 @@
+"""Sites, supplies, funding sources and par levels: create, edit, deactivate."""

@@ -1,0 +1,37 @@
+"""Forms of the catalog screens. Services validate the values; forms carry CSRF and keep input."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, StringField
+
+from supplies.vocab import SITE_KINDS, SUPPLY_CATEGORIES, SUPPLY_UNITS
+from supplies.web.forms import OperationForm, select_field
+
+
+class SiteForm(OperationForm):
+    """Create or edit a site."""
+
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    kind = select_field(_l("Kind"), SITE_KINDS, blank=_l("Choose a kind"))
+    county = StringField(_l("County"))
+
+
+class SupplyForm(OperationForm):
+    """Create or edit a supply."""
+
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    category = select_field(_l("Category"), SUPPLY_CATEGORIES, blank=_l("Choose a category"))
+    unit = select_field(_l("Unit"), SUPPLY_UNITS, blank=_l("Choose a unit"))
+    doses_per_unit = StringField(_l("Doses per unit (reversal medications)"))
+    tracks_lots = BooleanField(_l("Tracks lots and expiry"))
+
+
+class FundingForm(OperationForm):
+    """Create or edit a funding source."""
+
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    funder = StringField(_l("Funder"))
+    starts_on = StringField(_l("Starts on"))
+    ends_on = StringField(_l("Ends on"))

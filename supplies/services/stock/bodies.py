@@ -1,0 +1,73 @@
+"""The request bodies of stock work, declared once: `work` reads them, OpenAPI shows them."""
+
+from supplies.services import catalog
+from supplies.services.common import schema as s
+from supplies.vocab import ADJUSTMENT_REASONS, BATCH_STATUSES, RECEIPT_SOURCES
+
+LOT_RULE = "Required where the supply tracks lots."
+WHICH_LOT = (
+    "Where the supply tracks lots and the site holds more than one of its lots, "
+    "name the lot (units found or counted up need one)."
+)
+
+
+def _site(description: str) -> s.Field:
+    return s.ref(catalog.site_by_code, description + " An active site's code.")
+
+
+SUPPLY = s.ref(catalog.supply_by_code, "An active supply's code.")
+
+RECEIPT = s.Body(
+    "Receipt",
+    "One shipment line received at a site: a new batch. Where the supply tracks lots, "
+    "lot_number and expires_on are required; a lot already known keeps its expiry.",
+    operation_id="optional",
+    site=_site("The receiving site."),
+    supply=SUPPLY,
+    quantity=s.whole(description="Units received."),
+    lot_number=s.text(64, required=False, description=LOT_RULE),
+    expires_on=s.day(LOT_RULE + " A known lot keeps the expiry it was received with."),
+    funding=s.ref(catalog.funding_by_code, "The funding source's code.", required=False),
+    received_on=s.day("The day it arrived (default today); not in the future."),
+    source=s.choice(RECEIPT_SOURCES, description="Default purchase."),
+)
+TRANSFER = s.Body(
+    "Transfer",
+    "Units of one supply moved between two sites, first expiry first out unless a lot is "
+    "named; batches (lot, expiry, funding) travel along.",
+    operation_id="optional",
+    from_site=_site("Where the units leave."),
+    to_site=_site("Where they arrive; not from_site."),
+    supply=SUPPLY,
+    quantity=s.whole(description="Units moved."),
+    lot_number=s.text(64, required=False, description="Take from this lot only."),
+)
+ADJUSTMENT = s.Body(
+    "Adjustment",
+    "Stock written off (negative) or back on (positive) with a reason code.",
+    operation_id="optional",
+    site=_site("The site."),
+    supply=SUPPLY,
+    quantity=s.signed("Signed units: negative writes off, positive adds back."),
+    reason=s.choice(ADJUSTMENT_REASONS, required=True),
+    lot_number=s.text(64, required=False, description=WHICH_LOT),
+    note=s.text(200, required=False, description="Required when reason is other."),
+)
+COUNT = s.Body(
+    "Count",
+    "A shelf count; the difference from the books becomes a count movement.",
+    operation_id="optional",
+    site=_site("The counted site."),
+    supply=SUPPLY,
+    counted=s.whole(0, description="Units on the shelf."),
+    lot_number=s.text(64, required=False, description=WHICH_LOT),
+)
+LOT_STATUS = s.Body(
+    "LotStatus",
+    "Quarantine, recall or release a lot at every site at once.",
+    operation_id="optional",
+    supply=SUPPLY,
+    lot_number=s.text(64, description="A lot already received."),
+    status=s.choice(BATCH_STATUSES, required=True),
+    note=s.text(200, required=False),
+)
