@@ -4,7 +4,7 @@ import os
 import statistics
 import uuid
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from bench import datasets
 from bench import floor as bench_floor
@@ -13,6 +13,7 @@ from supplies import create_app
 from supplies.extensions import db
 from supplies.services.accounts import tokens, users
 from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events as distribution
 from supplies.services.stock import work
 from supplies.services.stock.work import ReceiptLine
 
@@ -23,6 +24,9 @@ DISTRIBUTION = (
     '"area": "972", "language": "en", "resupply_reason": "none"}'
 )
 FLOOR = '{"id": "__ID__", "site": "S001"}'
+# A paper tally typed in two days late at S002, after a day of other events there.
+BACK_DATED_SITE = "S002"
+DAY_OF_EVENTS = 100
 DISTRIBUTIONS = "/api/v1/distributions"
 
 
@@ -50,6 +54,41 @@ def prepare(database_url: str) -> str:
         token = tokens.create_token(admin, "benchmark")
         db.engine.dispose()
     return token
+
+
+def back_dated_body() -> str:
+    """The distribution body dated two days ago, at the back-dated site."""
+    moment = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    return DISTRIBUTION.replace('"site": "S001"', f'"site": "{BACK_DATED_SITE}"').replace(
+        '"id": "__ID__",', f'"id": "__ID__", "occurred_at": "{moment}",'
+    )
+
+
+def prepare_back_dated(database_url: str) -> None:
+    """Stock S002 a month ago, then log a day of events there now: a write dated two days
+    ago must read that day of history to know what it may take."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        admin = users.user_by_email("admin@bench.test")
+        expires = (date.today() + timedelta(days=700)).isoformat()
+        lines = [
+            ReceiptLine("P001", 100000, f"BACK-{uuid.uuid4().hex[:8]}", expires),
+            ReceiptLine("P004", 100000),
+        ]
+        received = (date.today() - timedelta(days=30)).isoformat()
+        body = {"bench": str(uuid.uuid4())}
+        work.receive(
+            admin, OperationRequest.new(None, body), BACK_DATED_SITE, lines, received_on=received
+        )
+        for _ in range(DAY_OF_EVENTS):
+            event_id = str(uuid.uuid4())
+            event = {
+                "id": event_id,
+                "site": BACK_DATED_SITE,
+                "items": [{"supply": "P001", "quantity": 1}, {"supply": "P004", "quantity": 2}],
+            }
+            distribution.distribute(admin, OperationRequest.new(event_id, event), event)
+        db.engine.dispose()
 
 
 def _floor_url(postgres: str | None) -> str:
@@ -91,10 +130,13 @@ def compare(
     """
     floor_url = _floor_url(postgres)
     small_token, big_token = prepare(small_url), prepare(big_url)
+    prepare_back_dated(big_url)
+    back_dated = back_dated_body()
     targets = {
         "floor": ("bench.floor:app", {"FLOOR_DATABASE_URL": floor_url}, "/insert", FLOOR, None),
         "small": ("wsgi:app", app_env(small_url), DISTRIBUTIONS, DISTRIBUTION, small_token),
         "big": ("wsgi:app", app_env(big_url), DISTRIBUTIONS, DISTRIBUTION, big_token),
+        "back_dated": ("wsgi:app", app_env(big_url), DISTRIBUTIONS, back_dated, big_token),
     }
     runs: dict[str, list[LoadResult]] = {name: [] for name in targets}
     with ExitStack() as servers:

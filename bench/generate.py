@@ -3,8 +3,10 @@
     python -m bench.generate --database-url sqlite:///bench/data/1m.db --events 1000000
 
 Every quarter, the hub receives one lot of each supply and transfers to each site what
-that site will hand out plus a small surplus; events draw from that lot. The ledger stays
-consistent: `flask check-ledger` passes on the result.
+that site will hand out plus a small surplus; events draw from that lot, all of them after
+the transfer (so only once the lot is at the site). The ledger stays consistent, now and
+in business time: `flask check-ledger` passes on the result (every balance equals its
+movements, and no running balance of a lot at a site is ever below zero).
 """
 
 import argparse
@@ -20,6 +22,7 @@ from sqlalchemy import text
 from supplies import create_app
 from supplies.extensions import db
 from supplies.models import User
+from supplies.services.areas import fold
 from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
@@ -127,6 +130,13 @@ def generate(
         raw = db.engine.raw_connection()
         writer = Writer(raw.driver_connection, dialect)
         writer.write("sites", ["id", "code", "name", "kind", "county", "active"], site_rows)
+        # The program's areas: its sites' counties (events name them, or a ZIP prefix).
+        counties = sorted({row[4] for row in site_rows if row[4]})
+        writer.write(
+            "areas",
+            ["id", "kind", "name", "state", "key"],
+            [(n, "county", name, None, fold(name)) for n, name in enumerate(counties, 1)],
+        )
         writer.write(
             "supplies",
             ["id", "code", "name", "category", "unit", "doses_per_unit", "tracks_lots", "active"],
@@ -268,9 +278,13 @@ def _load_history(rng, site_rows, supply_rows, years, events) -> dict:
     for quarter in range(quarters):
         q_start = start + span * quarter
         count = per_quarter if quarter < quarters - 1 else events - per_quarter * (quarters - 1)
+        # The lot is received at q_start and reaches the sites at transfer_at: events come
+        # after both, and before the next quarter's receipt.
+        transfer_at = q_start + timedelta(minutes=30)
+        first_event = transfer_at + timedelta(minutes=1)
+        seconds = int((q_start + span - first_event).total_seconds()) - 60
         moments = sorted(
-            q_start + timedelta(seconds=rng.randrange(int(span.total_seconds()) - 60))
-            for _ in range(count)
+            first_event + timedelta(seconds=rng.randrange(seconds)) for _ in range(count)
         )
         event_rows, line_rows, movement_rows, operation_rows = [], [], [], []
         demand: dict[tuple[int, int], int] = defaultdict(int)
@@ -346,7 +360,6 @@ def _load_history(rng, site_rows, supply_rows, years, events) -> dict:
                 )
             )
             balances[(hub[0], batch_id)] += received
-        transfer_at = q_start + timedelta(minutes=30)
         for site in site_rows[1:]:
             for supply in supply_rows:
                 need = demand.get((site[0], supply[0]), 0)

@@ -23,7 +23,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from supplies import create_app  # noqa: E402
 from supplies.extensions import db  # noqa: E402
-from supplies.services import catalog
+from supplies.services import areas, catalog
 from supplies.services.accounts import users  # noqa: E402
 from supplies.services.db.operations import OperationRequest  # noqa: E402
 from supplies.services.db.unit_of_work import transaction  # noqa: E402
@@ -56,6 +56,8 @@ def set_up_program() -> object:
         for code, kind in SITES:
             body = {"code": code, "name": f"Site {code}", "kind": kind}
             catalog.create_site(admin, _request(body), body)
+        body = {"name": "Alder County"}  # the area the rows name (besides ZIP codes)
+        areas.create_area(admin, _request(body), body)
         for code, category, unit, doses, lots in SUPPLIES:
             body = {
                 "code": code,

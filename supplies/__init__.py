@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_security(app)
+    register_jobs(app)
     return app
 
 
@@ -88,3 +89,10 @@ def register_security(app: Flask) -> None:
     from supplies.security import register
 
     register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """Background jobs: without a worker (no REDIS_URL) the app keeps their schedule."""
+    from supplies.jobs import maintenance
+
+    maintenance.register(app)

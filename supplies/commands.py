@@ -1,7 +1,7 @@
 """flask CLI commands: set-up, accounts, the ledger check, reports, imports, backup."""
 
-import shutil
 import sqlite3
+import textwrap
 from pathlib import Path
 
 import click
@@ -13,10 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from supplies import demo
 from supplies.extensions import db
 from supplies.models import Site
+from supplies.services import areas
 from supplies.services.accounts import tokens, users
 from supplies.services.common.errors import DomainError
+from supplies.services.db.unit_of_work import transaction
+from supplies.services.distribution import quarters
 from supplies.services.imports import runner
-from supplies.services.stock import on_hand
+from supplies.services.stock import ledger_check, on_hand
 from supplies.vocab import ROLES
 
 
@@ -83,19 +86,178 @@ def create_token(email: str, name: str) -> None:
 
 
 @click.command("check-ledger")
+@click.option(
+    "--repair-report",
+    is_flag=True,
+    help="List every violation with its movements and a suggested fix (changes nothing).",
+)
 @with_appcontext
-def check_ledger() -> None:
-    """Exit 0 when every balance equals the sum of its movements."""
+def check_ledger(repair_report: bool) -> None:
+    """Exit 0 when every balance equals the sum of its movements and, replayed in
+    business-time order, no running balance of a lot at a site is ever below zero."""
+    if repair_report:
+        _repair_report()
+        return
     problems = on_hand.check_ledger()
+    negatives = 0
     for problem in problems:
+        if isinstance(problem, ledger_check.NegativeInTime):
+            negatives += 1
+            click.echo(
+                f"BELOW ZERO site={problem.site} supply={problem.supply} "
+                f"lot={problem.lot_number or '-'} batch={problem.batch_id} "
+                f"at={ledger_check.when(problem.occurred_at)} balance={problem.balance} "
+                f"(movement {problem.movement_id}, {problem.kind}; lowest {problem.lowest}, "
+                f"{problem.dips} movement(s) below zero)",
+                err=True,
+            )
+            continue
         click.echo(
             f"MISMATCH site={problem.site} supply={problem.supply} batch={problem.batch_id} "
             f"balance={problem.balance} movements={problem.movements}",
             err=True,
         )
+    if negatives:
+        click.echo(
+            f"{negatives} lot(s) at a site go below zero in business time; "
+            "check-ledger --repair-report lists their movements and suggests fixes.",
+            err=True,
+        )
     if problems:
         raise click.exceptions.Exit(1)
-    click.echo("Ledger OK: every balance equals the sum of its movements.")
+    click.echo(
+        "Ledger OK: every balance equals the sum of its movements, and no running balance "
+        "goes below zero in business time."
+    )
+
+
+def _wrapped(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent=indent)
+
+
+def _repair_report() -> None:
+    """Print every violation of the ledger, in detail; read-only, exit 1 when any."""
+    mismatches = [p for p in on_hand.check_ledger() if isinstance(p, on_hand.LedgerMismatch)]
+    violations = ledger_check.repair_report()
+    click.echo("Repair report (read-only: nothing is changed).")
+    for problem in mismatches:
+        click.echo(
+            f"MISMATCH site={problem.site} supply={problem.supply} batch={problem.batch_id}: "
+            f"the balance table holds {problem.balance}, its movements add up to "
+            f"{problem.movements}. The movements are the record: a balance that differs "
+            "was changed outside the application; restore the database from a backup."
+        )
+    for number, violation in enumerate(violations, 1):
+        first = violation.negative
+        click.echo("")
+        click.echo(
+            f"{number}. {first.site} ({first.site_name}), {first.supply} ({first.supply_name}), "
+            f"lot {first.lot_number or '-'} (batch {first.batch_id})"
+        )
+        click.echo(
+            f"   first below zero: {ledger_check.when(first.occurred_at)}, balance "
+            f"{first.balance} after movement {first.movement_id} ({first.kind})"
+        )
+        click.echo(
+            f"   lowest balance: {first.lowest}; {first.dips} movement(s) leave it below zero"
+        )
+        if not violation.arrivals:
+            click.echo("   arrived: never (no receipt or transfer brought it to this site)")
+        for arrival in violation.arrivals:
+            click.echo(
+                f"   arrived: {ledger_check.when(arrival.occurred_at)} {arrival.kind} "
+                f"{arrival.quantity:+d} (movement {arrival.movement_id})"
+            )
+        click.echo("   below zero after:")
+        for moved in violation.below:
+            click.echo(
+                f"     {ledger_check.when(moved.occurred_at)}  movement {moved.movement_id:<8} "
+                f"{moved.kind:<12} {moved.quantity:>+7d}  balance {moved.balance:>7d}  "
+                f"operation {moved.operation_id}"
+            )
+        click.echo(_wrapped(f"suggested fix: {violation.suggestion}", "   "))
+    if not mismatches and not violations:
+        click.echo(
+            "No violations: every balance equals the sum of its movements, and no running "
+            "balance goes below zero in business time."
+        )
+        return
+    click.echo("")
+    click.echo(
+        f"{len(mismatches)} balance mismatch(es), {len(violations)} lot(s) at a site below "
+        f"zero in business time ({sum(len(v.below) for v in violations)} movements). "
+        "Nothing was changed.",
+        err=True,
+    )
+    raise click.exceptions.Exit(1)
+
+
+@click.command("check-areas")
+@with_appcontext
+def check_areas() -> None:
+    """Exit 0 when every event's area is on the program's list (or a ZIP prefix); else
+    list each other value with its count. Exports show those as "other area"."""
+    unlisted = areas.unlisted_counts()
+    for value, count in unlisted:
+        click.echo(f"NOT LISTED area={value!r} events={count}", err=True)
+    if unlisted:
+        total = sum(count for _, count in unlisted)
+        click.echo(
+            f"{total} event(s) name {len(unlisted)} area(s) not on the list; exports show "
+            f'them as "{areas.OTHER_AREA}". Add a real county on the Areas screen.',
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo("Every event's area is on the list or a ZIP prefix.")
+
+
+@click.group("quarter")
+def quarter() -> None:
+    """Close a reporting quarter early, or reopen one to enter history (audited)."""
+
+
+def _change_quarter(label: str, closing: bool) -> None:
+    try:
+        with transaction():
+            period = quarters.parse(label)
+            before = quarters.closed_since(period)
+            if closing:
+                quarters.close(None, period)
+            else:
+                quarters.reopen(None, period)
+            after = quarters.closed_since(period)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    span = f"{period.label} ({period.starts_on.isoformat()} to {period.ends_on.isoformat()})"
+    earlier = f"It had been closed since {before.isoformat()}." if before else "It was open."
+    if closing:
+        click.echo(
+            f"Closed {span} on {after.isoformat() if after else '?'}: distributions and voids "
+            f"dated in it are refused until it is reopened. {earlier}"
+        )
+    else:
+        click.echo(
+            f"Reopened {span}: distributions and voids dated in it are accepted until "
+            f"`quarter close {period.label}`; workbooks made from now on name it as reopened. "
+            f"{earlier}"
+        )
+    click.echo("Recorded in the audit log (by the command line).")
+
+
+@quarter.command("close")
+@click.argument("label", metavar="QUARTER")
+@with_appcontext
+def quarter_close(label: str) -> None:
+    """Close an ended quarter now, before REPORTING_CLOSE_DAYS have passed (e.g. 2026-Q3)."""
+    _change_quarter(label, closing=True)
+
+
+@quarter.command("reopen")
+@click.argument("label", metavar="QUARTER")
+@with_appcontext
+def quarter_reopen(label: str) -> None:
+    """Reopen a closed quarter so history dated in it can be entered (e.g. 2026-Q3)."""
+    _change_quarter(label, closing=False)
 
 
 @click.command("backup")
@@ -134,7 +296,7 @@ def backup(path: str) -> None:
 )
 @with_appcontext
 def export_report(start, end, sites, funding, output, language) -> None:
-    """Write the funder workbook, archive it in EXPORT_DIR and print where it is."""
+    """Write the funder workbook, archive it, and write a copy to --output or EXPORT_DIR."""
     from supplies.services.reporting import exports
     from supplies.services.reporting import report as reporting
 
@@ -146,10 +308,9 @@ def export_report(start, end, sites, funding, output, language) -> None:
     steps = reporting.REPORT_STEPS
     with click.progressbar(length=len(steps), label="Building the workbook", file=None) as bar:
         record = exports.funder_export(None, filters, lambda _name: bar.update(1))
-    path = record.path
-    if output:
-        shutil.copyfile(path, output)
-        path = output
+    # The archive is in the database; the command's copy goes where it was asked.
+    path = Path(output) if output else exports.export_dir() / record.name
+    path.write_bytes(exports.read_archive(record))
     click.echo(f"Wrote {path} ({record.size:,} bytes, sha256 {record.sha256}).")
 
 
@@ -221,13 +382,30 @@ def import_file(file: Path, kind: str, dry_run: bool, force: bool, email: str | 
     )
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option("--name", default=None, help="The worker's name in Redis (default: a fresh one).")
+@with_appcontext
+def worker(burst: bool, name: str | None) -> None:
+    """Run the background jobs of the Redis queue (REDIS_URL); run one or more per program."""
+    from supplies.jobs import worker as jobs_worker
+
+    try:
+        jobs_worker.work(current_app._get_current_object(), burst=burst, name=name)
+    except jobs_worker.NoQueue as error:
+        raise click.ClickException(str(error)) from None
+
+
 COMMANDS = [
     init_db,
     seed_demo,
     create_user,
     create_token,
     check_ledger,
+    check_areas,
+    quarter,
     export_report,
     import_file,
     backup,
+    worker,
 ]

@@ -31,8 +31,27 @@ def load_config(overrides: dict | None = None) -> dict:
         "EXPORT_DIR": env.get("EXPORT_DIR", str(PROJECT_ROOT / "exports")),
         "APP_TIMEZONE": env.get("APP_TIMEZONE", "UTC"),
         "SUPPRESS_BELOW": int(env.get("SUPPRESS_BELOW", "11")),
+        # The month the program's fiscal year starts (1: calendar quarters, 10: federal).
+        "FISCAL_YEAR_START": int(env.get("FISCAL_YEAR_START", "1")),
+        # A reporting quarter closes this many days after it ends (an admin may reopen it).
+        "REPORTING_CLOSE_DAYS": int(env.get("REPORTING_CLOSE_DAYS", "15")),
         "PROGRAM_NAME": env.get("PROGRAM_NAME", "Harm Reduction Program"),
         "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "30000")),
+        # Background jobs: unset, they run in the app process; set, on this Redis queue
+        # (see supplies/jobs/ and docs/deploy.md).
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "JOBS_QUEUE": env.get("JOBS_QUEUE", "supplies"),
+        # A running job writes a heartbeat this often; one silent for JOB_STALE_SECONDS
+        # (its process gone) is tried once more, then marked failed.
+        "JOB_HEARTBEAT_SECONDS": float(env.get("JOB_HEARTBEAT_SECONDS", "2")),
+        "JOB_STALE_SECONDS": int(env.get("JOB_STALE_SECONDS", "60")),
+        "JOB_TIMEOUT_SECONDS": int(env.get("JOB_TIMEOUT_SECONDS", "3600")),
+        # Purging old files and finished jobs, and recovering stale ones, this often.
+        "JOB_MAINTENANCE_SECONDS": int(env.get("JOB_MAINTENANCE_SECONDS", "300")),
+        # Archived workbooks are kept this many days (0: for ever); finished jobs and the
+        # files only they hold (lists of refused rows), JOB_KEEP_DAYS.
+        "EXPORT_KEEP_DAYS": int(env.get("EXPORT_KEEP_DAYS", "90")),
+        "JOB_KEEP_DAYS": int(env.get("JOB_KEEP_DAYS", "7")),
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -41,10 +60,20 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Signed-in sessions end after this long without a request (default 12 hours).
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "720")),
-        # Sign-in throttle, per account and per client address: free tries, then doubling waits.
+        # ...and this long after sign-in, however busy (default 12 hours; kept server-side).
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
+        # Sign-in throttle (services/accounts/sign_in.py): free tries per account and address
+        # pair (and per known device), then doubling waits.
         "SIGN_IN_FREE_ATTEMPTS": int(env.get("SIGN_IN_FREE_ATTEMPTS", "5")),
-        # Raise where many staff share one address (an office behind NAT).
+        # Per client address, whatever the account. Raise where many staff share one
+        # address (an office behind NAT); devices that signed in before are exempt.
         "SIGN_IN_ADDRESS_FREE_ATTEMPTS": int(env.get("SIGN_IN_ADDRESS_FREE_ATTEMPTS", "5")),
+        # Per account from anywhere: after these, a device the account does not know waits
+        # its own turn (a ticket), at most SIGN_IN_ACCOUNT_MAX_DELAY_SECONDS.
+        "SIGN_IN_ACCOUNT_FREE_ATTEMPTS": int(env.get("SIGN_IN_ACCOUNT_FREE_ATTEMPTS", "20")),
+        "SIGN_IN_ACCOUNT_MAX_DELAY_SECONDS": int(
+            env.get("SIGN_IN_ACCOUNT_MAX_DELAY_SECONDS", "120")
+        ),
         "SIGN_IN_DELAY_SECONDS": int(env.get("SIGN_IN_DELAY_SECONDS", "30")),
         "SIGN_IN_MAX_DELAY_SECONDS": int(env.get("SIGN_IN_MAX_DELAY_SECONDS", "900")),
         "SIGN_IN_FORGET_SECONDS": int(env.get("SIGN_IN_FORGET_SECONDS", "86400")),

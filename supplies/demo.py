@@ -1,12 +1,21 @@
-"""Demo data: a small program with six sites, a dozen supplies and six months of events."""
+"""Demo data: a small program with six sites, a dozen supplies and six months of events.
 
+The six months are loaded as they would have been recorded: in business-time order, each
+shipment and distribution written at its own moment on a replayed clock, so every event
+takes a lot that had arrived at its site by then and no balance is below zero at any
+moment (`flask check-ledger` checks both). Shipments arrive at each site every 30 days,
+sized to what the site hands out.
+"""
+
+import math
 import random
 import uuid
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from supplies.extensions import db
 from supplies.models import ParLevel
-from supplies.services import catalog
+from supplies.services import areas, catalog
 from supplies.services.accounts import users as accounts
 from supplies.services.common import clock
 from supplies.services.common.errors import InsufficientStock
@@ -30,6 +39,14 @@ SITES = [
     ("CLINIC", "Eastside Recovery Clinic", "partner_agency", "Birch County"),
     ("VEND1", "Library Vending Machine", "vending", "Alder County"),
     ("MAIL", "Mail-based Distribution", "mail", "Cedar County"),
+]
+
+# The program's areas: its sites' counties, and the ZIP prefix the events also name.
+AREAS = [
+    {"name": "Alder County", "state": "OR"},
+    {"name": "Birch County", "state": "OR"},
+    {"name": "Cedar County", "state": "OR"},
+    {"zip3": "972"},
 ]
 
 # code, name, category, unit, doses per unit, tracks lots
@@ -68,6 +85,7 @@ FUNDING = [
 ]
 
 EVENT_DAYS = 182
+RESTOCK_DAYS = 30  # a shipment to every site this often, sized to what it hands out
 
 
 def _request(body) -> OperationRequest:
@@ -78,49 +96,79 @@ def _pick(rng: random.Random, weighted: dict):
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
-def _receive_stock(admin, rng: random.Random, today) -> None:
-    """Two shipments per site and supply; some lots expire soon and one has expired."""
-    start = today - timedelta(days=EVENT_DAYS + 5)
-    midway = today - timedelta(days=EVENT_DAYS // 2)
-    lot_serial = 1000
+def _pack(code: str) -> int:
+    """Units a supply is shipped in multiples of (a case of boxes, a pack of strips)."""
+    category = next(row[2] for row in SUPPLIES if row[0] == code)
+    if category.startswith("naloxone") or category == "nalmefene":
+        return 12
+    return 10 if next(row[3] for row in SUPPLIES if row[0] == code) == "kit" else 100
+
+
+def _shipments(rng: random.Random, planned, start: datetime) -> list[tuple]:
+    """Per site, a shipment every RESTOCK_DAYS holding a quarter more than the site hands
+    out until the next one (the first one: every supply, before the first event); each
+    line a lot of its own. Returns (moment, site code, receipt lines)."""
+    demand: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for moment, site_code, body in planned:
+        window = int((moment - start).total_seconds() // (RESTOCK_DAYS * 86400))
+        for item in body["items"]:
+            demand[(site_code, window)][item["supply"]] += item["quantity"]
+    windows = math.ceil(EVENT_DAYS / RESTOCK_DAYS)
+    zone = clock.program_timezone()
+    shipments, lot_serial = [], 1000
     for site_code, *_ in SITES:
-        for code, _name, category, _unit, _doses, tracks_lots in SUPPLIES:
-            naloxone = category.startswith("naloxone") or category == "nalmefene"
-            base = 420 if naloxone else 1600
-            if site_code in ("VEND1", "MAIL"):
-                base //= 2
-            for received_on, years in ((start, 2), (midway, 3), (today - timedelta(days=30), 3)):
+        small = site_code in ("VEND1", "MAIL")
+        for window in range(windows):
+            # 10:00 on the day before the window opens; the first one, five days before.
+            day = (start + timedelta(days=RESTOCK_DAYS * window - 1)).astimezone(zone).date()
+            if window == 0:
+                day -= timedelta(days=4)
+            moment = datetime.combine(day, time(10), tzinfo=zone)
+            lines = []
+            for code, _name, category, _unit, _doses, tracks_lots in SUPPLIES:
+                naloxone = category.startswith("naloxone") or category == "nalmefene"
+                pack = _pack(code)
+                wanted = demand[(site_code, window)].get(code, 0) * 1.25
+                if window == 0:
+                    wanted = max(wanted, (24 if naloxone else 200) // (2 if small else 1))
+                if not wanted:
+                    continue
                 lot_serial += 1
-                expires = received_on + timedelta(days=365 * years)
-                lines = [
+                expires = day + timedelta(days=365 * rng.choice((2, 3)))
+                lines.append(
                     ReceiptLine(
                         code,
-                        base,
+                        (math.ceil(wanted / pack) + 1) * pack,
                         f"L{lot_serial}" if tracks_lots else None,
                         expires.isoformat() if tracks_lots else None,
                         rng.choice(["SOR", "STATE-NDP", "FOUND"]) if naloxone else "FOUND",
                     )
-                ]
-                body = {"site": site_code, "supply": code, "received_on": received_on.isoformat()}
-                work.receive(
-                    admin, _request(body), site_code, lines, received_on.isoformat(), "purchase"
                 )
-    # A lot expiring within 60 days, and one that expired ten days ago with units left.
+            if lines:
+                shipments.append((moment, site_code, lines))
+    return shipments
+
+
+def _receive(admin, site_code: str, lines: list, source: str = "purchase") -> None:
+    """A shipment received now (on the replayed clock)."""
+    body = {"site": site_code, "lines": [line.supply for line in lines]}
+    work.receive(admin, _request(body), site_code, lines, None, source)
+
+
+def _special_lots(today) -> list[tuple]:
+    """A lot expiring within 60 days, and one that expired ten days ago with units left."""
+    found = []
     for lot, expires, received, quantity in (
         ("NX-SOON-45", today + timedelta(days=45), today - timedelta(days=20), 40),
         ("NX-EXPIRED-10", today - timedelta(days=10), today - timedelta(days=12), 30),
     ):
-        work.receive(
-            admin,
-            _request({"lot": lot}),
-            "CLINIC",
-            [ReceiptLine("NALOX4", quantity, lot, expires.isoformat(), "STATE-NDP")],
-            received.isoformat(),
-            "state_program",
-        )
+        moment = datetime.combine(received, time(9), tzinfo=clock.program_timezone())
+        line = ReceiptLine("NALOX4", quantity, lot, expires.isoformat(), "STATE-NDP")
+        found.append((moment, "CLINIC", [line]))
+    return found
 
 
-def _event_body(rng: random.Random, site_code: str, occurred_at) -> dict:
+def _event_body(rng: random.Random, site_code: str) -> dict:
     items = []
     if rng.random() < 0.7:
         naloxone = _pick(rng, {"NARCAN4": 6, "NALOX4": 3, "RIVIVE3": 1, "NALOX-IM": 1})
@@ -144,7 +192,6 @@ def _event_body(rng: random.Random, site_code: str, occurred_at) -> dict:
     body = {
         "id": str(uuid.uuid4()),
         "site": site_code,
-        "occurred_at": occurred_at.isoformat(),
         "items": items,
         "recipient_type": _pick(
             rng,
@@ -198,6 +245,8 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
         for code, name, kind, county in SITES:
             body = {"code": code, "name": name, "kind": kind, "county": county}
             catalog.create_site(admin, _request(body), body)
+        for body in AREAS:
+            areas.create_area(admin, _request(body), body)
         email, password, role = DEMO_USERS[2]
         users["staff"] = accounts.create_user(email, role, password, ("HUB", "NORTH"), name="Staff")
         for code, name, category, unit, doses, lots in SUPPLIES:
@@ -219,7 +268,6 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
                 "ends_on": ends,
             }
             catalog.create_funding_source(admin, _request(body), body)
-        _receive_stock(admin, rng, today)
         _set_par_levels(admin)
         site_weights = {"HUB": 35, "NORTH": 25, "VAN": 20, "CLINIC": 10, "VEND1": 6, "MAIL": 4}
         start = clock.now() - timedelta(days=EVENT_DAYS)
@@ -227,17 +275,29 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
             start + timedelta(seconds=rng.randrange(EVENT_DAYS * 86400 - 3600))
             for _ in range(event_count)
         )
-        recorded = 0
+        planned = []
         for moment in moments:
             site_code = _pick(rng, site_weights)
-            actor = users["staff"] if site_code in ("HUB", "NORTH") else users["coordinator"]
-            body = _event_body(rng, site_code, moment)
-            try:
-                distribution.distribute(actor, OperationRequest.new(body["id"], body), body)
-                recorded += 1
-            except InsufficientStock:
-                continue
-        _stock_work(admin, today)
+            planned.append((moment, site_code, _event_body(rng, site_code)))
+        shipments = _shipments(rng, planned, start) + _special_lots(today)
+        # Everything in business-time order, each written at its own moment ("now" then):
+        # a shipment before the events of the same instant.
+        history = [(moment, 0, site, lines) for moment, site, lines in shipments]
+        history += [(moment, 1, site, body) for moment, site, body in planned]
+        history.sort(key=lambda entry: (entry[0], entry[1]))
+        recorded = 0
+        for moment, is_event, site_code, what in history:
+            with clock.replaying(moment):
+                if not is_event:
+                    _receive(admin, site_code, what)
+                    continue
+                actor = users["staff"] if site_code in ("HUB", "NORTH") else users["coordinator"]
+                try:
+                    distribution.distribute(actor, OperationRequest.new(what["id"], what), what)
+                    recorded += 1
+                except InsufficientStock:
+                    continue
+        _stock_work(admin)
     return {"sites": len(SITES), "supplies": len(SUPPLIES), "events": recorded}
 
 
@@ -256,7 +316,7 @@ def _set_par_levels(admin) -> None:
     db.session.flush()
 
 
-def _stock_work(admin, today) -> None:
+def _stock_work(admin) -> None:
     """A transfer, a write-off and a count, so the ledger shows every kind of movement."""
     body = {"from_site": "HUB", "to_site": "VEND1", "supply": "NARCAN4", "quantity": 20}
     work.transfer(admin, _request(body), body)

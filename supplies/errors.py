@@ -68,15 +68,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # A 405 says which methods the address takes (Allow), as HTTP requires.
+        allowed = getattr(error, "valid_methods", None)
+        headers = {"Allow": ", ".join(sorted(allowed))} if allowed else {}
         if _wants_json():
             code = _CODES.get(error.code, "error")
             message = translate(error.description)
             body = {"error": {"code": code, "message": message, "fields": {}}}
-            return jsonify(body), error.code
+            return jsonify(body), error.code, headers
         name = _NAMES.get(error.code, error.name)
         text = _page_text(error)
         page = render_template("error.html", error=error, error_name=name, error_text=text)
-        return page, error.code
+        return page, error.code, headers
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):

@@ -47,7 +47,11 @@ def register(app: Flask) -> None:
         wanted = list(SECURITY_HEADERS)
         if request.is_secure:
             wanted.append(("Strict-Transport-Security", "max-age=31536000"))
-        if response.mimetype in ("text/html", "application/json"):
+        if response.headers.get("Content-Disposition", "").startswith("attachment"):
+            # A download (a workbook, a list of refused rows) is data: no cache keeps it,
+            # whatever send_file() proposed.
+            response.headers["Cache-Control"] = "no-store"
+        elif response.mimetype in ("text/html", "application/json"):
             wanted.append(("Cache-Control", "no-store"))
         for name, value in wanted:
             if name.lower() not in present:

@@ -99,17 +99,21 @@ RESUPPLY_REASONS = Vocabulary(
 LANGUAGES = Vocabulary({"en": _l("English"), "es": _l("Spanish"), "other": _l("Other")})
 # How a form asks for a yes-or-no answer (for_others, trained; imports' cells).
 YES_NO = Vocabulary({"yes": _l("Yes"), "no": _l("No")})
-# Why a distribution is voided: codes only, no text that could name someone. The event
-# keeps the English label.
+# Why a distribution is voided (DESIGN.md): codes only, no text that could name someone.
+# The event keeps the code; screens show its label.
 VOID_REASONS = Vocabulary(
     {
-        "entered_by_mistake": _l("Entered by mistake"),
-        "wrong_quantity": _l("Wrong supply or quantity"),
-        "wrong_site": _l("Wrong site"),
-        "logged_twice": _l("Logged twice"),
-        "not_taken": _l("Participant did not take it"),
+        "entered_in_error": _l("Entered in error"),
+        "wrong_quantity": _l("Wrong quantity"),
+        "wrong_supply": _l("Wrong supply"),
+        "duplicate": _l("Logged twice"),
+        "participant_declined": _l("Participant did not take it"),
+        "other": _l("Other"),
     }
 )
+
+# What an area of the program's list is (supplies.services.areas).
+AREA_KINDS = Vocabulary({"county": _l("County"), "zip3": _l("ZIP prefix")})
 
 # --- sites, supplies, stock --------------------------------------------------------------
 
@@ -214,6 +218,10 @@ ADJUSTMENT_REASONS = Vocabulary(
 COUNT_STATUSES = Vocabulary(
     {"submitted": _l("submitted"), "confirmed": _l("confirmed"), "discarded": _l("discarded")}
 )
+# A background job's state (supplies/jobs; GET /api/v1/jobs/{id}).
+JOB_STATUSES = Vocabulary(
+    {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed")}
+)
 
 # --- people ------------------------------------------------------------------------------
 
@@ -252,5 +260,6 @@ STORED_VOCABULARIES = (
     MOVEMENT_KINDS,
     ADJUSTMENT_REASONS,
     RECEIPT_SOURCES,
+    AREA_KINDS,
 )
 VALUE_LABELS = _merged(*STORED_VOCABULARIES)

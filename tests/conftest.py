@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from supplies import create_app
 from supplies.extensions import db
-from supplies.services import catalog
+from supplies.jobs import runner as jobs
+from supplies.services import areas, catalog
 from supplies.services.accounts import tokens
 from supplies.services.accounts import users as accounts
 from supplies.services.db.operations import OperationRequest
@@ -73,6 +74,9 @@ def make_app(database, create_schema: bool = True, **overrides):
             "SERVER_NAME": "localhost",
             # Still scrypt, with a lower work factor: tests create many accounts.
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Quarters never close by the calendar in tests, so a history dated "60 days
+            # ago" means the same on any day the suite runs; tests of closing set it.
+            "REPORTING_CLOSE_DAYS": 36500,
             **overrides,
         }
     )
@@ -88,6 +92,7 @@ def app(database):
     """The application with an empty schema; torn down with its connections."""
     application = make_app(database)
     yield application
+    jobs.wait()  # background jobs a test started end before its database does
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -195,6 +200,11 @@ class Factory:
         catalog.create_supply(self.admin, self._request(body), body)
         return catalog.supply_by_code(code)
 
+    def area(self, name=None, state=None, zip3=None):
+        """Add a county (name, state) or a ZIP prefix to the program's areas."""
+        body = {"name": name, "state": state, "zip3": zip3}
+        return areas.create_area(self.admin, self._request(body), body).result
+
     def funding(self, code="SOR"):
         """Create a funding source."""
         body = {"code": code, "name": f"Funding {code}", "funder": "SAMHSA"}
@@ -209,10 +219,24 @@ class Factory:
         """A bearer token for a user."""
         return tokens.create_token(user)
 
-    def receive(self, site, supply, quantity, lot="LOT1", expires_in_days=365, funding=None):
-        """Receive stock at a site (lot and expiry only where the supply tracks lots)."""
+    def receive(
+        self,
+        site,
+        supply,
+        quantity,
+        lot="LOT1",
+        expires_in_days=365,
+        funding=None,
+        days_ago=None,
+    ):
+        """Receive stock at a site (lot and expiry only where the supply tracks lots), today
+        or `days_ago`; a lot already expired is received 30 days before its expiry, when it
+        was still good (an expired lot is refused unless received for disposal)."""
         supply_ref = catalog.supply_by_code(supply)
         expires = (date.today() + timedelta(days=expires_in_days)).isoformat()
+        if days_ago is None and expires_in_days < 0 and supply_ref.tracks_lots:
+            days_ago = 30 - expires_in_days
+        received_on = None if days_ago is None else date.today() - timedelta(days=days_ago)
         line = ReceiptLine(
             supply,
             quantity,
@@ -220,7 +244,13 @@ class Factory:
             expires if supply_ref.tracks_lots else None,
             funding,
         )
-        return inventory.receive(self.admin, self._request({"r": str(uuid.uuid4())}), site, [line])
+        return inventory.receive(
+            self.admin,
+            self._request({"r": str(uuid.uuid4())}),
+            site,
+            [line],
+            received_on=received_on.isoformat() if received_on else None,
+        )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ report archive, the import history and the workbooks show that, never the UTC ti
 import re
 import uuid
 from datetime import datetime, timezone
+from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
@@ -119,7 +120,7 @@ def test_the_distribution_screen_shows_the_programs_time(app, scene):
     # Voiding names the event by the same time.
     operation = re.search(r'name="operation_id" value="([^"]+)"', event).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', event).group(1)
-    data = {"csrf_token": token, "operation_id": operation, "reason": "logged_twice"}
+    data = {"csrf_token": token, "operation_id": operation, "reason": "duplicate"}
     url = f"/distribute/sites/HUB/events/{scene['event']}/void"
     page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert f"Voided the distribution of {SHOWN_TIME}:" in page
@@ -165,7 +166,7 @@ def test_the_import_history_shows_the_programs_time(app, scene):
 def test_the_report_archive_and_the_workbook_show_the_programs_time(app, scene, ctx):
     filters = reporting.make_filters("2026-01-01", "2026-01-31")
     record = exports.events_export(scene["admin"], filters)
-    book = load_workbook(record.path)
+    book = load_workbook(BytesIO(exports.read_archive(record)))
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
     assert about["Generated at"] == datetime(2026, 1, 14, 19, 30)
     sheet = book["Events"]

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from supplies.i18n import lazy_label
 from supplies.vocab import ROLES
+from supplies.web.forms import plausible_date
 
 ROLE_CHOICES = [SelectChoice(role, lazy_label(role)) for role in ROLES]
 ACCESS_CHOICES = [
@@ -81,6 +82,6 @@ class AuditFilterForm(FlaskForm):
 
     user = SelectField(_l("Person"), coerce=str, choices=[], validators=[Optional()])
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), plausible_date])
+    end = DateField(_l("To"), validators=[Optional(), plausible_date])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(1, 100000)])

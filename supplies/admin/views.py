@@ -23,6 +23,9 @@ from supplies.web import access
 from supplies.web import forms as web
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# An id in a path is at most the database's integer: a longer number is simply not found
+# (it once reached the database, which refused it with a server error).
+ID = "int(max=2147483647)"
 
 
 @bp.before_request
@@ -69,7 +72,7 @@ def new_user():
     return render_template("admin/user_new.html", form=form)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route(f"/users/<{ID}:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     """Change an account's name, role and sites."""
     user = _user_or_404(user_id)
@@ -96,13 +99,13 @@ def edit_user(user_id: int):
     )
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post(f"/users/<{ID}:user_id>/deactivate")
 def deactivate_user(user_id: int):
     """Deactivate an account: its sessions and tokens stop working at once."""
     return _set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/activate")
+@bp.post(f"/users/<{ID}:user_id>/activate")
 def activate_user(user_id: int):
     """Let a deactivated account sign in again (its old tokens stay revoked)."""
     return _set_active(user_id, True)
@@ -121,7 +124,7 @@ def _set_active(user_id: int, active: bool):
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/reset")
+@bp.post(f"/users/<{ID}:user_id>/reset")
 def reset_password(user_id: int):
     """End the account's sessions and give it a temporary password or a one-time link."""
     user = _user_or_404(user_id)
@@ -129,19 +132,24 @@ def reset_password(user_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how to reset the password."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
+    # A reset revokes the account's API tokens too: the page says so when it had any.
+    revoked = api_tokens.live_count(user.id) > 0
     if form.access.data == "link":
-        return _show_access(user, "link")
-    return _show_access(user, "temporary", accounts.issue_temporary_password(current_user, user.id))
+        return _show_access(user, "link", revoked=revoked)
+    temporary = accounts.issue_temporary_password(current_user, user.id)
+    return _show_access(user, "temporary", temporary, revoked)
 
 
-def _show_access(user, access: str, temporary: str | None = None):
+def _show_access(user, access: str, temporary: str | None = None, revoked: bool = False):
     """The one time the secret is shown; the page is not cached (Cache-Control: no-store)."""
     link = None
     if access == "link":
         token = accounts.issue_reset_token(current_user, user.id)
         link = url_for("auth.reset_password", token=token, _external=True)
         temporary = None
-    return render_template("admin/user_access.html", user=user, temporary=temporary, link=link)
+    return render_template(
+        "admin/user_access.html", user=user, temporary=temporary, link=link, revoked=revoked
+    )
 
 
 def _user_or_404(user_id: int):
@@ -195,7 +203,7 @@ def create_token():
     return _tokens_page(form, 422)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post(f"/tokens/<{ID}:token_id>/revoke")
 def revoke_token(token_id: int):
     """Revoke a token; it stops working on its next request."""
     if ActionForm().validate_on_submit():

@@ -9,27 +9,32 @@ document is built once, on first use.
 from functools import cache
 
 from supplies.api import support
-from supplies.services import catalog
+from supplies.services import areas, catalog
 from supplies.services.common import schema as s
+from supplies.services.common import validation as v
 from supplies.services.distribution import events
-from supplies.services.stock import bodies
-from supplies.vocab import BATCH_STATUSES, INTERFACE_LANGUAGES
+from supplies.services.reporting import exports
+from supplies.services.stock import bodies, counting
+from supplies.vocab import BATCH_STATUSES, INTERFACE_LANGUAGES, JOB_STATUSES, VOID_REASONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE = {"type": "string", "format": "date"}
+DATE = s.DATE_SCHEMA
 NULLABLE_TEXT = {"type": ["string", "null"]}
 # Every POST body, under its title (components/schemas).
 REQUEST_BODIES = (
     catalog.SITE,
     catalog.SUPPLY,
     catalog.FUNDING_SOURCE,
+    areas.AREA,
     bodies.RECEIPT,
     bodies.TRANSFER,
     bodies.ADJUSTMENT,
     bodies.COUNT,
+    counting.CONFIRM,
     bodies.LOT_STATUS,
     events.DISTRIBUTION,
     events.VOID,
+    exports.EVENT_EXPORT,
 )
 _ERRORS = {
     400: "Malformed request (not a JSON object, or no CSRF token with a session).",
@@ -101,7 +106,11 @@ def _distribution_record() -> dict:
         **fields["properties"],
         "items": {"type": "array", "items": line_schema},
         "voided": {"type": "boolean"},
-        "void_reason": NULLABLE_TEXT,
+        "void_reason": {
+            "type": ["string", "null"],
+            "enum": [*VOID_REASONS, None],
+            "description": "A void reason code; null while not voided.",
+        },
     }
     return {"type": "object", "properties": properties, "required": list(properties)}
 
@@ -135,10 +144,12 @@ def _schemas() -> dict:
         "SiteRecord": catalog.SITE.record_schema(not_null=("active",)),
         "SupplyRecord": catalog.SUPPLY.record_schema(not_null=("tracks_lots", "active")),
         "FundingSourceRecord": catalog.FUNDING_SOURCE.record_schema(not_null=("active",)),
+        "AreaRecord": areas.AREA_RECORD,
         "StockRow": _stock_row(),
         "DistributionRecord": _distribution_record(),
         "DistributionPage": {"type": "object", "properties": page, "required": list(page)},
         "Result": {"type": "object", "description": "What was recorded, as stored with the id."},
+        "Job": _job_schema(),
     }
 
 
@@ -189,27 +200,64 @@ def _distribution_paths(site: dict) -> dict:
         ],
         "responses": _responses(_ref("DistributionPage"), 403, 422),
     }
-    uuid = {"type": "string", "format": "uuid"}
-    void_id = {"name": "id", "in": "path", "required": True, "schema": uuid}
+    void_id = {"name": "id", "in": "path", "required": True, "schema": s.UUID_SCHEMA}
     void = _post("Void a distribution, reversing its stock", events.VOID, 404, 409, 422)
     return {
         "/distributions": {
-            **_post("Log an anonymous distribution event", events.DISTRIBUTION, 409, 422),
+            "post": _linked(
+                _post("Log an anonymous distribution event", events.DISTRIBUTION, 409, 422),
+                "201",
+                "voidDistribution",
+            )["post"],
             "get": listing,
         },
-        "/distributions/{id}/void": {"post": {**void["post"], "parameters": [void_id]}},
+        "/distributions/{id}/void": {
+            "post": {**void["post"], "operationId": "voidDistribution", "parameters": [void_id]}
+        },
     }
+
+
+def _count_paths() -> dict:
+    count = _post("Record a physical count", bodies.COUNT, 409, 422)
+    count["post"]["description"] = (
+        "Coordinators and admins: applied at once (201). Staff: saved as a count that "
+        "waits for a coordinator, as on the count screens (202); "
+        "POST /counts/{id}/confirm applies it."
+    )
+    count["post"]["responses"]["202"] = {
+        "description": "Saved for review; nothing changed stock yet.",
+        **_json(_ref("Result")),
+    }
+    count_id = {"name": "id", "in": "path", "required": True, "schema": s.UUID_SCHEMA}
+    confirm = _post("Apply a count that waits for review", counting.CONFIRM, 404, 409, 422)["post"]
+    confirm["requestBody"]["required"] = False
+    confirm = {**confirm, "operationId": "confirmCount", "parameters": [count_id]}
+    return {
+        "/counts": {"post": _linked(count, "202", "confirmCount")["post"]},
+        "/counts/{id}/confirm": {"post": confirm},
+    }
+
+
+def _linked(operation: dict, status: str, target: str) -> dict:
+    """The operation with a link from its answer's id to the operation that takes it next."""
+    post = dict(operation["post"])
+    responses = dict(post["responses"])
+    link = {"operationId": target, "parameters": {"id": "$response.body#/id"}}
+    responses[status] = {**responses[status], "links": {target: link}}
+    return {"post": {**post, "responses": responses}}
 
 
 def _workbook_path() -> dict:
     language = {"type": "string", "enum": list(INTERFACE_LANGUAGES), "default": "en"}
-    sites = _query("site", s.CODE_SCHEMA, "Site codes, repeated or comma-separated (all).")
+    code = v.CODE_PATTERN.strip("^$")
+    codes = {"type": "string", "minLength": 1, "pattern": f"^{code}(,{code})*$"}
+    sites = _query("site", codes, "Site codes, comma-separated or the parameter repeated (all).")
     workbook = {
         "summary": "The funder workbook (aggregated, small-cell suppressed; archived)",
         "parameters": [
             _query("start", DATE, "First day, inclusive (APP_TIMEZONE).", required=True),
             _query("end", DATE, "Last day, inclusive.", required=True),
-            {**sites, "style": "form", "explode": True},
+            sites,
             _query("funding", s.CODE_SCHEMA, "Count only stock paid for by this funding source."),
             _query(
                 "language",
@@ -228,6 +276,64 @@ def _workbook_path() -> dict:
     return {"/reports/funder.xlsx": {"get": workbook}}
 
 
+def _job_schema() -> dict:
+    properties = {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        "kind": {"type": "string", "description": "events_export (the API starts no other)."},
+        "status": {"type": "string", "enum": list(JOB_STATUSES)},
+        "done": {"type": "integer", "minimum": 0},
+        "total": {"type": "integer", "minimum": 0},
+        "download": {"type": "string", "description": "Where the file is, once done."},
+        "message": {"type": "string", "description": "Why it failed."},
+    }
+    return {
+        "type": "object",
+        "description": "A background job; any app server answers for any job.",
+        "properties": properties,
+        "required": ["id", "kind", "status", "done", "total"],
+    }
+
+
+def _job_paths() -> dict:
+    job_id = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    }
+    started = {"type": "object", "properties": {"job": _ref("Job")}, "required": ["job"]}
+    start = {
+        "summary": "Start the event-level workbook of a period in the background",
+        "requestBody": {"required": True, **_json(_ref(exports.EVENT_EXPORT.title))},
+        "responses": {
+            "202": {"description": "Started; follow the job (Location).", **_json(started)},
+            "200": {"description": "The same id and body again: the same job.", **_json(started)},
+            **_errors(400, 401, 403, 409, 422),
+        },
+    }
+    follow = {
+        "summary": "A job you started: its state and progress",
+        "parameters": [job_id],
+        "responses": {"200": {"description": "OK.", **_json(_ref("Job"))}, **_errors(401, 404)},
+    }
+    download = {
+        "summary": "The file a finished job made (the event-level workbook)",
+        "parameters": [job_id],
+        "responses": {
+            "200": {
+                "description": "The .xlsx workbook.",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **_errors(401, 404, 409),
+        },
+    }
+    return {
+        "/exports/events": {"post": start},
+        "/jobs/{id}": {"get": follow},
+        "/jobs/{id}/download": {"get": download},
+    }
+
+
 def _paths() -> dict:
     site = _query("site", s.CODE_SCHEMA, "A site code (staff: an assigned site).")
     return {
@@ -243,16 +349,21 @@ def _paths() -> dict:
             **_list("Funding sources", "FundingSourceRecord"),
             **_post("Create a funding source", catalog.FUNDING_SOURCE, 409, 422),
         },
+        "/areas": {
+            **_list("The program's areas (an event's area is one of them or a ZIP)", "AreaRecord"),
+            **_post("Add a county or a 3-digit ZIP prefix", areas.AREA, 409, 422),
+        },
         "/receipts": _post("Receive a shipment line", bodies.RECEIPT, 409, 422),
         "/transfers": _post("Move stock between sites", bodies.TRANSFER, 409, 422),
         "/adjustments": _post("Adjust stock with a reason", bodies.ADJUSTMENT, 409, 422),
-        "/counts": _post("Record a physical count", bodies.COUNT, 409, 422),
+        **_count_paths(),
         "/lots/status": _post(
             "Quarantine, recall or release a lot everywhere", bodies.LOT_STATUS, 404, 409, 422
         ),
         "/stock": _list("Stock on hand per site, supply and lot", "StockRow", [site]),
         **_distribution_paths(site),
         **_workbook_path(),
+        **_job_paths(),
         "/openapi.json": {
             "get": {
                 "summary": "This description",

@@ -66,6 +66,14 @@ def json_body(allowed: set[str]) -> dict:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "malformed", msg("The body must be a JSON object."))
+    broken = v.lone_surrogate(body)
+    if broken:
+        raise ApiError(
+            422,
+            "invalid",
+            msg("Some fields are not valid."),
+            {broken: msg("holds a lone UTF-16 surrogate, which is not text")},
+        )
     unknown = sorted(key for key in body if key not in allowed)
     if unknown:
         raise ApiError(
@@ -85,6 +93,8 @@ def operation_request(body: dict, required: bool = False) -> OperationRequest:
         raise ApiError(
             422, "invalid", msg("The id is not valid."), {"id": error.fields["value"]}
         ) from None
+    if operation_id is not None and body.get("id") != operation_id:
+        body = {**body, "id": operation_id}  # upper or lower case: one operation, one body
     return OperationRequest.new(operation_id, body)
 
 
@@ -93,10 +103,41 @@ def written(outcome: OperationResult):
     return jsonify(outcome.result), 201 if outcome.created else 200
 
 
+def query_text(name: str) -> str | None:
+    """A query parameter as sent, or None when absent.
+
+    One sent empty (`?site=`) is refused, as the document says: every parameter has a
+    shape (a code, a date, a number) that an empty value does not have. Leave it out.
+    """
+    raw = request.args.get(name)
+    if raw == "":
+        raise ApiError(
+            422,
+            "invalid",
+            msg("%(name)s is empty.", name=name),
+            {name: msg("must not be empty; leave the parameter out instead")},
+        )
+    return raw
+
+
+def query_codes(name: str) -> list[str]:
+    """A repeated code parameter (site=HUB&site=VAN, or site=HUB,VAN), each one a code."""
+    codes = [code for value in request.args.getlist(name) for code in value.split(",")]
+    bad = next((code for code in codes if not v.is_code(code)), None)
+    if bad is not None:
+        raise ApiError(
+            422,
+            "invalid",
+            msg("Some report filters are not valid."),
+            {name: msg("use up to 32 letters, digits, '-', '_' or '.'")},
+        )
+    return codes
+
+
 def query_date(name: str):
     """A YYYY-MM-DD query parameter, or None."""
     try:
-        return v.iso_date(request.args.get(name))
+        return v.iso_date(query_text(name))
     except ValidationFailed as error:
         raise ApiError(
             422, "invalid", msg("%(name)s is not a date.", name=name), {name: error.fields["value"]}
@@ -106,8 +147,8 @@ def query_date(name: str):
 def query_int(name: str, declared: s.Field) -> int:
     """A whole-number query parameter within the declared bounds (absent: its default)."""
     minimum, maximum = declared.schema["minimum"], declared.schema["maximum"]
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = query_text(name)
+    if raw is None:
         return declared.default
     # isdigit() alone lets through digits int() refuses, such as "¹".
     if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:

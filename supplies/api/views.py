@@ -1,6 +1,6 @@
 """The JSON API views: parse, call a service, answer JSON. Rules live in the services."""
 
-from flask import Blueprint, g, jsonify, request, send_file
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -8,22 +8,47 @@ from supplies.api import support
 from supplies.api.openapi import openapi_spec
 from supplies.api.support import ApiError, json_body, operation_request, written
 from supplies.extensions import csrf
-from supplies.services import catalog
+from supplies.i18n import translate
+from supplies.jobs import runner, store, tasks
+from supplies.services import areas, catalog
 from supplies.services.accounts import tokens
 from supplies.services.common import permissions, validation
 from supplies.services.common.errors import DomainError
 from supplies.services.common.messages import msg
+from supplies.services.db import files
 from supplies.services.distribution import events as distribution
 from supplies.services.distribution import history
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
-from supplies.services.stock import bodies, on_hand
+from supplies.services.stock import bodies, counting, on_hand
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
+from supplies.web.downloads import send_stored
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# The role a call needs, checked before any code in it is looked up: a role that may not
+# do the thing learns nothing about what exists (403 for a known code and an unknown one
+# alike). The services check the role again, and the site, once they know it.
+ROLE_NEEDED = {
+    "api.create_site": "manage_catalog",
+    "api.create_supply": "manage_catalog",
+    "api.create_funding_source": "manage_catalog",
+    "api.create_area": "manage_catalog",
+    "api.create_receipt": "manage_stock",
+    "api.create_transfer": "manage_stock",
+    "api.create_adjustment": "manage_stock",
+    "api.set_lot_status": "manage_stock",
+    "api.create_count": "count",
+    "api.confirm_count": "manage_stock",
+    "api.stock": "see_stock",
+    "api.create_distribution": "distribute",
+    "api.void_distribution": "distribute",
+    "api.list_distributions": "see_events",
+    "api.funder_workbook": "funder_reports",
+    "api.start_event_export": "event_export",
+}
 
 
 @bp.before_request
@@ -42,13 +67,21 @@ def authenticate():
                 401, "unauthorized", msg("The API token is missing or not valid.")
             )
         g.api_user = user
-        return None
+        return _role_first()
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
         g.api_user = current_user._get_current_object()
-        return None
+        return _role_first()
     return support.error_response(401, "unauthorized", msg("Sign in or send an API token."))
+
+
+def _role_first():
+    """403 for a role that may not make this call at all, before anything is looked up."""
+    action = ROLE_NEEDED.get(request.endpoint)
+    if action is not None:
+        permissions.require(g.api_user, action)
+    return None
 
 
 @bp.errorhandler(DomainError)
@@ -70,7 +103,7 @@ def csrf_error(error: CSRFError):
 
 
 def _site_filter(code: str | None) -> list[int] | None:
-    if not code:
+    if code is None:
         return None
     site = catalog.site_by_code(code, active_only=False)
     permissions.require(g.api_user, "see_stock", site.id)
@@ -119,6 +152,19 @@ def create_funding_source():
     return written(catalog.create_funding_source(g.api_user, operation_request(body), body))
 
 
+@bp.get("/areas")
+def list_areas():
+    """The program's areas: what an event's area may be (besides a ZIP prefix)."""
+    return jsonify([areas.area_result(a) for a in areas.list_areas()])
+
+
+@bp.post("/areas")
+def create_area():
+    """Add a county {name, state?} or a ZIP prefix {zip3} (admins and coordinators)."""
+    body = json_body(areas.AREA.names)
+    return written(areas.create_area(g.api_user, operation_request(body), body))
+
+
 # --- stock work ------------------------------------------------------------------------
 
 
@@ -140,6 +186,7 @@ def create_receipt():
         [line],
         received_on=body.get("received_on"),
         source=body.get("source"),
+        for_disposal=body.get("for_disposal", False),
     )
     return written(outcome)
 
@@ -160,9 +207,22 @@ def create_adjustment():
 
 @bp.post("/counts")
 def create_count():
-    """Record a physical count."""
+    """Record a physical count: applied at once (201) or, from staff, held for review (202)."""
     body = json_body(bodies.COUNT.names)
-    return written(inventory.count(g.api_user, operation_request(body), body))
+    outcome, applied = counting.record(g.api_user, operation_request(body), body)
+    if applied:
+        return written(outcome)
+    # A staff member's count waits for a coordinator, as on the count screens.
+    return jsonify({**outcome.result, "status": "submitted"}), 202
+
+
+@bp.post("/counts/<count_id>/confirm")
+def confirm_count(count_id: str):
+    """Apply a count that waits for review (coordinators and admins)."""
+    body = json_body(counting.CONFIRM.names) if request.content_length else {}
+    if not validation.is_uuid(count_id):
+        raise ApiError(404, "not_found", msg("No such count."))
+    return written(counting.confirm(g.api_user, operation_request(body), count_id.lower()))
 
 
 @bp.post("/lots/status")
@@ -176,7 +236,7 @@ def set_lot_status():
 def stock():
     """On-hand stock rows, optionally for one site."""
     permissions.require(g.api_user, "see_stock")
-    rows = on_hand.stock_rows(g.api_user, _site_filter(request.args.get("site")))
+    rows = on_hand.stock_rows(g.api_user, _site_filter(support.query_text("site")))
     return jsonify(rows)
 
 
@@ -205,7 +265,7 @@ def void_distribution(event_id: str):
 @bp.get("/distributions")
 def list_distributions():
     """Events the caller may see, newest first, a page at a time."""
-    site_ids = _site_filter(request.args.get("site"))
+    site_ids = _site_filter(support.query_text("site"))
     start, end = support.query_date("start"), support.query_date("end")
     page = support.query_int("page", support.PAGE)
     per_page = support.query_int("per_page", support.PER_PAGE)
@@ -228,15 +288,72 @@ def list_distributions():
 def funder_workbook():
     """The aggregated, suppressed funder workbook for a period (archived and audited)."""
     permissions.require(g.api_user, "funder_reports")
-    args = request.args
-    # site=HUB&site=VAN or site=HUB,VAN
-    sites = [code.strip() for value in args.getlist("site") for code in value.split(",")]
+    text = support.query_text
     filters = reporting.make_filters(
-        args.get("start"), args.get("end"), sites, args.get("funding"), args.get("language", "en")
+        text("start"),
+        text("end"),
+        support.query_codes("site"),  # site=HUB&site=VAN or site=HUB,VAN
+        text("funding"),
+        text("language") or "en",
     )
     record = exports.funder_export(g.api_user, filters)
-    name = f"funder-report-{filters.start}-to-{filters.end}.xlsx"
-    return send_file(record.path, mimetype=exports.XLSX, as_attachment=True, download_name=name)
+    return send_stored(exports.stored_file(record), record.download_name, exports.XLSX)
+
+
+# --- background jobs: the event-level export --------------------------------------------------
+
+
+def _job_answer(job) -> dict:
+    """A job as GET /jobs/{id} answers it (DESIGN.md): any app server gives the same."""
+    done, total = store.progress(job)
+    answer = {"id": job.id, "kind": job.kind, "status": job.status, "done": done, "total": total}
+    if job.status == store.DONE and job.file_id is not None:
+        answer["download"] = url_for("api.job_download", job_id=job.id)
+    if job.status == store.FAILED:
+        answer["message"] = translate(store.message(job) or "")
+    return answer
+
+
+def _own_job(job_id: str):
+    job = runner.follow(job_id)
+    if job is None or job.owner_id != g.api_user.id:
+        raise ApiError(404, "not_found", msg("No such job."))
+    return job
+
+
+@bp.post("/exports/events")
+def start_event_export():
+    """Start the event-level workbook of a period in the background: 202 and the job."""
+    permissions.require(g.api_user, "event_export")
+    body = json_body(exports.EVENT_EXPORT.names)
+    request_ = operation_request(body)
+    filters = exports.event_export_filters(body)
+    params = tasks.export_params(filters)
+    job, created = runner.start_once(request_, tasks.EVENTS_EXPORT, g.api_user.id, params)
+    location = url_for("api.job", job_id=job.id)
+    return jsonify({"job": _job_answer(job)}), 202 if created else 200, {"Location": location}
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    """A job's state and progress; `download` once its file is ready."""
+    return jsonify(_job_answer(_own_job(job_id)))
+
+
+@bp.get("/jobs/<job_id>/download")
+def job_download(job_id: str):
+    """The file a finished job made (the event-level workbook)."""
+    found = _own_job(job_id)
+    if found.status != store.DONE:
+        raise ApiError(409, "not_ready", msg("The job has not finished."))
+    stored = files.get(found.file_id)
+    if stored is None:
+        raise ApiError(404, "not_found", msg("This workbook is no longer in the archive."))
+    name = stored.filename
+    if found.kind == tasks.EVENTS_EXPORT:
+        record = exports.record_of(stored.name)
+        name = record.download_name if record else name
+    return send_stored(stored, name)
 
 
 @bp.get("/openapi.json")

@@ -1,19 +1,29 @@
 """How Flask-Login finds the signed-in user: by id and password generation, active only."""
 
+from flask import session
 from flask_babel import gettext
 from flask_login import LoginManager
 
-from supplies.extensions import db
 from supplies.models import User
+from supplies.services.accounts import sessions
 from supplies.services.common.messages import msg
+
+# Where the cookie keeps the server-side session's id (services.accounts.sessions).
+SESSION_ID_KEY = "sid"
 
 
 def load_user(user_id: str) -> User | None:
-    """The active user whose session id matches; a reset or deactivation ends the session."""
+    """The active user of a live server-side session whose password generation matches.
+
+    Signing out, the absolute limit, a reset or deactivation end the session: one indexed
+    read (the user joined to the session row) per request, no write.
+    """
     ident, _, version = user_id.partition(".")
     if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(ident))
+    if len(ident) > 18:
+        return None  # no account has such an id (and the database's integers stop there)
+    user = sessions.user_for(int(ident), session.get(SESSION_ID_KEY))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -16,6 +16,14 @@ class SiteForm(OperationForm):
     county = StringField(_l("County"))
 
 
+class AreaForm(OperationForm):
+    """Add a county (name and state) or a 3-digit ZIP prefix to the program's areas."""
+
+    name = StringField(_l("County name"))
+    state = StringField(_l("State (two letters)"))
+    zip3 = StringField(_l("Or a ZIP prefix (3 digits)"))
+
+
 class SupplyForm(OperationForm):
     """Create or edit a supply."""
 

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from supplies.catalog.forms import FundingForm, OperationForm, SiteForm, SupplyForm
-from supplies.services import catalog
+from supplies.catalog.forms import AreaForm, FundingForm, OperationForm, SiteForm, SupplyForm
+from supplies.services import areas, catalog
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import par_levels
 from supplies.services.stock.par_levels import ParEntry
@@ -147,6 +147,30 @@ def catalog_active(kind: str, code: str):
         done = _("%(code)s is now active.") if active else _("%(code)s is now inactive.")
         flash(done % {"code": code}, "success")
     return redirect(url_for("catalog.catalog_list"))
+
+
+@bp.route("/areas", methods=["GET", "POST"])
+def areas_list():
+    """The program's areas: an event's area is one of them (or a ZIP prefix)."""
+    access.require(current_user, "manage_catalog")
+    form = AreaForm()
+    web.prepare(form)
+    status = 200
+    if form.validate_on_submit():
+        body = {name: web.blank_to_none(form[name].data) for name in ("name", "state", "zip3")}
+        try:
+            areas.create_area(current_user, web.operation_request(form, body), body)
+        except DomainError as error:
+            web.show_errors(form, error)
+            status = web.status_of(error)
+        else:
+            flash(_("Added %(area)s.", area=body["name"] or body["zip3"]), "success")
+            return redirect(url_for("catalog.areas_list"))
+    elif form.is_submitted():
+        flash(_("The form expired; please submit it again."), "error")
+        status = 400
+    page = render_template("catalog/areas.html", form=form, areas=areas.list_areas())
+    return page, status
 
 
 @bp.route("/sites/<code>/par-levels", methods=["GET", "POST"])

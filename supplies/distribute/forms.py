@@ -108,7 +108,8 @@ class DistributionForm(FlaskForm):
         _l("Collecting for others too?"), choices=_choices(YES_NO_NOT_ASKED), default=""
     )
     age_band = RadioField(_l("Age"), choices=_choices(AGE_CHOICES), default="")
-    area = StringField(_l("Area (county or ZIP code)"), validators=[Optional(), Length(max=40)])
+    # A picker of the program's areas (the template lists them); the service checks it.
+    area = StringField(_l("Area"), validators=[Optional(), Length(max=40)])
     language = RadioField(_l("Language"), choices=_choices(LANGUAGE_CHOICES), default="")
     resupply_reason = RadioField(
         _l("Resupply reason"), choices=_choices(RESUPPLY_CHOICES), default=""

@@ -24,7 +24,8 @@ from flask_wtf.csrf import generate_csrf
 
 from supplies.distribute import forms, texts
 from supplies.i18n import format_moment, translate
-from supplies.services.common import clock
+from supplies.services import areas
+from supplies.services.common import clock, validation
 from supplies.services.common.errors import DomainError, NotFound
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events as distribution
@@ -37,6 +38,10 @@ bp = Blueprint("distribute", __name__, url_prefix="/distribute")
 
 
 def _site_or_abort(code: str):
+    # The role first: a role that may not distribute learns nothing about which sites exist.
+    access.require(current_user, "distribute")
+    if not validation.is_code(code):
+        abort(404)  # looked for nowhere (a NUL byte once reached PostgreSQL from here)
     try:
         with access.forbidden_as_403():
             return site_day.site_for_distribution(current_user, code)
@@ -66,9 +71,22 @@ def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None
             as_of=clock.now(),
             new_id=lambda: str(uuid.uuid4()),
             texts=texts.screen_texts(),
+            area_choices=_area_choices(),
         ),
         status,
     )
+
+
+def _area_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The picker's groups: counties (with their state), then ZIP prefixes."""
+    listed = areas.list_areas()
+    counties = [
+        (a.name, f"{a.name}, {a.state}" if a.state else a.name)
+        for a in listed
+        if a.kind == "county"
+    ]
+    zips = [(a.name, _("ZIP %(zip3)s…", zip3=a.name)) for a in listed if a.kind == "zip3"]
+    return [(_("Counties"), counties), (_("ZIP codes"), zips)]
 
 
 def _new_form(site, supplies, **kwargs):
@@ -149,7 +167,7 @@ def void(code: str, event_id: str):
             url_for(".screen", code=site.code, void=event_id, _anchor=f"event-{event_id}")
         )
     reason = VOID_REASONS.labels[void_form.reason.data]
-    body = {"reason": reason.english}  # the event keeps the reason in English
+    body = {"reason": void_form.reason.data}  # the event keeps the code
     operation = OperationRequest.new(
         void_form.operation_id.data.lower(), {"event": event_id, **body}
     )

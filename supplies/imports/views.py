@@ -1,7 +1,8 @@
 """Import screens: upload a spreadsheet, see every problem, confirm; download templates.
 
-Checking and writing run in the background (see jobs.py); the page of an upload shows
-the progress, then the preview to confirm, then the outcome.
+Checking and writing are background jobs (supplies/jobs): the page of an upload shows the
+progress, then the preview to confirm, then the outcome. The upload, the jobs and their
+lists of refused rows are in the database, so any app server shows any step.
 """
 
 import io
@@ -11,13 +12,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from supplies.i18n import translate
-from supplies.imports import jobs, uploads
+from supplies.imports import uploads
 from supplies.imports.forms import ConfirmForm, UploadForm
+from supplies.jobs import runner, store, tasks
+from supplies.models import Job
 from supplies.services.common.messages import msg
-from supplies.services.imports import runner
+from supplies.services.db import files
+from supplies.services.imports import runner as importer
 from supplies.services.imports.columns import KINDS
 from supplies.services.imports.templates import template
 from supplies.web import access
+from supplies.web.downloads import send_stored
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,10 +48,36 @@ def index():
             form.file.errors.append(translate(error.args[0]))
         else:
             force = bool(form.force.data)
-            jobs.start("check", sha256, form.kind.data, force, current_user.id)
+            _start(tasks.IMPORT_CHECK, sha256, form.kind.data, force)
             return redirect(_page(sha256, form.kind.data, force))
     status = 422 if form.errors else 200
-    return render_template("imports/index.html", form=form, history=runner.history()), status
+    return render_template("imports/index.html", form=form, history=importer.history()), status
+
+
+def _start(job_kind: str, sha256: str, kind: str, force: bool, copy: int | None = None) -> Job:
+    params = tasks.import_params(sha256, kind, force, copy)
+    key = tasks.import_key(sha256, kind, force)
+    return runner.start(job_kind, current_user.id, params, key=key)
+
+
+def _latest(sha256: str, kind: str, force: bool) -> Job | None:
+    """The newest check or import of this upload, recovered first if its process died."""
+    job = store.latest(tasks.import_key(sha256, kind, force))
+    return None if job is None else runner.follow(job.id)
+
+
+def _status(job: Job) -> dict:
+    """What the pages show of a job: its state, progress, then the preview or outcome."""
+    done, total = store.progress(job)
+    status = {"job": "check" if job.kind == tasks.IMPORT_CHECK else "import"}
+    status.update(done=done, total=total)
+    if job.status in store.UNFINISHED:
+        status["state"] = "running"
+    elif job.status == store.FAILED:
+        status.update(state="failed", message=store.message(job))
+    else:
+        status.update(store.restored(job.result))
+    return status
 
 
 def _page(sha256: str, kind: str, force: bool) -> str:
@@ -64,14 +95,13 @@ def _job_args(sha256: str) -> tuple[str, bool]:
 def upload(sha256: str):
     """An upload's page: checking, then the preview to confirm, importing, then the outcome."""
     kind, force = _job_args(sha256)
-    job_key = jobs.key(sha256, kind, force)
-    found = jobs.status(job_key)
-    if found is None or (found["state"] == "interrupted" and found["job"] == "check"):
+    job = _latest(sha256, kind, force)
+    if job is None:
         if uploads.find(sha256) is None:
             flash(translate(GONE), "error")
             return redirect(url_for("imports.index"))
-        jobs.start("check", sha256, kind, force, current_user.id)
-        found = jobs.status(job_key)
+        job = _start(tasks.IMPORT_CHECK, sha256, kind, force)
+    found = _status(job)
     args = {"sha256": sha256, "kind": kind, "force": force, "status": found}
     if found["state"] == "checked":
         form = ConfirmForm(kind=kind, force="1" if force else "")
@@ -89,12 +119,16 @@ def confirm(sha256: str):
     if not form.validate_on_submit():
         abort(400)
     kind, force = _job_args(sha256)
-    found = jobs.status(jobs.key(sha256, kind, force))
+    job = _latest(sha256, kind, force)
     if uploads.find(sha256) is None:
         flash(translate(GONE), "error")
         return redirect(url_for("imports.index"))
-    if found and found["state"] == "checked" and found["preview"]["ok"]:
-        jobs.start("import", sha256, kind, force, current_user.id)
+    checked = (job.result or {}) if job is not None and job.status == store.DONE else {}
+    preview = checked.get("preview") or {}
+    # Only a finished check that found nothing wrong may be confirmed (a second click, on
+    # this server or another, finds the import already started and starts nothing).
+    if checked.get("state") == "checked" and preview.get("ok") and job.kind == tasks.IMPORT_CHECK:
+        _start(tasks.IMPORT_APPLY, sha256, kind, force, copy=preview["copy"])
     return redirect(_page(sha256, kind, force))
 
 
@@ -102,12 +136,11 @@ def confirm(sha256: str):
 def errors_csv(sha256: str):
     """Every refused row of a checked upload, as a CSV to work through."""
     kind, force = _job_args(sha256)
-    path = jobs.errors_path(jobs.key(sha256, kind, force))
-    if not path.exists():
+    job = store.latest(tasks.import_key(sha256, kind, force), with_file=True)
+    stored = files.get(job.file_id) if job is not None else None
+    if stored is None:
         abort(404)
-    return send_file(
-        path, mimetype="text/csv", as_attachment=True, download_name="import-errors.csv"
-    )
+    return send_stored(stored, "import-errors.csv", "text/csv")
 
 
 @bp.get("/templates/<kind>.xlsx")

@@ -23,6 +23,7 @@ class ReceiveForm(OperationForm):
     site = select_field(_l("Site"), blank=_l("Choose a site"))
     received_on = StringField(_l("Received on"))
     source = select_field(_l("Source"), RECEIPT_SOURCES)
+    for_disposal = BooleanField(_l("For disposal or return (accepts expired lots, quarantined)"))
     lines = FieldList(FormField(ReceiptLineForm), min_entries=4, max_entries=40)
 
 

@@ -94,6 +94,7 @@ def receive():
             "site": form.site.data,
             "received_on": form.received_on.data,
             "source": form.source.data,
+            "for_disposal": form.for_disposal.data,
             "lines": [list(line.__dict__.values()) for line in lines],
         }
         try:
@@ -105,6 +106,7 @@ def receive():
                 received_on=web.blank_to_none(form.received_on.data),
                 source=form.source.data or None,
                 prefixes=[f"{e.name}-" for e in used],
+                for_disposal=form.for_disposal.data,
             )
         except DomainError as error:
             others, status = web.show_errors(form, error), web.status_of(error)
@@ -118,6 +120,14 @@ def receive():
                 site=result["site"],
             )
             flash(text, "success")
+            if result["expiring_soon"]:
+                flash(
+                    _(
+                        "Lot %(lots)s expires within 30 days: hand it out first.",
+                        lots=", ".join(result["expiring_soon"]),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("inventory.stock_overview"))
     elif form.is_submitted():
         flash(_("The form expired; please submit it again."), "error")

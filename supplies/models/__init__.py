@@ -1,12 +1,16 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from supplies.models.area import Area
 from supplies.models.audit import AuditEntry
 from supplies.models.count import CountSession
+from supplies.models.dated import LotStatusChange, QuarterState
 from supplies.models.distribution import DistributionEvent, DistributionLine
 from supplies.models.imported_file import ImportedFile
+from supplies.models.job import Job, StoredFile, StoredFileChunk
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
 from supplies.models.revision import Revision
+from supplies.models.session import UserSession
 from supplies.models.site import Site
 from supplies.models.stock import Balance, Batch, Movement
 from supplies.models.supply import FundingSource, Supply
@@ -15,6 +19,7 @@ from supplies.models.user import ApiToken, User, user_sites
 
 __all__ = [
     "ApiToken",
+    "Area",
     "AuditEntry",
     "Balance",
     "Batch",
@@ -23,13 +28,19 @@ __all__ = [
     "DistributionLine",
     "FundingSource",
     "ImportedFile",
+    "Job",
+    "LotStatusChange",
     "Movement",
     "Operation",
     "ParLevel",
+    "QuarterState",
     "Revision",
     "SignInThrottle",
     "Site",
+    "StoredFile",
+    "StoredFileChunk",
     "Supply",
     "User",
+    "UserSession",
     "user_sites",
 ]

@@ -1,9 +1,9 @@
 """The Reports page: pick a period and filters, download a workbook, download past ones again."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from supplies.reports import jobs
+from supplies.jobs import runner, store, tasks
 from supplies.reports.forms import ReportForm
 from supplies.services.common import clock, permissions
 from supplies.services.common.errors import NotFound, ValidationFailed
@@ -11,6 +11,7 @@ from supplies.services.reporting import exports, periods
 from supplies.services.reporting import report as reporting
 from supplies.web import access
 from supplies.web import forms as web
+from supplies.web.downloads import send_stored
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 # Service field names -> form field names.
@@ -53,9 +54,10 @@ def _page(form: ReportForm, status: int = 200):
 
 def download(record: exports.ExportRecord):
     """Send an archived workbook as an attachment named by its kind and period."""
-    filters = record.filters
-    name = f"{record.kind}-report-{filters.get('start')}-to-{filters.get('end')}.xlsx"
-    return send_file(record.path, mimetype=exports.XLSX, as_attachment=True, download_name=name)
+    stored = exports.stored_file(record)
+    if stored is None:
+        abort(404)
+    return send_stored(stored, record.download_name, exports.XLSX)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -80,8 +82,9 @@ def index():
             permissions.require(current_user, "event_export")
             total = exports.count_event_rows(filters)
             if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000):
-                job_id = jobs.start(current_app._get_current_object(), current_user, filters, total)
-                return redirect(url_for("reports.job", job_id=job_id), 303)
+                params = tasks.export_params(filters)
+                job = runner.start(tasks.EVENTS_EXPORT, current_user.id, params, total=total)
+                return redirect(url_for("reports.job", job_id=job.id), 303)
             record = exports.events_export(current_user, filters)
         else:
             record = exports.funder_export(current_user, filters)
@@ -94,11 +97,22 @@ def index():
 @bp.get("/jobs/<job_id>")
 @login_required
 def job(job_id: str):
-    """A background export's progress; the page reloads itself until the workbook is ready."""
+    """A background export's progress; the page reloads itself until the workbook is ready.
+
+    Any app server shows it: the job's state is in the database, wherever it runs.
+    """
     access.require(current_user, "event_export")
-    state = jobs.read(job_id, current_user)
-    if state is None:
+    job = runner.follow(job_id)
+    if job is None or job.kind != tasks.EVENTS_EXPORT or job.owner_id != current_user.id:
         abort(404)
+    done, total = store.progress(job)
+    state = {
+        "status": "running" if job.status in store.UNFINISHED else job.status,
+        "done": done,
+        "total": total,
+        "name": (job.result or {}).get("name"),
+        "message": store.message(job),
+    }
     return render_template("reports/job.html", state=state)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Optional, StopValidation
 
 from supplies.i18n import lazy_label, translate
 from supplies.services import catalog
@@ -50,6 +50,16 @@ def blank_to_none(value):
         return None
     value = value.strip()
     return value or None
+
+
+def plausible_date(form, field) -> None:
+    """A WTForms validator: a date field holds a date from 2000 to 2100 (validation's rule)."""
+    if field.data is None:
+        return
+    try:
+        v.plausible_date(field.data)
+    except ValidationFailed as error:
+        raise StopValidation(translate(error.fields["value"])) from None
 
 
 # --- operation ids ---------------------------------------------------------------------------

@@ -191,16 +191,16 @@ def test_void_reverses_stock_once(make, program, api):
     token = program["tokens"]["staff"]
     event = _event()
     api.post("/distributions", token, event)
-    response = api.post(f"/distributions/{event['id']}/void", token, {"reason": "entered twice"})
+    response = api.post(f"/distributions/{event['id']}/void", token, {"reason": "duplicate"})
     assert response.status_code == 201
     assert response.get_json()["voided"] is True
     assert _stock(api, token) == {"NARCAN4": 10, "FTS": 100}
-    again = api.post(f"/distributions/{event['id']}/void", token, {"reason": "again"})
+    again = api.post(f"/distributions/{event['id']}/void", token, {"reason": "duplicate"})
     assert again.status_code == 409
     assert _stock(api, token) == {"NARCAN4": 10, "FTS": 100}
-    missing = api.post(f"/distributions/{new_id()}/void", token, {"reason": "x"})
+    missing = api.post(f"/distributions/{new_id()}/void", token, {"reason": "other"})
     assert missing.status_code == 404
-    assert api.post("/distributions/nope/void", token, {"reason": "x"}).status_code == 404
+    assert api.post("/distributions/nope/void", token, {"reason": "other"}).status_code == 404
     assert api.post(f"/distributions/{event['id']}/void", token, {}).status_code == 422
 
 
@@ -210,7 +210,7 @@ def test_void_replay_with_same_id_is_200(make, program, api):
     token = program["tokens"]["staff"]
     event = _event()
     api.post("/distributions", token, event)
-    void = {"id": new_id(), "reason": "wrong site"}
+    void = {"id": new_id(), "reason": "entered_in_error"}
     assert api.post(f"/distributions/{event['id']}/void", token, void).status_code == 201
     assert api.post(f"/distributions/{event['id']}/void", token, void).status_code == 200
     assert _stock(api, token) == {"NARCAN4": 10, "FTS": 100}
@@ -224,7 +224,7 @@ def test_staff_void_rules(make, program, api):
     response = api.post(
         f"/distributions/{coordinator_event['id']}/void",
         program["tokens"]["staff"],
-        {"reason": "not mine"},
+        {"reason": "other"},
     )
     assert response.status_code == 403
     old = _event()
@@ -236,11 +236,11 @@ def test_staff_void_rules(make, program, api):
     )
     db.session.commit()
     response = api.post(
-        f"/distributions/{old['id']}/void", program["tokens"]["staff"], {"reason": "late"}
+        f"/distributions/{old['id']}/void", program["tokens"]["staff"], {"reason": "other"}
     )
     assert response.status_code == 403
     response = api.post(
-        f"/distributions/{old['id']}/void", program["tokens"]["coordinator"], {"reason": "late"}
+        f"/distributions/{old['id']}/void", program["tokens"]["coordinator"], {"reason": "other"}
     )
     assert response.status_code == 201
 

@@ -134,6 +134,7 @@ PATHS = {
     "LotStatus": "/lots/status",
     "Distribution": "/distributions",
     "Void": VOID_PATH,
+    "EventExport": "/exports/events",
 }
 EXAMPLES = {
     "Site": {"code": "NEW1", "name": "New site", "kind": "outreach"},
@@ -145,7 +146,8 @@ EXAMPLES = {
     "Count": {"site": "HUB", "supply": "FTS", "counted": 0},
     "LotStatus": {"supply": "NARCAN4", "lot_number": "LOT1", "status": "quarantined"},
     "Distribution": {"site": "HUB", "items": [{"supply": "FTS", "quantity": 1}], "area": "972"},
-    "Void": {"reason": "Logged twice"},
+    "Void": {"reason": "duplicate"},
+    "EventExport": {"start": "2026-01-01", "end": "2026-03-31", "site": "HUB", "language": "es"},
 }
 # Values tried in every field; those its schema forbids must be refused.
 CANDIDATES = [None, True, 0, -1, 1.5, "5", "   ", "a\x00b", "bad code!", "Portland 97201",

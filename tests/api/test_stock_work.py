@@ -1,5 +1,7 @@
 """Receipts, transfers, adjustments, counts, lot status and stock through the API."""
 
+import re
+
 import pytest
 
 from tests.conftest import new_id
@@ -127,12 +129,12 @@ def test_adjustments(make, program, api):
 
 def test_counts(make, program, api):
     make.receive("HUB", "FTS", 50)
-    staff = program["tokens"]["staff"]
-    response = api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": 44})
+    coordinator = program["tokens"]["coordinator"]
+    response = api.post("/counts", coordinator, {"site": "HUB", "supply": "FTS", "counted": 44})
     assert response.status_code == 201
     assert response.get_json()["difference"] == -6
-    assert _on_hand(api, staff, "HUB") == {("FTS", None): 44}
-    response = api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": 46})
+    assert _on_hand(api, coordinator, "HUB") == {("FTS", None): 44}
+    response = api.post("/counts", coordinator, {"site": "HUB", "supply": "FTS", "counted": 46})
     assert response.get_json() | {"id": None} == {
         "id": None,
         "site": "HUB",
@@ -142,6 +144,7 @@ def test_counts(make, program, api):
         "expected": 44,
         "difference": 2,
     }
+    staff = program["tokens"]["staff"]
     assert (
         api.post("/counts", staff, {"site": "VAN", "supply": "FTS", "counted": 1}).status_code
         == 403
@@ -150,9 +153,40 @@ def test_counts(make, program, api):
         api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": -1}).status_code
         == 422
     )
-    response = api.post("/counts", staff, {"site": "HUB", "supply": "FTS", "counted": 0})
+    response = api.post("/counts", coordinator, {"site": "HUB", "supply": "FTS", "counted": 0})
     assert response.status_code == 201
-    assert _on_hand(api, staff, "HUB") == {}
+    assert _on_hand(api, coordinator, "HUB") == {}
+
+
+def test_a_staff_count_waits_for_a_coordinator_as_on_the_screens(make, program, api):
+    make.receive("HUB", "FTS", 50)
+    staff, coordinator = program["tokens"]["staff"], program["tokens"]["coordinator"]
+    body = {"id": new_id(), "site": "HUB", "supply": "FTS", "counted": 100000}
+    held = api.post("/counts", staff, body)
+    assert held.status_code == 202, held.get_json()
+    answer = held.get_json()
+    assert answer["id"] == body["id"] and answer["status"] == "submitted"
+    assert answer["lines"] == [
+        {"supply": "FTS", "lot_number": None, "expected": 50, "counted": 100000}
+    ]
+    assert _on_hand(api, staff, "HUB") == {("FTS", None): 50}  # nothing changed yet
+    assert api.post("/counts", staff, body).status_code == 202  # a retry records nothing new
+    # Staff cannot confirm their own count; the count screens list it for a coordinator.
+    assert api.post(f"/counts/{body['id']}/confirm", staff, {}).status_code == 403
+    confirmed = api.post(f"/counts/{body['id']}/confirm", coordinator, {})
+    assert confirmed.status_code == 201, confirmed.get_json()
+    assert confirmed.get_json()["lines"][0]["difference"] == 100000 - 50
+    assert _on_hand(api, staff, "HUB") == {("FTS", None): 100000}
+    again = api.post(f"/counts/{body['id']}/confirm", coordinator, {})
+    assert again.status_code == 409
+    # No body at all is fine too; an id that is not a UUID, or unknown, is a 404.
+    assert (
+        api.client.post(
+            f"/api/v1/counts/{new_id()}/confirm", headers={"Authorization": f"Bearer {coordinator}"}
+        ).status_code
+        == 404
+    )
+    assert api.post("/counts/not-a-uuid/confirm", coordinator, {}).status_code == 404
 
 
 def test_recall_blocks_the_lot_everywhere_and_release_restores_it(make, program, api):
@@ -273,7 +307,7 @@ def test_openapi_describes_every_route(app, client):
     documented = set(spec["paths"])
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
-            path = rule.rule.removeprefix("/api/v1").replace("<event_id>", "{id}")
+            path = re.sub(r"<(\w+:)?\w+>", "{id}", rule.rule.removeprefix("/api/v1"))
             assert path in documented, f"{rule.rule} is missing from openapi.json"
     assert spec["paths"]["/distributions"]["post"]["responses"]["409"]
 

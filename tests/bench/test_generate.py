@@ -1,9 +1,11 @@
 """The benchmark's synthetic program: a ledger that balances, and the history it claims."""
 
+from sqlalchemy.orm import aliased
+
 from bench.generate import generate
 from supplies.extensions import db
 from supplies.models import Balance, DistributionEvent, DistributionLine, Movement
-from supplies.services.stock import on_hand
+from supplies.services.stock import ledger_check, on_hand
 from tests.conftest import make_app
 
 
@@ -12,7 +14,8 @@ def test_a_generated_program_balances_and_holds_what_it_says(database):
     counts = generate(url, 6, 10, 1, 800, seed=3, engine_options=engine_options)
     app = make_app(database, create_schema=False)
     with app.app_context():
-        assert on_hand.check_ledger() == []
+        assert on_hand.check_ledger() == []  # balances equal movements, and never below zero
+        assert ledger_check.negative_in_time() == []
         assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 800
         lines = db.session.execute(db.select(db.func.count(DistributionLine.id))).scalar()
         assert lines == counts["lines"] > 800
@@ -26,5 +29,32 @@ def test_a_generated_program_balances_and_holds_what_it_says(database):
         # every balance is what its movements add up to, and none is below zero
         negative = db.select(db.func.count(Balance.id)).where(Balance.quantity < 0)
         assert db.session.execute(negative).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_dense_history_is_true_in_time(database):
+    """Enough events a quarter that some fall in its first half hour, before the lot reached
+    the sites (the generator once dated events there): none is before its lot arrived."""
+    url, engine_options = database
+    generate(url, 6, 10, 1, 10_000, seed=5, engine_options=engine_options)
+    app = make_app(database, create_schema=False)
+    with app.app_context():
+        assert ledger_check.negative_in_time() == []
+        arrival = aliased(Movement)
+        first_arrival = (
+            db.select(db.func.min(arrival.occurred_at))
+            .where(
+                arrival.site_id == Movement.site_id,
+                arrival.batch_id == Movement.batch_id,
+                arrival.quantity > 0,
+            )
+            .scalar_subquery()
+        )
+        early = db.select(db.func.count(Movement.id)).where(
+            Movement.quantity < 0,
+            db.or_(first_arrival.is_(None), Movement.occurred_at <= first_arrival),
+        )
+        assert db.session.execute(early).scalar() == 0
         db.session.remove()
         db.engine.dispose()

@@ -102,6 +102,7 @@ def _pages(role: str, world) -> list[str]:
         "/inventory/catalog/site/new",
         "/inventory/catalog/supply/NARCAN4/edit",
         "/inventory/catalog/funding/SOR/edit",
+        "/inventory/areas",
         "/inventory/sites/HUB/par-levels",
         "/inventory/sites/HUB/write-off-expired",
         f"/inventory/transfers/{world['transfer']}",
@@ -382,7 +383,7 @@ def test_staff_logs_a_distribution_in_spanish_with_the_keyboard(
         page.keyboard.press("Space")
         for _ in range(3):
             page.keyboard.press("ArrowDown")
-        assert _checked(page, "reason") == "logged_twice"
+        assert _checked(page, "reason") == "duplicate"
         _tab_until(page, "e.type === 'submit' && e.closest('.void')")
         page.keyboard.press("Enter")
         expect(page.get_by_role("status").filter(has_text="Se anuló la entrega")).to_contain_text(
@@ -390,6 +391,6 @@ def test_staff_logs_a_distribution_in_spanish_with_the_keyboard(
         )
         expect(page.locator("#today .event.voided")).to_have_count(1)
         db.session.rollback()
-        assert db.session.get(DistributionEvent, event.id).void_reason == "Logged twice"
+        assert db.session.get(DistributionEvent, event.id).void_reason == "duplicate"
     finally:
         context.close()

@@ -81,6 +81,22 @@ def test_desktop_layout(hub, desktop):
     screenshot(desktop, "distribute-desktop")
 
 
+def test_the_area_is_picked_from_the_list_and_the_form_resets_it(hub, phone):
+    hub.area("Doña Ana County", "NM")
+    hub.area(zip3="880")
+    _staff_screen(phone)
+    phone.get_by_text("More details (optional)").click()
+    picker = phone.get_by_label("Area", exact=True)
+    expect(picker.locator("option")).to_have_text(["Not asked", "Doña Ana County, NM", "ZIP 880…"])
+    picker.select_option("Doña Ana County")
+    phone.get_by_label(NARCAN, exact=True).fill("1")
+    _log_button(phone).click()
+    expect(phone.locator("#today .event")).to_have_count(1)
+    expect(picker).to_have_value("")  # ready for the next person
+    [event] = _events()
+    assert event.area == "Doña Ana County"
+
+
 def test_overdose_toggle_asks_how_many_reversals(hub, phone):
     _staff_screen(phone)
     reversals = phone.get_by_label("How many overdoses reversed?")
@@ -234,7 +250,7 @@ def test_void_with_a_reason_restores_the_stock(hub, phone):
     expect(_on_hand(phone, NARCAN)).to_have_text("10")
     expect(phone.locator("#today .event.voided")).to_have_count(1)
     [voided] = _events()
-    assert voided.void_reason == "Logged twice"
+    assert voided.void_reason == "duplicate"
 
 
 def test_without_javascript_the_form_still_logs(hub, browser, live_app):

@@ -8,8 +8,6 @@ from tests.imports.files import STOCK_HEADER, xlsx
 
 
 def test_upload_preview_and_confirm_an_import(live_app, live_make, phone, tmp_path):
-    app, _ = live_app
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
     live_make.site("HUB")
     live_make.supply("NARCAN4")
     live_make.user("coord@example.org", "coordinator")
@@ -29,8 +27,6 @@ def test_upload_preview_and_confirm_an_import(live_app, live_make, phone, tmp_pa
 
 
 def test_bad_rows_are_listed_with_row_and_column(live_app, live_make, desktop, tmp_path):
-    app, _ = live_app
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
     live_make.site("HUB")
     live_make.supply("NARCAN4")
     live_make.user("coord@example.org", "coordinator")

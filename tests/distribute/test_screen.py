@@ -148,29 +148,49 @@ def test_post_without_csrf_records_nothing(client, auth, stocked):
     assert _event_count() == 0
 
 
-def test_errors_name_the_field_and_keep_every_value(client, auth, stocked):
+def test_errors_name_the_field_and_keep_every_value(client, auth, make, stocked):
+    make.area("Alder County", "OR")
     html = _staff_page(client, auth)
     narcan = _field(html, "Narcan 4 mg nasal spray")
     strips = _field(html, "Fentanyl test strip")
     data = _form(html, **{"Narcan 4 mg nasal spray": "two", "Fentanyl test strip": "5"})
-    data.update(area="Alder County 9", recipient_type="friend_or_family", language="es")
+    data.update(area="Alder County", recipient_type="friend_or_family", language="es")
     response = client.post(SCREEN, data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert _input_value(page, narcan) == "two"
     assert _input_value(page, strips) == "5"
-    assert _input_value(page, "area") == "Alder County 9"
+    assert '<option value="Alder County" selected>Alder County, OR</option>' in page
     assert re.search(rf'id="{narcan}"[^>]*aria-describedby="[^"]*{narcan}-error"', page)
     assert f'id="{narcan}-error">must be a whole number' in page
     assert 'value="friend_or_family" checked' in page
     assert 'value="es" checked' in page
     assert data["event_id"] in page
     assert _event_count() == 0
-    # The area is checked by the service: fix the number and it names the area.
+    # The area is checked by the service: fix the number, send a name, and it names the area
+    # and offers the list; the name typed is not echoed back.
     data[narcan] = "1"
+    data["area"] = "John Smith"
     page = client.post(SCREEN, data=data).get_data(as_text=True)
-    assert 'id="area-error">must be a county name or a 3-digit ZIP prefix' in page
+    assert 'id="area-error">must be one of the program&#39;s areas (Alder County)' in page
+    assert "John Smith" not in page
     assert _event_count() == 0
+
+
+def test_the_area_is_picked_from_the_programs_list(client, auth, make, stocked):
+    make.area("Doña Ana County", "NM")
+    make.area(zip3="972")
+    html = _staff_page(client, auth)
+    picker = html[html.index('<select id="area" name="area"') :]
+    picker = picker[: picker.index("</select>")]
+    assert '<option value="Doña Ana County">Doña Ana County, NM</option>' in picker
+    assert '<option value="972">ZIP 972…</option>' in picker
+    assert '<input id="area"' not in html  # no free text box
+    data = _form(html, **{"Narcan 4 mg nasal spray": "1"})
+    data["area"] = "dona ana"  # an old phone's queue, say: matched without case or accents
+    assert client.post(SCREEN, data=data).status_code == 302
+    db.session.rollback()
+    assert db.session.execute(db.select(DistributionEvent.area)).scalar_one() == "Doña Ana County"
 
 
 def test_nothing_given_is_refused(client, auth, stocked):

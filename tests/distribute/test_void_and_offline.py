@@ -4,6 +4,7 @@ import json
 import re
 import struct
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -16,9 +17,9 @@ from tests.distribute.test_screen import SCREEN, _form, _login, _staff_page
 
 @pytest.fixture
 def stocked(make, program):
-    """HUB holds 10 Narcan and 100 strips."""
-    make.receive("HUB", "NARCAN4", 10)
-    make.receive("HUB", "FTS", 100)
+    """HUB has held 10 Narcan and 100 strips for a month."""
+    make.receive("HUB", "NARCAN4", 10, days_ago=30)
+    make.receive("HUB", "FTS", 100, days_ago=30)
     return program
 
 
@@ -56,7 +57,7 @@ def test_void_needs_a_reason_then_reverses_the_stock(client, auth, stocked):
     assert client.post(url, data=data).status_code == 302  # sent twice: voided once
     db.session.rollback()  # read what the requests committed
     event = db.session.get(DistributionEvent, event_id)
-    assert event.void_reason == "Wrong supply or quantity"
+    assert event.void_reason == "wrong_quantity"  # the code, never text
     page = client.get(SCREEN).get_data(as_text=True)
     assert "Voided the distribution" in page
     assert re.search(r'id="qty_\d+-hint"[^>]*>10 box on hand', page)
@@ -71,7 +72,7 @@ def test_staff_cannot_void_someone_elses_event(client, auth, make, stocked):
     assert f'id="event-{event_id}"' in html  # listed for today...
     assert f"/events/{event_id}/void" not in html  # ...but not voidable by this user
     data = {"csrf_token": csrf_token_from(html), "operation_id": str(uuid.uuid4())}
-    data["reason"] = "entered_by_mistake"
+    data["reason"] = "entered_in_error"
     assert client.post(f"{SCREEN}/events/{event_id}/void", data=data).status_code == 403
     db.session.rollback()
     assert db.session.get(DistributionEvent, event_id).voided_at is None
@@ -82,7 +83,7 @@ def test_coordinator_may_void_anyones_event(client, auth, stocked):
     auth.logout()
     _login(auth, "coord@example.org")
     html = client.get(SCREEN).get_data(as_text=True)
-    data = {**_void_form(html, event_id), "reason": "logged_twice"}
+    data = {**_void_form(html, event_id), "reason": "duplicate"}
     assert client.post(f"{SCREEN}/events/{event_id}/void", data=data).status_code == 302
     db.session.rollback()  # read what the requests committed
     event = db.session.get(DistributionEvent, event_id)
@@ -96,7 +97,8 @@ def test_the_queue_posts_to_the_api_with_the_session_and_csrf_header(client, aut
     body = {
         "id": str(uuid.uuid4()),
         "site": "HUB",
-        "occurred_at": "2026-01-02T10:00:00Z",
+        # Queued at outreach a few days ago, sent once the phone found a signal.
+        "occurred_at": (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(),
         "items": [{"supply": "NARCAN4", "quantity": 1}],
         "trained": False,
         "reversals_reported": 0,

@@ -5,20 +5,12 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
-
-from supplies.imports import jobs
+from supplies.jobs import runner as jobs
 from supplies.services.common import clock
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events
 from tests.conftest import csrf_token_from, new_id
 from tests.imports.files import STOCK_HEADER, csv_file
-
-
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    """Uploads wait in the test's own folder."""
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
 
 
 def test_import_problems_name_the_value_in_spanish(program, client, auth, tmp_path):
@@ -86,7 +78,7 @@ def test_stock_overview_and_chart_in_spanish(make, program, client, auth):
 
 
 def test_an_event_of_another_day_shows_its_day_in_the_locale(make, program, client, auth):
-    make.receive("HUB", "NARCAN4", 10)
+    make.receive("HUB", "NARCAN4", 10, days_ago=30)
     body = {
         "id": new_id(),
         "site": "HUB",

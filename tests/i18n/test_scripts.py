@@ -171,10 +171,10 @@ def test_spanish_errors_and_void_on_the_plain_form(app, client, auth, make, prog
     data = {
         "csrf_token": csrf_token_from(screen),
         "operation_id": operation,
-        "reason": "logged_twice",
+        "reason": "duplicate",
     }
     voided = client.post(void_url, data=data, follow_redirects=True).get_data(as_text=True)
     assert "Se anuló la entrega de las" in voided and "Se registró dos veces." in voided
     with app.app_context():
         event = db.session.execute(db.select(DistributionEvent)).scalar_one()
-        assert event.void_reason == "Logged twice"  # the record keeps the English
+        assert event.void_reason == "duplicate"  # the record keeps the code

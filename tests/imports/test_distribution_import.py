@@ -6,6 +6,7 @@ import pytest
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
+from supplies.services.distribution import quarters
 from supplies.services.imports import runner
 from supplies.services.stock import on_hand
 from tests.imports.files import DISTRIBUTION_HEADER, csv_file, xlsx
@@ -23,7 +24,8 @@ def stocked(program, receive_on):
     return program
 
 
-def test_rows_sharing_date_site_and_event_form_one_event(stocked, tmp_path):
+def test_rows_sharing_date_site_and_event_form_one_event(stocked, make, tmp_path):
+    make.area("Alder County", "OR")
     coordinator = stocked["users"]["coordinator"]
     rows = [
         HEADER,
@@ -93,7 +95,7 @@ def test_dates_with_times_as_text_and_as_serial_numbers(stocked, tmp_path):
         ([DAY, "HUB", "FTS", 1.5], "D (quantity)", "fraction"),
         ([DAY, "HUB", "FTS", 101], "D (quantity)", "stock would go negative"),
         ([DAY, "HUB", "FTS", 1, "x", "teen"], "F (age_band)", "must be one of"),
-        ([DAY, "HUB", "FTS", 1, "x", None, "97201-1234x"], "G (area)", "county name"),
+        ([DAY, "HUB", "FTS", 1, "x", None, "97201-1234x"], "G (area)", "ZIP code"),
         ([DAY, "HUB", "FTS", 1, "x", None, None, "maybe"], "H (trained)", "yes or no"),
     ],
 )
@@ -179,3 +181,44 @@ def test_a_back_dated_row_may_not_empty_a_later_day_of_the_ledger(program, recei
     checked = runner.preview(admin, csv_file(tmp_path / "b.csv", rows), "b", "distributions")
     assert [e.row for e in checked.errors] == [3]
     assert on_hand.check_ledger() == []
+
+
+def test_rows_in_a_closed_quarter_are_named_before_anything_is_written(stocked, tmp_path, app):
+    app.config["REPORTING_CLOSE_DAYS"] = 15
+    admin = stocked["users"]["admin"]
+    old_day = date.today() - timedelta(days=300)
+    rows = [DISTRIBUTION_HEADER, [old_day.isoformat(), "HUB", "FTS", 1], [DAY, "HUB", "FTS", 1]]
+    path = csv_file(tmp_path / "old.csv", rows)
+    checked = runner.preview(admin, path, "old.csv", "distributions")
+    quarter = quarters.quarter_of(old_day)  # checked on its own in test_quarters.py
+    assert [str(error) for error in checked.errors] == [
+        f"row 2, column A (date): is in {quarter.label}, closed on "
+        f"{quarters.closes_on(quarter).isoformat()}: an admin must reopen the quarter before "
+        "history is entered there"
+    ]
+    assert db.session.execute(db.select(DistributionEvent.id)).first() is None
+
+
+def test_an_area_must_be_on_the_list_or_a_zip(stocked, make, tmp_path):
+    make.area("Doña Ana County", "NM")
+    admin = stocked["users"]["admin"]
+    header = DISTRIBUTION_HEADER + ["event", "area"]
+    rows = [
+        header,
+        [DAY, "HUB", "FTS", 1, "a", "DONA ANA"],
+        [DAY, "HUB", "FTS", 1, "b", "John Smith"],
+        [DAY, "HUB", "FTS", 1, "c", "Apt B Elm St"],
+        [DAY, "HUB", "FTS", 1, "d", 2134],
+    ]
+    path = xlsx(tmp_path / "areas.xlsx", rows)
+    checked = runner.preview(admin, path, "areas.xlsx", "distributions")
+    assert [(e.row, e.column) for e in checked.errors] == [(3, "F (area)"), (4, "F (area)")]
+    assert "Doña Ana County" in checked.errors[0].message  # the list is offered
+    assert "John Smith" not in checked.errors[0].message
+    rows = [header, rows[1], rows[4]]
+    path = xlsx(tmp_path / "areas-ok.xlsx", rows)
+    checked = runner.preview(admin, path, "areas-ok.xlsx", "distributions")
+    assert checked.errors == []
+    runner.apply(admin, checked)
+    stored = db.session.execute(db.select(DistributionEvent.area)).scalars().all()
+    assert sorted(stored) == ["021", "Doña Ana County"]

@@ -1,25 +1,19 @@
 """The import screens: upload, preview with every bad row, confirm; roles and CSRF."""
 
 import io
-import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from openpyxl import load_workbook
 
 from supplies.extensions import db
-from supplies.imports import jobs
-from supplies.models import ImportedFile, Movement
+from supplies.jobs import runner as jobs
+from supplies.jobs import store, tasks
+from supplies.models import ImportedFile, Job, Movement
+from supplies.services.db import files
 from tests.conftest import csrf_token_from
 from tests.imports.files import STOCK_HEADER, csv_file, xlsx
 
 EXPIRES = date.today() + timedelta(days=400)
-
-
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    """Uploads wait in the test's own folder, not the project's instance/."""
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
 
 
 def _upload(client, path, kind="stock", force=False):
@@ -41,6 +35,12 @@ def _count(ctx, model) -> int:
         return len(db.session.execute(db.select(model.id)).all())
 
 
+def _waiting(app, sha: str) -> bool:
+    """Whether the upload still waits in the database."""
+    with app.app_context():
+        return files.find(files.UPLOAD, sha) is not None
+
+
 def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     auth.login("coord@example.org")
     rows = [STOCK_HEADER, ["HUB", "NARCAN4", "L1", EXPIRES, "SOR", 24, None]]
@@ -54,7 +54,7 @@ def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     assert "Will be created" in html and "NARCAN4" in html and "24" in html
     assert _count(app, Movement) == 0  # nothing is written before confirmation
     sha = page_url.split("/")[2].split("?")[0]
-    assert (tmp_path / "uploads" / sha).exists()
+    assert _waiting(app, sha)
     missing_csrf = client.post(f"/imports/{sha}/confirm", data={"kind": "stock"})
     assert missing_csrf.status_code == 400
     jobs.wait()
@@ -68,7 +68,7 @@ def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     done = client.get(page_url).get_data(as_text=True)
     assert "Imported 1 row:" in done and "24 units" in done
     assert _count(app, Movement) == 1 and _count(app, ImportedFile) == 1
-    assert not (tmp_path / "uploads" / sha).exists()
+    assert not _waiting(app, sha)
     index = client.get("/imports/").get_data(as_text=True)
     assert "stock.xlsx" in index
     again = _upload(client, path)
@@ -76,21 +76,26 @@ def test_upload_preview_confirm(program, client, auth, app, tmp_path):
     assert "already imported" in html and "Import these rows" not in html
 
 
-def test_the_page_shows_progress_while_the_work_runs(program, client, auth, app, tmp_path):
+def test_the_page_shows_progress_while_the_work_runs(program, client, auth, app):
     auth.login("admin@example.org")
     sha = "b" * 64
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
-    with app.test_request_context():
-        jobs._write(jobs.key(sha, "stock", False), state="running", job="import", done=5, total=10)
+    with app.app_context():
+        params = tasks.import_params(sha, "stock", False, 0)
+        job = store.create(tasks.IMPORT_APPLY, None, params, tasks.import_key(sha, "stock", False))
+        running = {"status": "running", "attempts": 2, "done": 5, "total": 10}
+        # A process of this host that is gone: it cannot be running anything.
+        running |= {"worker": f"{store.HOST}:999999999", "heartbeat_at": store.utcnow()}
+        db.session.execute(db.update(Job).where(Job.id == job.id).values(**running))
+        db.session.commit()
     page = client.get(f"/imports/{sha}?kind=stock").get_data(as_text=True)
     assert 'http-equiv="refresh"' in page and '<progress max="10" value="5">' in page
-    with app.test_request_context():
-        path = jobs._status_path(jobs.key(sha, "stock", False))
-        stale = json.loads(path.read_text())
-        stale["heartbeat"] = 0  # the process died long ago
-        path.write_text(json.dumps(stale))
+    with app.app_context():
+        long_ago = datetime(2026, 1, 1, tzinfo=timezone.utc)  # the process died long ago
+        db.session.execute(db.update(Job).where(Job.id == job.id).values(heartbeat_at=long_ago))
+        db.session.commit()
     page = client.get(f"/imports/{sha}?kind=stock").get_data(as_text=True)
-    assert "nothing was saved" in page
+    # Its second attempt: given up, with a message, never left running.
+    assert "Nothing was saved" in page and 'http-equiv="refresh"' not in page
 
 
 def test_every_bad_row_is_shown_and_nothing_can_be_confirmed(program, client, auth, tmp_path):
@@ -171,7 +176,28 @@ def test_a_file_with_identifying_columns_is_not_kept(program, client, auth, tmp_
     html = client.get(uploaded.headers["Location"]).get_data(as_text=True)
     assert "could identify participants" in html and "555-0100" not in html
     sha = uploaded.headers["Location"].split("/")[2].split("?")[0]
-    assert not (tmp_path / "uploads" / sha).exists()
+    with client.application.app_context():
+        assert files.find(files.UPLOAD, sha) is None
+
+
+def test_a_refused_upload_is_deleted_at_once(program, client, auth, app, tmp_path):
+    auth.login("admin@example.org")
+    for name, header, value in [
+        ("notes.csv", "Notes", "talked about her son"),
+        ("cliente.csv", "Cliente", "C-1042"),
+        ("gender.csv", "Gender", "nonbinary"),
+    ]:
+        rows = [STOCK_HEADER + [header], ["HUB", "FTS", None, None, None, 3, None, value]]
+        uploaded = _upload(client, csv_file(tmp_path / name, rows))
+        html = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+        assert "could identify participants" in html and value not in html
+        assert not _waiting(app, uploaded.headers["Location"].split("/")[2].split("?")[0])
+    # Refused for its rows, not its columns: gone too (fix the file, upload it again).
+    rows = [STOCK_HEADER, ["ATTIC", "FTS", None, None, None, 3, None]]
+    uploaded = _upload(client, csv_file(tmp_path / "bad.csv", rows))
+    answer = client.get(uploaded.headers["Location"])
+    assert answer.status_code == 422 and "ATTIC" in answer.get_data(as_text=True)
+    assert not _waiting(app, uploaded.headers["Location"].split("/")[2].split("?")[0])
 
 
 def test_a_filled_in_template_imports(program, client, auth, tmp_path):

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from supplies.services.imports import reading
 from supplies.services.imports import values as cell
-from supplies.services.imports.columns import STOCK, header_matcher, map_columns
+from supplies.services.imports.columns import STOCK, header_matcher, looks_identifying, map_columns
 from tests.imports.files import STOCK_HEADER, csv_file, encrypted_xlsx, xlsx
 
 ROW = ["HUB", "NARCAN4", "L1", "2027-01-31", "SOR", 12, "2026-01-05"]
@@ -198,12 +198,52 @@ def test_empty_and_headerless_files(tmp_path):
 
 @pytest.mark.parametrize(
     "header",
-    ["Name", "First Name", "last_name", "DOB", "Date of Birth", "Phone", "E-mail", "Address"],
+    [
+        "Name",
+        "First Name",
+        "last_name",
+        "DOB",
+        "Date of Birth",
+        "Phone",
+        "E-mail",
+        "Address",
+        "Client ID",
+        "client_id",
+        "Participant",
+        "Patient #",
+        "Tel",
+        "Tel.",
+        "Notes",
+        "Comments",
+        "Gender",
+        "Apt",
+        "Apt #",
+        "Nombre",
+        "Apellidos",
+        "Fecha de nacimiento",
+        "Teléfono",
+        "Correo electrónico",
+        "Dirección",
+        "Domicilio",
+        "Cliente",
+        "Participante",
+        "Paciente",
+        "Notas",
+        "Comentarios",
+        "Género",
+        "Sexo",
+        "Apartamento",
+    ],  # fmt: skip
 )
 def test_identifying_columns_are_refused(tmp_path, header):
     sheet = read(xlsx(tmp_path / "who.xlsx", [STOCK_HEADER + [header], ROW + ["x"]]))
     with pytest.raises(reading.FileRefused, match="could identify participants"):
         map_columns(STOCK, sheet.headers, sheet.header_row)
+
+
+@pytest.mark.parametrize("header", ["Hotel", "County", "Lot number", "Supply code", "Unit"])
+def test_ordinary_columns_are_not_taken_for_identifying_ones(header):
+    assert not looks_identifying(header)
 
 
 def test_the_data_sheet_is_found_before_instructions(tmp_path):

@@ -73,7 +73,7 @@ def test_weekly_chart_counts_distributions_net_of_voids(make, program, screens):
         "items": [{"supply": "NARCAN4", "quantity": 2}],
     }
     events.distribute(staff, OperationRequest.new(body2["id"], body2), body2)
-    void = {"reason": "entered twice"}
+    void = {"reason": "duplicate"}
     events.void(staff, OperationRequest.new(None, void), body2["id"], void)
     screens.login("coord@example.org")
     page = text(screens.get("/inventory/"))

@@ -79,7 +79,7 @@ class Ledger:
     def void(self, when, event_id):
         """Void an event at a local time."""
         self.at(when)
-        body = {"reason": "entered twice"}
+        body = {"reason": "duplicate"}
         return events.void(self.actor, self._request(body), event_id, body)
 
 
@@ -90,6 +90,7 @@ def build(make, monkeypatch):
     make.supply("NARCAN4", name="Narcan 4 mg nasal spray")
     make.supply("FTS", category="fentanyl_test_strip", name="Fentanyl test strip")
     make.funding("SOR")
+    make.area("Alder County", "NY")
     ledger = Ledger(monkeypatch, make.admin)
     ledger.receive("2025-12-10T09:00", "HUB", "NARCAN4", 100, "A", LOT_A_EXPIRES, "SOR")
     ledger.receive("2025-12-10T09:05", "HUB", "FTS", 500)

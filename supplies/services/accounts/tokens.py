@@ -156,3 +156,11 @@ def revoke_all_tokens(user_id: int) -> None:
         .values(revoked_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+
+
+def live_count(user_id: int) -> int:
+    """How many tokens of an account still work (a screen says when a reset revokes them)."""
+    query = db.select(db.func.count(ApiToken.id)).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)
+    )
+    return db.session.execute(query).scalar_one()

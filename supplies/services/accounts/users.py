@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from supplies.extensions import db
 from supplies.models import Site, User
-from supplies.services.accounts import passwords, tokens
+from supplies.services.accounts import passwords, sessions, sign_in, tokens
 from supplies.services.common import permissions
 from supplies.services.common import validation as v
 from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
@@ -149,8 +149,7 @@ def set_active(actor, user_id, active: bool) -> User:
     with transaction():
         user.active = active
         if not active:
-            user.session_version += 1
-            tokens.revoke_all_tokens(user.id)
+            _end_access(user)
         audit.record(actor.id, "user.activate" if active else "user.deactivate", "user", user.id)
     return user
 
@@ -163,7 +162,7 @@ def issue_temporary_password(actor, user_id) -> str:
     with transaction():
         user.set_password(temporary)
         user.must_change_password = True
-        user.session_version += 1
+        _end_access(user)
         audit.record(actor.id, "user.temporary_password", "user", user.id)
     return temporary
 
@@ -175,7 +174,7 @@ def issue_reset_token(actor, user_id) -> str:
     with transaction():
         # The old password stops working now; only the link (or another reset) gets back in.
         user.set_password(secrets.token_urlsafe(32))
-        user.session_version += 1
+        _end_access(user)
         audit.record(actor.id, "user.reset_link", "user", user.id)
     return _reset_serializer().dumps([user.id, _reset_fingerprint(user)])
 
@@ -215,10 +214,23 @@ def reset_password_with_token(token: str, new_password) -> User:
     return user
 
 
-def change_password(user: User, current, new) -> User:
-    """Change one's own password, checking the current one; other sessions end."""
+def change_password(user: User, current, new, session_id=None) -> User:
+    """Change one's own password, checking the current one; other sessions end.
+
+    Wrong current passwords are throttled per signed-in session (session_id), as sign-ins
+    are: someone holding a stolen session cannot guess their way to the password.
+    """
     fields = v.Fields()
-    if not isinstance(current, str) or not user.check_password(current):
+    wait = sign_in.password_check_wait(user.id, session_id)
+    if wait:
+        fields.fail(
+            "current_password",
+            msg("too many wrong tries; wait %(seconds)s seconds and try again", seconds=wait),
+        )
+        fields.raise_if_any(msg("The password was not changed."))
+    right = isinstance(current, str) and user.check_password(current)
+    sign_in.password_checked(user.id, session_id, right)
+    if not right:
         fields.fail("current_password", msg("is not your current password"))
     try:
         passwords.check(new)
@@ -235,8 +247,19 @@ def _store_new_password(user: User, password: str, action: str) -> None:
     with transaction():
         user.set_password(password)
         user.must_change_password = False
-        user.session_version += 1
+        _end_access(user)
         audit.record(user.id, action, "user", user.id)
+
+
+def _end_access(user: User) -> None:
+    """A new password, a reset or deactivation: every session and API token stops at once.
+
+    Inside the caller's transaction. The session version in each cookie no longer matches,
+    the server-side sessions are gone, and the tokens are revoked (a token is a password).
+    """
+    user.session_version += 1
+    sessions.end_all(user.id)
+    tokens.revoke_all_tokens(user.id)
 
 
 # --- Language ------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
 """The program's clock: business days are counted in APP_TIMEZONE."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+# Set only while a history is loaded as it happened (the demo): see `replaying`.
+_replayed_now: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
 
 
 def program_timezone() -> ZoneInfo:
@@ -13,7 +19,23 @@ def program_timezone() -> ZoneInfo:
 
 def now() -> datetime:
     """The current instant, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    replayed = _replayed_now.get()
+    return replayed if replayed is not None else datetime.now(timezone.utc)
+
+
+@contextmanager
+def replaying(moment: datetime) -> Iterator[None]:
+    """Run the block as if it were that past moment, for loading a history as it was
+    recorded (the demo's six months: each write then is dated "now", checked against
+    the stock and the open quarter of that moment). Never on a request path. Stamps the
+    database or the audit log take from the real clock stay real."""
+    if moment.tzinfo is None:
+        raise ValueError("replaying needs an aware datetime")
+    token = _replayed_now.set(moment.astimezone(timezone.utc))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)
 
 
 def local_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:

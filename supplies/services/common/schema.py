@@ -16,6 +16,10 @@ from supplies.services.common import clock
 from supplies.services.common import validation as v
 
 CODE_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": v.CODE_PATTERN}
+# Dates and times from 2000 to 2100 only (validation.plausible_date), as the pattern says.
+DATE_SCHEMA = {"type": "string", "format": "date", "pattern": v.DATE_PATTERN}
+DATE_TIME_SCHEMA = {"type": "string", "format": "date-time", "pattern": v.DATE_TIME_PATTERN}
+UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": v.UUID_PATTERN}
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,8 @@ def boolean(default=None, description: str = "", nullable: bool = True) -> Field
 
 
 def day(description: str = "") -> Field:
-    """A calendar date written YYYY-MM-DD, or null."""
-    schema = {"type": "string", "format": "date"}
-    return Field(schema, v.iso_date, nullable=True, description=description)
+    """A calendar date written YYYY-MM-DD (2000 to 2100), or null."""
+    return Field(DATE_SCHEMA, v.iso_date, nullable=True, description=description)
 
 
 def _instant(value):
@@ -113,15 +116,18 @@ def _instant(value):
 
 
 def instant(description: str) -> Field:
-    """An ISO 8601 date and time, at most 5 minutes ahead; null: now."""
-    schema = {"type": "string", "format": "date-time"}
-    return Field(schema, _instant, nullable=True, description=description)
+    """An ISO 8601 date and time from 2000 on, at most 5 minutes ahead; null: now."""
+    return Field(DATE_TIME_SCHEMA, _instant, nullable=True, description=description)
 
 
-def area(description: str) -> Field:
-    """A county name or a ZIP code (kept as its 3-digit prefix), or null."""
+def area(description: str, parse=v.area) -> Field:
+    """A county name or a ZIP code (kept as its 3-digit prefix), or null.
+
+    `parse` looks the name up in the program's areas (supplies.services.areas.event_area);
+    the schema can only say the shape.
+    """
     schema = {"type": "string", "maxLength": v.AREA_MAX_LENGTH, "pattern": v.AREA_PATTERN}
-    return Field(schema, v.area, nullable=True, description=description)
+    return Field(schema, parse, nullable=True, description=description)
 
 
 def array(item: "Body", max_items: int, description: str = "") -> Field:
@@ -162,7 +168,7 @@ class Body:
         """The request body as a JSON Schema object; unknown fields are refused."""
         properties = {}
         if self._operation_id:
-            uuid = {"type": "string", "format": "uuid", "description": OPERATION_ID}
+            uuid = {**UUID_SCHEMA, "description": OPERATION_ID}
             properties["id"] = uuid if self.id_required else {**uuid, "type": ["string", "null"]}
         properties.update({name: field.json_schema() for name, field in self.fields.items()})
         required = [name for name, field in self.fields.items() if field.required]

@@ -12,17 +12,34 @@ MAX_QUANTITY = 100_000
 # Patterns the OpenAPI document states as they are (the same in Python and ECMA-262).
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 ZIP_PATTERN = r"^([0-9]{3})([0-9]{2})?(-[0-9]{4})?$"
-COUNTY_PATTERN = r"^[A-Za-z][A-Za-z .'-]{1,39}$"
-AREA_PATTERN = f"{ZIP_PATTERN}|{COUNTY_PATTERN}"
 AREA_MAX_LENGTH = 40
 # PostgreSQL cannot store a NUL byte, and no one types the other control characters.
 _CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# A ZIP, or a name without digits (accents allowed: Doña Ana); the service then requires
+# the name to be one of the program's areas (supplies.services.areas).
+AREA_PATTERN = f"{ZIP_PATTERN}|^[^0-9{_CONTROL_CHARACTERS}]{{2,40}}$"
 TEXT_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
 REQUIRED_TEXT_PATTERN = f"^(?!\\s*$)[^{_CONTROL_CHARACTERS}]*$"  # not blank either
+# Dates a person could mean: anything outside these years is a typing slip or an attack
+# (9999-12-31 once overflowed the day-after arithmetic of reports into a server error).
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+# Exactly the real days from 2000-01-01 to 2100-12-31 (leap days included, 2100 is none),
+# so a generator can draw dates from the pattern alone.
+DATE_PATTERN = (
+    r"^(?:(?:20[0-9]{2}|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|20(?:[02468][048]|[13579][26])-02-29)$"
+)
+DATE_TIME_PATTERN = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T"
+# A UUID in its canonical text (8-4-4-4-12 hex digits): no braces, no urn: prefix.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _CODE = re.compile(CODE_PATTERN)
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_UUID = re.compile(UUID_PATTERN)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
 _ZIP = re.compile(ZIP_PATTERN)
-_COUNTY = re.compile(COUNTY_PATTERN)
 
 
 class Fields:
@@ -152,12 +169,21 @@ def iso_date(value, required: bool = False) -> date | None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _DAY.fullmatch(value.strip()):
+        # date.fromisoformat() takes more shapes (20260101, 2026-W01-1): the API says one.
         raise _bad(msg("must be a date written YYYY-MM-DD"))
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise _bad(msg("must be a date written YYYY-MM-DD")) from None
+    return plausible_date(day)
+
+
+def plausible_date(day: date) -> date:
+    """A date from 2000-01-01 to 2100-12-31; others are refused (the one rule for dates)."""
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise _bad(msg("must be a date from 2000-01-01 to 2100-12-31"))
+    return day
 
 
 def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None:
@@ -170,28 +196,67 @@ def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise _bad(msg("must be a date and time in ISO 8601")) from None
+    # Before any arithmetic: a year near 1 or 9999 overflows once an offset is applied.
+    if moment.year < MIN_DATE.year:
+        raise _bad(msg("is too far in the past"))
+    if moment.year > MAX_DATE.year:
+        raise _bad(msg("cannot be in the future"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz_name))
     now = now or datetime.now(timezone.utc)
     if moment > now + timedelta(minutes=5):
         raise _bad(msg("cannot be in the future"))
-    if moment.year < 2000:
-        raise _bad(msg("is too far in the past"))
     return moment.astimezone(timezone.utc)
 
 
 def operation_id(value, required: bool) -> str | None:
-    """A client-generated UUID, returned in canonical lower-case form."""
+    """A client-generated UUID in its canonical text, returned in lower case.
+
+    Only the 8-4-4-4-12 form is taken: uuid.UUID() also reads braces, "urn:uuid:" and bare
+    hex, and one operation must not go by several names.
+    """
     if value is None:
         if required:
             raise _bad(msg("is required (a UUID made by the client)"))
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise _bad(msg("must be a UUID"))
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise _bad(msg("must be a UUID")) from None
+    return str(uuid.UUID(value))
+
+
+def is_plain_text(value) -> bool:
+    """Whether a value is text a person could type: no control characters, no lone surrogates
+    (PostgreSQL refuses a NUL byte in a query, so such text is never looked up)."""
+    return isinstance(value, str) and not _CONTROL.search(value) and not _SURROGATE.search(value)
+
+
+def is_uuid(value) -> bool:
+    """Whether a value is a UUID in canonical text (a lookup of anything else finds nothing)."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def lone_surrogate(value, path: str = "") -> str | None:
+    """Where in a parsed JSON value text holds a lone UTF-16 surrogate ("x\\ud800y"), or None.
+
+    JSON may spell one, but it is not text: no database can store it, so it is refused
+    before anything reads the body. The answer names the field (items[0].supply).
+    """
+    if isinstance(value, str):
+        return (path or "body") if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _SURROGATE.search(key):
+                return _SURROGATE.sub("\ufffd", where)
+            found = lone_surrogate(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
 def area(value) -> str | None:
@@ -204,6 +269,11 @@ def area(value) -> str | None:
     zip_match = _ZIP.match(value)
     if zip_match:
         return zip_match.group(1)
-    if any(ch.isdigit() for ch in value) or not _COUNTY.match(value):
+    if not 2 <= len(value) <= AREA_MAX_LENGTH or not _is_place_name(value):
         raise _bad(msg("must be a county name or a 3-digit ZIP prefix"))
-    return value
+    return " ".join(value.split())
+
+
+def _is_place_name(value: str) -> bool:
+    """Letters (accents too), spaces, dots, apostrophes and dashes, from a letter on."""
+    return value[0].isalpha() and all(ch.isalpha() or ch in " .'-" for ch in value)

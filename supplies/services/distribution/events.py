@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, DistributionLine, Movement
-from supplies.services import catalog
+from supplies.services import areas, catalog
 from supplies.services.common import clock, permissions
 from supplies.services.common import schema as s
 from supplies.services.common import validation as v
@@ -17,7 +17,8 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.inserts import Rows
 from supplies.services.db.operations import OperationRequest, OperationResult
-from supplies.services.stock import ledger, weekly
+from supplies.services.distribution import quarters
+from supplies.services.stock import ledger, timeline, weekly
 from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
@@ -54,7 +55,11 @@ DISTRIBUTION = s.Body(
     for_others=s.boolean(description="Collecting for others too (secondary distribution)."),
     first_time=s.choice(FIRST_TIME, description=NOT_ASKED),
     age_band=s.choice(AGE_BANDS, description=NOT_ASKED),
-    area=s.area("A county name or a ZIP code, kept as its 3-digit prefix. " + NOT_ASKED),
+    area=s.area(
+        "One of the program's areas (GET /areas; case and accents do not matter, the list's "
+        "spelling is kept) or a ZIP code, kept as its 3-digit prefix. " + NOT_ASKED,
+        areas.event_area,
+    ),
     # The event's column holds true or false: null is refused (absent: false).
     trained=s.boolean(False, "Overdose response training given.", nullable=False),
     reversals_reported=s.whole(
@@ -68,11 +73,12 @@ EVENT_FIELDS = tuple(f for f in DISTRIBUTION.fields if f not in ("site", "occurr
 VOID = s.Body(
     "Void",
     operation_id="optional",
-    reason=s.text(
-        200,
-        description="Why. The screens send one of: "
-        + "; ".join(VOID_REASONS.english(code) for code in VOID_REASONS)
-        + ". No names or personal details.",
+    reason=s.choice(
+        VOID_REASONS,
+        required=True,
+        description="Why, as a code (no text: it could name someone): "
+        + "; ".join(f"{code} ({VOID_REASONS.english(code)})" for code in VOID_REASONS)
+        + ".",
     ),
 )
 
@@ -126,21 +132,39 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
             fields.fail(f"{name}.supply", msg("this supply is inactive"))
     fields.raise_if_any()
     permissions.require(actor, "distribute", site.id)
-    occurred_at = occurred_at or clock.now()
+    # The server's clock is the reference for now: a phone running a little ahead (the
+    # 5 minutes validation allows) records now, so nothing is ever dated after the server.
+    dated = occurred_at is not None
+    occurred_at = min(occurred_at, clock.now()) if dated else clock.now()
+    if dated:
+        quarters.require_open(occurred_at)
     event["setting"] = event["setting"] or SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site")
     usable_on = clock.local_date(occurred_at)
     # Lock balances in one global order (by supply id) so concurrent events cannot deadlock.
     lines = sorted(
         ((supplies[code], qty, name) for code, qty, name in items), key=lambda t: t[0].id
     )
+    ids = {supply.id for supply, _, _ in lines}
 
     def write_rows() -> tuple[dict, list[Rows]]:
         held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
+        # A dated event (a paper tally, the offline queue) must also fit every later moment;
+        # the balances are locked now, so the history read below cannot change meanwhile.
+        back_dated = dated and timeline.is_back_dated(site.id, ids, occurred_at)
+        if back_dated:
+            held = {
+                supply.id: timeline.holdings_at(site.id, supply.id, occurred_at, usable=True)
+                for supply, _, _ in lines
+            }
         plans = []
         for supply, quantity, name in lines:
             try:
                 plans.append(ledger.allocate(held.get(supply.id, []), quantity))
             except ledger.Shortfall as short:
+                if back_dated:
+                    raise timeline.shortfall(
+                        site, supply, occurred_at, quantity, short.available, f"{name}.quantity"
+                    ) from None
                 raise InsufficientStock(
                     msg(
                         "Only %(available)s %(supply)s available at %(site)s.",
@@ -227,6 +251,8 @@ def void(actor, request: OperationRequest, event_id: str, body: dict) -> Operati
             raise Forbidden(msg("Staff can void only distributions they recorded."))
         if clock.now() - event.recorded_at > VOID_WINDOW:
             raise Forbidden(msg("Staff can void only distributions from the last 24 hours."))
+
+    quarters.require_open(event.occurred_at)
 
     def write() -> dict:
         voided = db.session.execute(

@@ -1,5 +1,6 @@
 """The columns of each import, the names people give them, and the ones refused for privacy."""
 
+import unicodedata
 from dataclasses import dataclass
 
 from supplies.services.common.messages import msg
@@ -76,7 +77,8 @@ _ALIASES = {
     "agegroup": "age_band",
     "agerange": "age_band",
 }
-# Parts of a header that mark a column as identifying a participant, and whole headers.
+# Parts of a header that mark a column as identifying a participant, and whole headers
+# (short words only whole: "tel" is in "hotel"), in English and Spanish, accents ignored.
 _IDENTIFYING = (
     "name",
     "birth",
@@ -89,8 +91,47 @@ _IDENTIFYING = (
     "socialsecurity",
     "initials",
     "medicaid",
+    "client",
+    "participant",
+    "patient",
+    "note",
+    "comment",
+    "gender",
+    "apartment",
+    # Spanish
+    "nombre",
+    "apellido",
+    "nacimiento",
+    "telefono",
+    "celular",
+    "correo",
+    "direccion",
+    "domicilio",
+    "calle",
+    "cliente",
+    "participante",
+    "paciente",
+    "nota",
+    "comentario",
+    "genero",
+    "apartamento",
 )
-_IDENTIFYING_EXACT = ("cell", "mobile", "mrn", "license", "licence")
+_IDENTIFYING_EXACT = (
+    "cell",
+    "mobile",
+    "mrn",
+    "license",
+    "licence",
+    "tel",
+    "telno",
+    "apt",
+    "aptno",
+    "sex",
+    "sexo",
+    "depto",
+    "fdn",
+    "fechanac",
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +158,9 @@ def canonical(kind: str, header: str) -> str | None:
 
 
 def looks_identifying(header: str) -> bool:
-    """True for a header such as Name, DOB, Phone, Email or Address."""
-    key = normalize_header(header)
+    """True for a header such as Name, DOB, Phone, Client ID, Notes, Gender or Teléfono."""
+    key = unicodedata.normalize("NFKD", normalize_header(header))
+    key = "".join(ch for ch in key if ch.isalnum() and not unicodedata.combining(ch))
     return key in _IDENTIFYING_EXACT or any(part in key for part in _IDENTIFYING)
 
 

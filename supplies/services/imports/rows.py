@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 from supplies.extensions import db
 from supplies.models import Batch, FundingSource, Site, Supply
+from supplies.services import areas
 from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.errors import ValidationFailed
 from supplies.services.common.messages import msg
+from supplies.services.distribution import quarters
 from supplies.services.imports import values as cell
 from supplies.services.imports.columns import Column
 from supplies.services.imports.reading import FORMULA
@@ -298,13 +300,15 @@ def _event_readers() -> dict:
             return _LANGUAGE_NAMES[value.strip().casefold()]
         return cell.choice(value, LANGUAGES)
 
+    area_of = areas.matcher()
     return {
         "setting": lambda x: cell.choice(x, SETTINGS),
         "recipient_type": lambda x: cell.choice(x, RECIPIENT_TYPES),
         "for_others": cell.yes_no,
         "first_time": first_time,
         "age_band": lambda x: cell.choice(x, AGE_BANDS),
-        "area": lambda x: v.area(cell.area(x)),
+        # One of the program's areas or a ZIP (the list read once per import).
+        "area": lambda x: area_of(cell.area(x)),
         "trained": cell.yes_no,
         "reversals_reported": lambda x: cell.whole_number(x, 0, 1000),
         "resupply_reason": lambda x: cell.choice(x, RESUPPLY_REASONS),
@@ -376,7 +380,34 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
             event.items.append((row, supply, quantity))
         if len(check.errors) > before:
             event.bad = True
+    _refuse_closed_quarters(events.values(), check)
     plan = [event for event in events.values() if not event.bad]
     plan.sort(key=lambda event: (event.occurred_at, event.first_row))
     counts = simulate_stock(plan, check)
     return plan, check.errors, counts
+
+
+def _refuse_closed_quarters(events, check: RowChecker) -> None:
+    """Name, before anything is written, every row dated in a closed reporting quarter."""
+    dated = [(event, clock.local_date(event.occurred_at)) for event in events]
+    closed = {
+        quarter.starts_on: (quarter, since)
+        for quarter, since in quarters.closed_among(day for _, day in dated)
+    }
+    for event, day in dated:
+        found = closed.get(quarters.quarter_of(day).starts_on)
+        if found is None:
+            continue
+        quarter, since = found
+        for row in sorted({event.first_row, *(row for row, _, _ in event.items)}):
+            check.fail(
+                row,
+                "date",
+                msg(
+                    "is in %(quarter)s, closed on %(closed)s: an admin must reopen the quarter "
+                    "before history is entered there",
+                    quarter=quarter.label,
+                    closed=since.isoformat(),
+                ),
+            )
+        event.bad = True

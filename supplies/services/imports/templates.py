@@ -44,7 +44,8 @@ _INSTRUCTIONS = {
         "Stock comes from the site's lots, soonest expiry first: import the stock received "
         "first, with its received_on dates. A row may not take stock before the day it was "
         "received, nor more than the site held: such rows are refused.",
-        "area: a county name or a 3-digit ZIP prefix; a 5-digit ZIP is cut to 3 digits.",
+        "area: one of the program's areas (the Areas screen lists them; case and accents "
+        "do not matter) or a ZIP code, cut to its first 3 digits. Anything else is refused.",
         "trained and for_others: yes or no. reversals_reported: a whole number.",
     ],
 }

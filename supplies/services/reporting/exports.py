@@ -1,12 +1,20 @@
-"""Generating, archiving and listing workbooks: every one is kept in EXPORT_DIR and audited."""
+"""Generating, archiving and listing workbooks: every one is kept in the database and audited.
 
+The archive is the stored files of kind "export" (services/db/files.py), so any app server
+can hand out a workbook another one made; EXPORT_KEEP_DAYS says how long one is kept.
+EXPORT_DIR is only where the command line writes its copy.
+"""
+
+import dataclasses
 import hashlib
-import os
+import json
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
@@ -16,24 +24,78 @@ from sqlalchemy import func
 
 from supplies.extensions import db
 from supplies.models import AuditEntry, DistributionEvent, DistributionLine, Site, Supply, User
+from supplies.services import areas
 from supplies.services.common import clock, permissions
+from supplies.services.common import schema as s
+from supplies.services.common import validation as v
 from supplies.services.common.errors import Forbidden, NotFound
 from supplies.services.common.messages import msg
-from supplies.services.db import audit
+from supplies.services.db import audit, files
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.reporting import report as reporting
 from supplies.services.reporting.report import ReportFilters
 from supplies.services.reporting.workbook import text as workbook_text
 from supplies.services.reporting.workbook import writer
 from supplies.services.reporting.workbook.writer import DATE, DATETIME, INTEGER, Column
+from supplies.vocab import INTERFACE_LANGUAGES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
+# Part of a funder workbook's fingerprint: raise it when the writer lays a workbook out
+# differently, so an archived file of the old layout is not handed out again.
+WORKBOOK_VERSION = 1
 KINDS = {"funder": msg("Funder workbook"), "events": msg("Event-level workbook")}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
 RowProgress = Callable[[int], None]
 PROGRESS_EVERY = 1000
+
+
+def _optional_code(value):
+    return None if value is None or value == "" else v.code(value)
+
+
+# POST /api/v1/exports/events: the event-level workbook of a period, made in the background.
+EVENT_EXPORT = s.Body(
+    "EventExport",
+    "The event-level workbook of a period (admins and coordinators), written in the "
+    "background: the answer names the job to follow (GET /jobs/{id}) and download.",
+    operation_id="optional",
+    start=s.Field(
+        s.DATE_SCHEMA,
+        partial(v.iso_date, required=True),
+        required=True,
+        description="First day, inclusive (APP_TIMEZONE).",
+    ),
+    end=s.Field(
+        s.DATE_SCHEMA,
+        partial(v.iso_date, required=True),
+        required=True,
+        description="Last day, inclusive.",
+    ),
+    site=s.Field(
+        s.CODE_SCHEMA, _optional_code, nullable=True, description="A site's code; absent: all."
+    ),
+    language=s.choice(
+        INTERFACE_LANGUAGES,
+        description="The workbook's language (default en); column names stay English.",
+    ),
+)
+
+
+def event_export_filters(body: dict) -> ReportFilters:
+    """The filters of an EVENT_EXPORT body, every bad field named."""
+    fields = v.Fields()
+    values = EVENT_EXPORT.read(body, fields)
+    fields.raise_if_any(msg("Some report filters are not valid."))
+    site = values["site"]
+    return reporting.make_filters(
+        values["start"].isoformat(),
+        values["end"].isoformat(),
+        [site] if site else [],
+        None,
+        values["language"] or "en",
+    )
 
 
 @dataclass(frozen=True)
@@ -49,45 +111,135 @@ class ExportRecord:
     actor_id: int | None
 
     @property
-    def path(self) -> Path:
-        """Where the file lives."""
-        return export_dir() / self.name
+    def download_name(self) -> str:
+        """The name a download is saved under: its kind and period."""
+        start, end = self.filters.get("start"), self.filters.get("end")
+        return f"{self.kind}-report-{start}-to-{end}.xlsx"
 
 
 def export_dir() -> Path:
-    """The archive folder (EXPORT_DIR), created on first use."""
+    """Where the command line writes its copy of a workbook (EXPORT_DIR), made on first use."""
     path = Path(current_app.config["EXPORT_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _archive(actor, kind: str, filters: ReportFilters, save: Callable[[Path], None]):
-    """Save a workbook under a fresh name, hash it and write the audit record."""
-    name = f"{kind}-{filters.start}-to-{filters.end}-{uuid.uuid4().hex[:16]}.xlsx"
-    final = export_dir() / name
-    partial = final.with_suffix(".partial")
-    try:
+def archive_name(kind: str, filters: ReportFilters, token: str | None = None) -> str:
+    """A workbook's name in the archive; a job passes its own token, so a retry reuses it."""
+    return f"{kind}-{filters.start}-to-{filters.end}-{token or uuid.uuid4().hex[:16]}.xlsx"
+
+
+def _expiry() -> datetime | None:
+    days = current_app.config.get("EXPORT_KEEP_DAYS", 0)
+    return clock.now() + timedelta(days=days) if days else None
+
+
+def _archive(
+    actor, kind: str, filters: ReportFilters, save: Callable[[Path], None], name: str | None
+):
+    """Save a workbook, store it in the archive and write the audit record, in one transaction."""
+    name = name or archive_name(kind, filters)
+    with tempfile.TemporaryDirectory(prefix="supplies-export-") as folder:
+        partial = Path(folder) / name
         save(partial)
-        digest = hashlib.sha256()
-        with partial.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
-        size = partial.stat().st_size
-        os.replace(partial, final)
-    finally:
-        partial.unlink(missing_ok=True)
-    record = ExportRecord(
-        name, kind, filters.as_dict(), digest.hexdigest(), size, clock.now(), actor and actor.id
-    )
-    with transaction():
-        audit.record(
-            record.actor_id,
-            EXPORT_ACTION,
-            "export",
-            name,
-            {"kind": kind, "filters": record.filters, "sha256": record.sha256, "size": size},
-        )
+        with transaction():
+            stored = files.save(files.EXPORT, name, partial, name, XLSX, _expiry())
+            record = ExportRecord(
+                name,
+                kind,
+                filters.as_dict(),
+                stored.sha256,
+                stored.size,
+                clock.now(),
+                actor and actor.id,
+            )
+            audit.record(
+                record.actor_id,
+                EXPORT_ACTION,
+                "export",
+                name,
+                {
+                    "kind": kind,
+                    "filters": record.filters,
+                    "sha256": record.sha256,
+                    "size": record.size,
+                },
+            )
     return record
+
+
+def stored_file(record: ExportRecord):
+    """The archived workbook's stored file, or None once purged."""
+    return files.find(files.EXPORT, record.name)
+
+
+def read_archive(record: ExportRecord) -> bytes:
+    """The archived workbook's bytes (a workbook to check, a copy for the command line)."""
+    stored = stored_file(record)
+    if stored is None:
+        raise NotFound(msg("This workbook is no longer in the archive."))
+    return files.read_bytes(stored)
+
+
+def record_of(name: str, actor_id: int | None = None) -> ExportRecord | None:
+    """The archive's record of a workbook by name (its audit entry), or None.
+
+    A funder workbook handed out again (the same filters and data) has an entry per person
+    it was made for: actor_id picks that person's, else the first one is given.
+    """
+    query = db.select(AuditEntry).where(
+        AuditEntry.action == EXPORT_ACTION, AuditEntry.object_id == name
+    )
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    entry = db.session.execute(query.order_by(AuditEntry.id).limit(1)).scalar_one_or_none()
+    return None if entry is None else _record(entry)
+
+
+def report_fingerprint(report: reporting.FunderReport) -> str:
+    """A hash of everything a funder workbook shows but the moment it was generated.
+
+    The same filters over the same data (and the same quarters closed) give the same
+    fingerprint, so a repeated request reuses the archived file instead of writing another.
+    """
+    content = dataclasses.asdict(report)
+    content.pop("generated_at", None)
+    content["workbook"] = WORKBOOK_VERSION
+    canonical = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _reuse(actor, name: str) -> ExportRecord | None:
+    """The archived workbook of that name, handed out again (and audited), if it is there."""
+    earlier = record_of(name)
+    if earlier is None or stored_file(earlier) is None:
+        return None
+    actor_id = actor and actor.id
+    if actor_id is None:  # the command line
+        own = earlier if earlier.actor_id is None else None
+    else:
+        own = record_of(name, actor_id)
+    with transaction():
+        if own is not None:
+            audit.record(actor_id, "report.download", "export", name)
+            return own
+        # Made for someone else first: this person's own entry, so their archive lists it.
+        changes = {
+            "kind": earlier.kind,
+            "filters": earlier.filters,
+            "sha256": earlier.sha256,
+            "size": earlier.size,
+        }
+        audit.record(actor_id, EXPORT_ACTION, "export", name, changes)
+    return ExportRecord(
+        name,
+        earlier.kind,
+        earlier.filters,
+        earlier.sha256,
+        earlier.size,
+        earlier.created_at,
+        actor_id,
+    )
 
 
 def funder_export(actor, filters: ReportFilters, progress: Progress | None = None):
@@ -95,13 +247,18 @@ def funder_export(actor, filters: ReportFilters, progress: Progress | None = Non
     if actor is not None:
         permissions.require(actor, "funder_reports")
     report = reporting.funder_report(filters, progress)
+    # Named by what it shows: the same request over the same data gets the same file back.
+    name = archive_name("funder", filters, report_fingerprint(report)[:16])
+    reused = _reuse(actor, name)
+    if reused is not None:
+        return reused
 
     def save(path: Path) -> None:
         # The workbook's own language, never the screen's: English unless one was chosen.
         with force_locale(filters.language):
             writer.funder_workbook(report).save(path)
 
-    return _archive(actor, "funder", filters, save)
+    return _archive(actor, "funder", filters, save, name)
 
 
 EVENT_COLUMNS = [
@@ -171,6 +328,8 @@ def event_rows(filters: ReportFilters) -> Iterator[tuple]:
     Events are numbered within the export; no event id, user or free text is included.
     """
     zone = clock.program_timezone()
+    # An area not on the program's list (typed freely before there was one) never verbatim.
+    listed = areas.listed_names()
     number, previous, local, day = 0, None, None, None
     for row in raw_event_rows(filters):
         if row[0] != previous:
@@ -189,7 +348,7 @@ def event_rows(filters: ReportFilters) -> Iterator[tuple]:
             _yes_no(row[6]),  # for_others
             row[7],  # first_time
             row[8],  # age_band
-            row[9],  # area
+            areas.exported(row[9], listed),  # area
             _yes_no(row[10]),  # trained
             row[11],  # reversals_reported
             row[12],  # resupply_reason
@@ -210,8 +369,13 @@ def count_event_rows(filters: ReportFilters) -> int:
     ).scalar_one()
 
 
-def events_export(actor, filters: ReportFilters, progress: RowProgress | None = None):
-    """Stream the event-level workbook (admins and coordinators) into the archive."""
+def events_export(
+    actor, filters: ReportFilters, progress: RowProgress | None = None, name: str | None = None
+):
+    """Stream the event-level workbook (admins and coordinators) into the archive.
+
+    `name`: the archive name to use (a job's own, see archive_name), else a fresh one.
+    """
     if actor is not None:
         permissions.require(actor, "event_export")
     step = progress or (lambda _done: None)
@@ -236,7 +400,7 @@ def events_export(actor, filters: ReportFilters, progress: RowProgress | None = 
                 step(index)
             yield row
 
-    return _archive(actor, "events", filters, save)
+    return _archive(actor, "events", filters, save, name)
 
 
 def list_exports(user, limit: int = 50) -> list[ExportRecord]:
@@ -281,19 +445,16 @@ def archived(user, name: str) -> ExportRecord:
     permissions.require(user, "funder_reports")
     if not _NAME.match(name or ""):
         raise NotFound(msg("No such workbook."))
-    entry = db.session.execute(
-        db.select(AuditEntry).where(
-            AuditEntry.action == EXPORT_ACTION, AuditEntry.object_id == name
-        )
-    ).scalar_one_or_none()
-    if entry is None:
+    record = record_of(name)
+    if record is None:
         raise NotFound(msg("No such workbook."))
-    record = _record(entry)
     if record.kind != "funder":
         permissions.require(user, "event_export")
-    if not permissions.can(user, "event_export") and record.actor_id != user.id:
-        raise Forbidden(msg("This workbook was made by someone else."))
-    if not record.path.is_file():
+    if not permissions.can(user, "event_export"):
+        record = record_of(name, user.id)  # a funder's own entry for it, if any
+        if record is None:
+            raise Forbidden(msg("This workbook was made by someone else."))
+    if stored_file(record) is None:
         raise NotFound(msg("This workbook is no longer in the archive."))
     with transaction():
         audit.record(user.id, "report.download", "export", name)

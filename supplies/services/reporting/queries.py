@@ -23,6 +23,7 @@ from supplies.models import (
 )
 from supplies.services.common import clock
 from supplies.services.reporting import periods
+from supplies.services.stock import timeline
 from supplies.vocab import SUPPLY_CATEGORIES
 
 EXPIRY_HORIZON_DAYS = 180
@@ -281,6 +282,7 @@ def expiring(filters, upper) -> list[dict]:
             Site.name,
             Balance.site_id,
             Balance.batch_id,
+            Batch.supply_id,
         )
         .join(Batch, Batch.id == Balance.batch_id)
         .join(Site, Site.id == Balance.site_id)
@@ -291,44 +293,17 @@ def expiring(filters, upper) -> list[dict]:
         )
     )
     keys = ("site", "supply", "lot", "expires_on", "quantity", "funding", "status")
+    rows = rows.all()
+    # Each lot's status at the end of the period, not today's (a lot recalled since was
+    # still available then; one released since was still quarantined).
+    then = timeline.statuses_at({(row[11], row[2]) for row in rows}, upper)
     lots = []
     for row in rows:
         held = int(row[4]) - moved_after.get((row[9], row[10]), 0)
         if held > 0:
             lot = {**dict(zip(keys, row[:7], strict=True)), "quantity": held}
+            lot["status"] = then.get((row[11], row[2]), row[6])
             lot.update(expired=row[3] <= filters.end, supply_name=row[7], site_name=row[8])
             lots.append(lot)
     lots.sort(key=lambda lot: (lot["expires_on"], lot["site"], lot["supply"], lot["lot"] or ""))
     return lots
-
-
-def reversals(filters, lower, upper, months) -> dict[tuple[int, int], dict]:
-    """Reversals reported, trained encounters and encounters per (month, site)."""
-    event = DistributionEvent
-    inner = (
-        db.select(
-            month_bucket(event.occurred_at, months, upper).label("month"),
-            event.site_id,
-            event.reversals_reported,
-            case((event.trained.is_(True), 1), else_=0).label("trained"),
-        )
-        .where(*event_conditions(filters, lower, upper))
-        .subquery()
-    )
-    rows = db.session.execute(
-        db.select(
-            inner.c.month,
-            inner.c.site_id,
-            func.coalesce(func.sum(inner.c.reversals_reported), 0),
-            func.coalesce(func.sum(inner.c.trained), 0),
-            func.count(),
-        ).group_by(inner.c.month, inner.c.site_id)
-    )
-    return {
-        (int(month), site_id): {
-            "reversals": int(reversals),
-            "trained": int(trained),
-            "encounters": int(encounters),
-        }
-        for month, site_id, reversals, trained, encounters in rows
-    }

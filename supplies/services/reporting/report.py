@@ -19,7 +19,7 @@ from supplies.services.common.messages import msg
 from supplies.services.db.unit_of_work import snapshot
 from supplies.services.reporting import periods
 from supplies.services.reporting import queries as q
-from supplies.services.reporting.suppression import recipient_breakdowns
+from supplies.services.reporting.quarterly import PersonDerived, person_derived
 from supplies.vocab import INTERFACE_LANGUAGES
 
 MAX_PERIOD_DAYS = 3700
@@ -78,6 +78,8 @@ class FunderReport:
     expiring: list[dict] = field(default_factory=list)
     chart: list[dict] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    # Which quarters the person-derived tables cover, and why Summary's Encounters is empty.
+    people: PersonDerived = field(default_factory=PersonDerived)
 
 
 def make_filters(start, end, site_codes=(), funding_code=None, language="en") -> ReportFilters:
@@ -150,12 +152,15 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     sites = q.report_sites(filters, {site for site, _ in inventory})
     supplies = q.report_supplies({supply for _, supply in inventory} | {s for (s,) in by_supply})
     step("Summary")
-    encounters = q.encounters_by_supply(filters, lower, upper)
+    # Person-derived counts: whole closed quarters over the whole program, whatever the
+    # filters (DESIGN.md, "Privacy of published counts").
+    report.people = person_derived(filters, report.suppress_below)
+    encounters = report.people.encounters
     for supply in supplies:
         report.summary.append(
             {
                 **_units(supply, by_supply.get((supply.id,), 0)),
-                "encounters": encounters.get(supply.id, 0),
+                "encounters": None if encounters is None else encounters.get(supply.id, 0),
             }
         )
     step("By Month")
@@ -167,15 +172,9 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
             units = by_site.get((site.id, supply.id), 0)
             report.by_site.append({**_site_cells(site), **_units(supply, units)})
     step("Recipients")
-    conditions = q.event_conditions(filters, lower, upper)
-    report.recipients = recipient_breakdowns(conditions, report.suppress_below)
+    report.recipients = report.people.recipients
     step("Reversals")
-    reversals = q.reversals(filters, lower, upper, report.months)
-    zero = {"reversals": 0, "trained": 0, "encounters": 0}
-    for index, month in enumerate(report.months):
-        for site in sites:
-            counts = reversals.get((index, site.id), zero)
-            report.reversals.append({"month": month, **_site_cells(site), **counts})
+    report.reversals = report.people.reversals
     step("Inventory")
     empty = dict.fromkeys(q.INVENTORY_COLUMNS, 0)
     for site in sites:

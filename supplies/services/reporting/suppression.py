@@ -1,8 +1,18 @@
 """Small-cell suppression of person-derived counts, with complementary suppression.
 
-A count of 1 to N-1 (N = SUPPRESS_BELOW) is shown as "<N". Every breakdown adds up to the
-total number of encounters, which the workbook shows elsewhere, so a breakdown with exactly
-one hidden cell would give it away by subtraction: the next smallest cell is hidden too.
+Person-derived counts are published per closed quarter over the whole program (DESIGN.md,
+"Privacy of published counts"), so every workbook shows the same cell the same way and
+differencing two workbooks gives nothing. Within a quarter each breakdown adds up to the
+quarter's encounters: a count of 1 to N-1 (N = SUPPRESS_BELOW) shows "<N", and further
+cells are hidden as "suppressed" (complementary cells, which may be large) until nobody
+can narrow a "<N" cell below 1..N-1 by subtracting rows from their total.
+
+The reasoning protected against: a "<N" cell lies in 1..N-1, a "suppressed" one in 0 and
+up, the others are exact. With the quarter's total known (some breakdown fully shown), a
+breakdown whose k "<N" cells and complements add up to S lets a "<N" cell be anything from
+1 to N-1 exactly when at least one complement is hidden and S >= N - 1 + (k - 1). Where a
+breakdown cannot meet that, no breakdown of the quarter is left fully shown (each hides at
+least one cell), so the total itself is never known and bounds nothing from above.
 """
 
 from collections import Counter
@@ -11,9 +21,18 @@ from sqlalchemy import func
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
-from supplies.vocab import AGE_BANDS, FIRST_TIME, LANGUAGES, RECIPIENT_TYPES, SETTINGS
+from supplies.services import areas
+from supplies.vocab import (
+    AGE_BANDS,
+    FIRST_TIME,
+    LANGUAGES,
+    RECIPIENT_TYPES,
+    RESUPPLY_REASONS,
+    SETTINGS,
+)
 
 NOT_RECORDED = "not recorded"
+SUPPRESSED = "suppressed"
 # Breakdown name -> the values always listed (zero rows included); area lists what occurs.
 BREAKDOWNS = {
     "recipient_type": RECIPIENT_TYPES,
@@ -23,20 +42,73 @@ BREAKDOWNS = {
     "area": (),
     "language": LANGUAGES,
     "setting": SETTINGS,
+    "resupply_reason": RESUPPLY_REASONS,
+    "trained": (True, False),
 }
 
 
-def suppress(counts: list[int], below: int) -> list[int | str]:
-    """Hide counts of 1 to below-1, and one more cell when only one would be hidden."""
+def small(count: int, below: int) -> bool:
+    """A count that is shown as <N."""
+    return 0 < count < below
+
+
+def shown_as(count: int, below: int):
+    """A lone count (no total to protect): the number, or <N when 1 to N-1."""
+    return f"<{below}" if below > 0 and small(count, below) else count
+
+
+def suppress_group(counts: list[int], below: int, total_known: bool = True):
+    """One breakdown's cells: <N for 1 to N-1, "suppressed" for complements.
+
+    With the total known, complements are added (smallest shown non-zero cells first,
+    zeros last) until they protect the small cells; None when nothing can. With the total
+    unknown, one complement is hidden in any case, so this breakdown does not give the
+    total away.
+    """
     if below <= 0:
         return list(counts)
-    hidden = {i for i, count in enumerate(counts) if 0 < count < below}
-    if len(hidden) == 1:
-        # Prefer the smallest shown non-zero cell; a zero only when nothing else is left.
-        others = sorted((count == 0, count, i) for i, count in enumerate(counts) if i not in hidden)
-        if others:
-            hidden.add(others[0][2])
-    return [f"<{below}" if i in hidden else count for i, count in enumerate(counts)]
+    hidden = {i for i, count in enumerate(counts) if small(count, below)}
+    if total_known and not hidden:
+        return list(counts)
+    need = below - 1 + len(hidden) - 1 if total_known else 0
+    candidates = sorted(
+        (i for i in range(len(counts)) if i not in hidden),
+        key=lambda i: (counts[i] == 0, counts[i]),
+    )
+    chosen: set[int] = set()
+    total = sum(counts[i] for i in hidden)
+    for i in candidates:
+        if chosen and total >= need:
+            break
+        chosen.add(i)
+        total += counts[i]
+    if total_known and (not chosen or total < need):
+        return None
+    return [
+        f"<{below}" if i in hidden else SUPPRESSED if i in chosen else count
+        for i, count in enumerate(counts)
+    ]
+
+
+def suppress_quarter(breakdowns: dict[str, list[int]], below: int):
+    """Every breakdown of one quarter, suppressed together; and whether its total is kept
+    unknowable (then every breakdown hides at least one cell)."""
+    shown = {name: suppress_group(counts, below) for name, counts in breakdowns.items()}
+    if all(values is not None for values in shown.values()):
+        return shown, False
+    return {
+        name: suppress_group(counts, below, total_known=False)
+        for name, counts in breakdowns.items()
+    }, True
+
+
+def suppress(counts: list[int], below: int) -> list[int | str]:
+    """One breakdown whose total is known: <N for 1 to N-1, "suppressed" for complements
+    (every cell is hidden when no choice of complements is enough)."""
+    shown = suppress_group(counts, below)
+    if shown is None:
+        shown = [f"<{below}" if small(c, below) else SUPPRESSED for c in counts]
+    return shown
 
 
 def _label(value) -> str:
@@ -47,12 +119,12 @@ def _label(value) -> str:
     return str(value)
 
 
-def recipient_breakdowns(event_conditions: list, below: int) -> list[dict]:
-    """Encounters per value of each breakdown, suppressed.
+def breakdown_counts(event_conditions: list) -> dict[str, list[tuple[str, int]]]:
+    """Encounters per value of each breakdown: name -> [(value label, count)].
 
-    Two passes over the period's events instead of one per breakdown: the breakdowns
-    with few values are counted together (at most a few thousand combinations) and
-    added up per breakdown here; area, with as many values as there are places, alone.
+    Two passes over the events instead of one per breakdown: the breakdowns with few
+    values are counted together (at most a few thousand combinations) and added up per
+    breakdown here; area, with as many values as there are places, alone.
     """
     found = {name: Counter() for name in BREAKDOWNS}
     together = [name for name in BREAKDOWNS if name != "area"]
@@ -63,15 +135,13 @@ def recipient_breakdowns(event_conditions: list, below: int) -> list[dict]:
     for *values, count in combinations:
         for name, value in zip(together, values, strict=True):
             found[name][value] += count
-    area = DistributionEvent.area
-    found["area"].update(
-        dict(
-            db.session.execute(
-                db.select(area, func.count()).where(*event_conditions).group_by(area)
-            ).all()
-        )
-    )
-    rows = []
+    area, listed = DistributionEvent.area, areas.listed_names()
+    for value, count in db.session.execute(
+        db.select(area, func.count()).where(*event_conditions).group_by(area)
+    ).all():
+        # An area not on the program's list is never shown verbatim: "other area".
+        found["area"][areas.exported(value, listed)] += count
+    result = {}
     for name, allowed in BREAKDOWNS.items():
         counts_by_value = found[name]
         values = list(allowed) + sorted(
@@ -79,7 +149,5 @@ def recipient_breakdowns(event_conditions: list, below: int) -> list[dict]:
             key=str,
         )
         values.append(None)
-        counts = [int(counts_by_value.get(value, 0)) for value in values]
-        for value, shown in zip(values, suppress(counts, below), strict=True):
-            rows.append({"breakdown": name, "value": _label(value), "encounters": shown})
-    return rows
+        result[name] = [(_label(value), int(counts_by_value.get(value, 0))) for value in values]
+    return result

@@ -30,6 +30,13 @@ RECEIPT = s.Body(
     funding=s.ref(catalog.funding_by_code, "The funding source's code.", required=False),
     received_on=s.day("The day it arrived (default today); not in the future."),
     source=s.choice(RECEIPT_SOURCES, description="Default purchase."),
+    for_disposal=s.boolean(
+        False,
+        "Received only to be returned or destroyed: an expired lot is accepted so, "
+        "and the lot is quarantined. Otherwise a lot that expired before the receipt "
+        "date is refused.",
+        nullable=False,
+    ),
 )
 TRANSFER = s.Body(
     "Transfer",
@@ -41,6 +48,10 @@ TRANSFER = s.Body(
     supply=SUPPLY,
     quantity=s.whole(description="Units moved."),
     lot_number=s.text(64, required=False, description="Take from this lot only."),
+    occurred_at=s.instant(
+        "Default now; at most 5 minutes ahead. A past moment must fit the stock then and "
+        "at every later moment. No offset: APP_TIMEZONE."
+    ),
 )
 ADJUSTMENT = s.Body(
     "Adjustment",
@@ -52,6 +63,10 @@ ADJUSTMENT = s.Body(
     reason=s.choice(ADJUSTMENT_REASONS, required=True),
     lot_number=s.text(64, required=False, description=WHICH_LOT),
     note=s.text(200, required=False, description="Required when reason is other."),
+    occurred_at=s.instant(
+        "Default now; at most 5 minutes ahead. A past moment must fit the stock then and "
+        "at every later moment. No offset: APP_TIMEZONE."
+    ),
 )
 COUNT = s.Body(
     "Count",
@@ -70,4 +85,8 @@ LOT_STATUS = s.Body(
     lot_number=s.text(64, description="A lot already received."),
     status=s.choice(BATCH_STATUSES, required=True),
     note=s.text(200, required=False),
+    occurred_at=s.instant(
+        "From when the status holds (default now); a back-dated recall also stops "
+        "back-dated distributions from that moment. No offset: APP_TIMEZONE."
+    ),
 )

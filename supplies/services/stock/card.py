@@ -11,6 +11,7 @@ from supplies.services import catalog
 from supplies.services.common import clock, permissions
 from supplies.services.common import validation as v
 from supplies.services.common.messages import msg
+from supplies.services.stock import timeline
 
 MAX_ROWS = 2000
 
@@ -43,7 +44,7 @@ class StockCard:
     rows: list[CardRow] = field(default_factory=list)
     closing: int = 0
     on_hand_now: int = 0
-    lots_at_end: list[tuple[str | None, date | None, int]] = field(default_factory=list)
+    lots_at_end: list[tuple[str | None, date | None, int, str]] = field(default_factory=list)
     truncated: bool = False
 
 
@@ -60,8 +61,11 @@ def _sum_before(site_id: int, supply_id: int, moment: datetime) -> int:
 
 
 def _lots_before(site_id: int, supply_id: int, moment: datetime):
+    """(lot, expiry, units, status) held just before the moment, with the lot's status then."""
     rows = db.session.execute(
-        db.select(Batch.lot_number, Batch.expires_on, func.sum(Movement.quantity))
+        db.select(
+            Batch.lot_number, Batch.expires_on, func.max(Batch.status), func.sum(Movement.quantity)
+        )
         .join(Batch, Batch.id == Movement.batch_id)
         .where(
             Movement.site_id == site_id,
@@ -70,8 +74,13 @@ def _lots_before(site_id: int, supply_id: int, moment: datetime):
         )
         .group_by(Batch.lot_number, Batch.expires_on)
         .order_by(Batch.expires_on.asc().nulls_last(), Batch.lot_number)
-    )
-    return [(lot, expires, int(total)) for lot, expires, total in rows if total]
+    ).all()
+    then = timeline.statuses_at({(supply_id, lot) for lot, _, _, _ in rows}, moment)
+    return [
+        (lot, expires, int(total), then.get((supply_id, lot), status))
+        for lot, expires, status, total in rows
+        if total
+    ]
 
 
 def _name_transfer_partners(card: StockCard, site_id: int) -> None:

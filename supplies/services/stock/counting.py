@@ -11,13 +11,22 @@ from supplies.extensions import db
 from supplies.models import CountSession, Site, Supply, User
 from supplies.services import catalog
 from supplies.services.common import clock, permissions
+from supplies.services.common import schema as s
 from supplies.services.common import validation as v
 from supplies.services.common.errors import Conflict, NotFound
 from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.db.unit_of_work import transaction
-from supplies.services.stock import ledger, work
+from supplies.services.stock import bodies, ledger, work
+
+# Confirming a count that waits for review: only the optional operation id.
+CONFIRM = s.Body(
+    "CountConfirmation",
+    "Apply a count that waits for review: one count movement per difference from the "
+    "books as they stand now.",
+    operation_id="optional",
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,11 @@ def submit(
     replayed = operations.replay(request, "count_session")
     if replayed:
         return replayed
+    return _save_session(actor, request, site, parsed, blind)
+
+
+def _save_session(actor, request: OperationRequest, site: Site, parsed, blind: bool):
+    """Store (supply, lot number, counted) lines as a session awaiting confirmation."""
     lines = [
         {
             "supply": supply.code,
@@ -144,9 +158,33 @@ def submit(
     return OperationResult(result, created=True)
 
 
+def record(actor, request: OperationRequest, body: dict) -> tuple[OperationResult, bool]:
+    """One count sent by a program (the API), and whether it changed stock already.
+
+    Whoever may confirm counts at the site (coordinators, admins) applies it at once, as a
+    count movement (True). Anyone else who may count there (staff at their sites) saves it
+    as a count session that waits for a coordinator, exactly as the count screens do
+    (False): the API answers 202 and `POST /counts/{id}/confirm` applies it.
+    """
+    fields = v.Fields()
+    values = bodies.COUNT.read(body, fields)
+    fields.raise_if_any()
+    site = values["site"]
+    permissions.require(actor, "count", site.id)
+    if permissions.can(actor, "manage_stock", site.id):
+        return work.count(actor, request, body), True
+    replayed = operations.replay(request, "count_session")
+    if replayed:
+        return replayed, False
+    parsed = [(values["supply"], values["lot_number"], values["counted"])]
+    return _save_session(actor, request, site, parsed, blind=False), False
+
+
 def get_session(user, session_id: str) -> CountSession:
     """A count session the user may see (staff: at their own sites)."""
-    session = db.session.get(CountSession, session_id)
+    # Session ids are UUIDs: anything else is looked for nowhere (a NUL byte in a path
+    # once reached PostgreSQL, which refuses it).
+    session = db.session.get(CountSession, session_id) if v.is_uuid(session_id) else None
     if session is None:
         raise NotFound(msg("No such count."), {"id": msg("unknown count")})
     permissions.require(user, "count", session.site_id)

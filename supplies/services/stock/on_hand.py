@@ -1,4 +1,5 @@
-"""Reading stock: on-hand rows from the balance table, and the ledger check."""
+"""Reading stock: on-hand rows from the balance table, and the ledger check (balances equal
+their movements; ledger_check: never below zero in business time)."""
 
 from dataclasses import dataclass
 
@@ -7,6 +8,8 @@ from sqlalchemy import func
 from supplies.extensions import db
 from supplies.models import Balance, Batch, FundingSource, Movement, Site, Supply
 from supplies.services.common import clock, permissions
+from supplies.services.stock import ledger_check
+from supplies.services.stock.ledger_check import NegativeInTime
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,10 @@ def on_hand_by_supply(site_id: int) -> dict[int, int]:
     return {supply_id: int(total or 0) for supply_id, total in rows}
 
 
-def check_ledger() -> list[LedgerMismatch]:
-    """Compare every balance with the sum of its movements; return each difference."""
+def check_ledger() -> list[LedgerMismatch | NegativeInTime]:
+    """Every balance that differs from the sum of its movements, then every (site, batch)
+    whose running balance in business-time order goes below zero (its first moment there).
+    Empty when the ledger is true now and at every moment before."""
     sums = (
         db.select(
             Movement.site_id,
@@ -99,7 +104,7 @@ def check_ledger() -> list[LedgerMismatch]:
     for site_id, batch_id, total in db.session.execute(db.select(sums)).all():
         if (site_id, batch_id) not in seen and int(total) != 0:
             problems.append((site_id, batch_id, 0, int(total)))
-    return [_describe(*problem) for problem in problems]
+    return [_describe(*problem) for problem in problems] + ledger_check.negative_in_time()
 
 
 def _describe(site_id: int, batch_id: int, balance: int, total: int) -> LedgerMismatch:

@@ -6,6 +6,7 @@ from supplies.extensions import db
 from supplies.models import Operation, User
 from supplies.services import catalog
 from supplies.services.common import permissions
+from supplies.services.common import validation as v
 from supplies.services.common.errors import NotFound
 from supplies.services.common.messages import msg
 
@@ -27,7 +28,9 @@ class PackingSlip:
 def packing_slip(user, operation_id: str) -> PackingSlip:
     """The slip of a recorded transfer (coordinators and admins)."""
     permissions.require(user, "manage_stock")
-    operation = db.session.get(Operation, operation_id)
+    # Operation ids are UUIDs: anything else is looked for nowhere (PostgreSQL refuses a
+    # NUL byte in a query, and a path may carry one).
+    operation = db.session.get(Operation, operation_id) if v.is_uuid(operation_id) else None
     if operation is None or operation.kind != "transfer":
         raise NotFound(msg("No such transfer."))
     result = operation.result

@@ -1,10 +1,10 @@
 """Coordinator stock work: receive, transfer, adjust, count and lot status."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from supplies.extensions import db
-from supplies.models import Batch, Site
+from supplies.models import Batch, LotStatusChange, Site
 from supplies.services.catalog import SupplyRef
 from supplies.services.common import clock, permissions
 from supplies.services.common import validation as v
@@ -12,8 +12,11 @@ from supplies.services.common.errors import InsufficientStock, NotFound, Validat
 from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
-from supplies.services.stock import ledger
+from supplies.services.stock import ledger, timeline
 from supplies.services.stock.bodies import ADJUSTMENT, COUNT, LOT_STATUS, RECEIPT, TRANSFER
+
+# A receipt of a lot expiring within this many days gets a warning on the screen.
+EXPIRY_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,42 @@ def _occurred_on(day: date | None):
     if day is None or day == clock.today():
         return clock.now()
     return clock.start_of_day(day)
+
+
+def _moment(value: datetime | None) -> tuple[datetime, bool]:
+    """When a write happened, and whether its writer dated it (else now, on the server's
+    clock; a phone a little ahead records now too, so nothing is dated after the server)."""
+    if value is None:
+        return clock.now(), False
+    return min(value, clock.now()), True
+
+
+def _removable(site, supply, moment, dated, *, usable: bool, lot_number=None):
+    """The locked holdings a removal at the moment may take from, first expiry first, and
+    whether they were worked out in business time (a write dated before later history)."""
+    usable_on = clock.local_date(moment) if usable else None
+    current = ledger.holdings(
+        site.id, supply.id, usable_on=usable_on, lot_number=lot_number, lock=True
+    )
+    if dated and timeline.is_back_dated(site.id, [supply.id], moment):
+        held = timeline.holdings_at(
+            site.id, supply.id, moment, usable=usable, lot_number=lot_number
+        )
+        return held, True
+    return current, False
+
+
+def _take(site, supply, moment, dated, quantity, field, *, usable: bool, lot_number=None):
+    """Remove units at the moment, first expiry first; the refusal says what was on hand."""
+    held, in_time = _removable(site, supply, moment, dated, usable=usable, lot_number=lot_number)
+    try:
+        return ledger.take(held, quantity)
+    except ledger.Shortfall as short:
+        if in_time:
+            raise timeline.shortfall(
+                site, supply, moment, quantity, short.available, field
+            ) from None
+        raise _shortfall(supply, site, quantity, short.available, field) from None
 
 
 def _shortfall(supply: SupplyRef, site: Site, wanted: int, available: int, field: str):
@@ -81,7 +120,9 @@ def _lot_status(supply_id: int, lot_number: str | None) -> str:
     return status or "available"
 
 
-def _parse_receipt_line(line: ReceiptLine, prefix: str, fields: v.Fields):
+def _parse_receipt_line(
+    line: ReceiptLine, prefix: str, fields: v.Fields, received: date, for_disposal: bool
+):
     declared = RECEIPT.fields
     supply = declared["supply"].read(fields, f"{prefix}supply", line.supply)
     quantity = declared["quantity"].read(fields, f"{prefix}quantity", line.quantity)
@@ -99,6 +140,15 @@ def _parse_receipt_line(line: ReceiptLine, prefix: str, fields: v.Fields):
                 f"{prefix}expires_on",
                 msg("%(supply)s tracks lots: enter the expiry", supply=supply.name),
             )
+    if expires_on and expires_on < received and not for_disposal:
+        fields.fail(
+            f"{prefix}expires_on",
+            msg(
+                "expired on %(day)s, before it was received: receive it for disposal or "
+                "return instead",
+                day=expires_on.isoformat(),
+            ),
+        )
     if supply and lot_number and expires_on:
         known = [day for day in _known_lot_expiry(supply.id, lot_number) if day]
         if known and expires_on not in known:
@@ -121,18 +171,29 @@ def receive(
     received_on=None,
     source=None,
     prefixes: list[str] | None = None,
+    for_disposal=False,
 ) -> OperationResult:
-    """Record a shipment at a site: one new batch per line, stock added to the site."""
+    """Record a shipment at a site: one new batch per line, stock added to the site.
+
+    A lot that expired before the receipt date is refused, unless the shipment is received
+    for disposal or return: then it is received quarantined, so nobody hands it out.
+    """
     fields = v.Fields()
-    site = RECEIPT.fields["site"].read(fields, "site", site_code)
-    day = RECEIPT.fields["received_on"].read(fields, "received_on", received_on)
+    declared = RECEIPT.fields
+    site = declared["site"].read(fields, "site", site_code)
+    day = declared["received_on"].read(fields, "received_on", received_on)
     if day and day > clock.today():
         fields.fail("received_on", msg("cannot be in the future"))
-    source = RECEIPT.fields["source"].read(fields, "source", source) or "purchase"
+    source = declared["source"].read(fields, "source", source) or "purchase"
+    for_disposal = bool(declared["for_disposal"].read(fields, "for_disposal", for_disposal))
     if not lines:
         fields.fail("lines", msg("add at least one line"))
     prefixes = prefixes or [""] * len(lines)
-    parsed = [_parse_receipt_line(line, p, fields) for line, p in zip(lines, prefixes, strict=True)]
+    received = day or clock.today()
+    parsed = [
+        _parse_receipt_line(line, prefix, fields, received, for_disposal)
+        for line, prefix in zip(lines, prefixes, strict=True)
+    ]
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", site.id)
     occurred_at = _occurred_on(day)
@@ -146,12 +207,22 @@ def receive(
                 lot_number=lot_number,
                 expires_on=expires_on,
                 funding_source_id=funding.id if funding else None,
-                status=_lot_status(supply.id, lot_number),
+                status="quarantined" if for_disposal else _lot_status(supply.id, lot_number),
                 source=source,
                 received_on=day or clock.today(),
                 received_at_site_id=site.id,
             )
             db.session.add(batch)
+            if for_disposal and lot_number:
+                db.session.add(
+                    LotStatusChange(
+                        supply_id=supply.id,
+                        lot_number=lot_number,
+                        status="quarantined",
+                        occurred_at=occurred_at,
+                        user_id=actor.id,
+                    )
+                )
             db.session.flush()
             ledger.put(site.id, supply.id, batch.id, quantity)
             movements.append(
@@ -178,12 +249,22 @@ def receive(
                 }
             )
         ledger.write_movements(movements)
+        soon = received + timedelta(days=EXPIRY_WARNING_DAYS)
         result = {
             "id": request.id,
             "site": site.code,
-            "received_on": (day or clock.today()).isoformat(),
+            "received_on": received.isoformat(),
             "source": source,
+            "for_disposal": for_disposal,
             "lines": result_lines,
+            # Lots that will be out of date within a month: worth a word on the screen.
+            "expiring_soon": sorted(
+                {
+                    lot_number
+                    for _, _, lot_number, expires_on, _ in parsed
+                    if lot_number and expires_on and expires_on <= soon and not for_disposal
+                }
+            ),
         }
         if len(result_lines) == 1:
             result.update(result_lines[0])
@@ -204,16 +285,19 @@ def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", from_site.id)
     permissions.require(actor, "manage_stock", to_site.id)
-    occurred_at = clock.now()
+    occurred_at, dated = _moment(values["occurred_at"])
 
     def write() -> dict:
-        usable = ledger.holdings(
-            from_site.id, supply.id, usable_on=clock.today(), lot_number=lot_number, lock=True
+        taken = _take(
+            from_site,
+            supply,
+            occurred_at,
+            dated,
+            quantity,
+            "quantity",
+            usable=True,
+            lot_number=lot_number,
         )
-        try:
-            taken = ledger.take(usable, quantity)
-        except ledger.Shortfall as short:
-            raise _shortfall(supply, from_site, quantity, short.available, "quantity") from None
         movements = []
         for part in taken:
             ledger.put(to_site.id, supply.id, part.batch_id, part.quantity)
@@ -285,16 +369,23 @@ def _batch_to_add_to(site_id: int, supply: SupplyRef, lot_number: str | None, fi
     return batch.id
 
 
-def _change_stock(actor, request, kind, site, supply, delta, lot_number, reason, note):
+def _change_stock(
+    actor, request, kind, site, supply, delta, lot_number, reason, note, occurred_at=None
+):
     """Apply a signed change to a site's stock of a supply (any batch status), as movements."""
-    occurred_at = clock.now()
+    occurred_at, dated = _moment(occurred_at)
     rows = []
     if delta < 0:
-        on_hand = ledger.holdings(site.id, supply.id, lot_number=lot_number, lock=True)
-        try:
-            parts = ledger.take(on_hand, -delta)
-        except ledger.Shortfall as short:
-            raise _shortfall(supply, site, -delta, short.available, "quantity") from None
+        parts = _take(
+            site,
+            supply,
+            occurred_at,
+            dated,
+            -delta,
+            "quantity",
+            usable=False,
+            lot_number=lot_number,
+        )
         signed = [(p.batch_id, -p.quantity) for p in parts]
     else:
         batch_id = _batch_to_add_to(site.id, supply, lot_number, "lot_number")
@@ -332,7 +423,16 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
 
     def write() -> dict:
         occurred_at = _change_stock(
-            actor, request, "adjust", site, supply, quantity, lot_number, reason, note
+            actor,
+            request,
+            "adjust",
+            site,
+            supply,
+            quantity,
+            lot_number,
+            reason,
+            note,
+            values["occurred_at"],
         )
         result = {
             "id": request.id,
@@ -390,6 +490,7 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
     status, note = values["status"], values["note"]
     fields.raise_if_any()
     permissions.require(actor, "manage_stock")
+    occurred_at, _dated = _moment(values["occurred_at"])
     batch_ids = list(
         db.session.execute(
             db.select(Batch.id).where(Batch.supply_id == supply.id, Batch.lot_number == lot_number)
@@ -402,10 +503,30 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
         )
 
     def write() -> dict:
+        db.session.add(
+            LotStatusChange(
+                supply_id=supply.id,
+                lot_number=lot_number,
+                status=status,
+                occurred_at=occurred_at,
+                user_id=actor.id,
+            )
+        )
+        db.session.flush()
+        # Batches keep the status in force now: the latest change, whenever it was typed.
+        current = db.session.execute(
+            db.select(LotStatusChange.status)
+            .where(
+                LotStatusChange.supply_id == supply.id,
+                LotStatusChange.lot_number == lot_number,
+            )
+            .order_by(LotStatusChange.occurred_at.desc(), LotStatusChange.id.desc())
+            .limit(1)
+        ).scalar_one()
         db.session.execute(
             db.update(Batch)
             .where(Batch.id.in_(batch_ids))
-            .values(status=status)
+            .values(status=current)
             .execution_options(synchronize_session=False)
         )
         result = {
@@ -415,6 +536,8 @@ def set_lot_status(actor, request: OperationRequest, body: dict) -> OperationRes
             "status": status,
             "note": note,
             "batches": len(batch_ids),
+            "occurred_at": occurred_at.isoformat(),
+            "current_status": current,
         }
         audit.record(actor.id, f"lot.{status}", "lot", f"{supply.code}:{lot_number}", result)
         return result

@@ -20,6 +20,8 @@ def app(database, tmp_path):
         SUPPRESS_BELOW=0,
         EXPORT_DIR=str(tmp_path / "exports"),
         PROGRAM_NAME="Alder Harm Reduction",
+        # The known ledger ends on April 2: the first quarter has closed by then.
+        REPORTING_CLOSE_DAYS=1,
     )
     yield application
     from supplies.extensions import db
@@ -101,22 +103,12 @@ def test_inventory_reconciles_to_the_unit(q1):
         )
 
 
-def test_reversals_and_training_per_month_and_site(q1):
-    rows = {
-        (r["month"].month, r["site"]): (r["reversals"], r["trained"], r["encounters"])
-        for r in q1.reversals
-    }
-    assert rows == {
-        (1, "HUB"): (1, 1, 1),
-        (1, "VAN"): (0, 0, 0),
-        (2, "HUB"): (0, 0, 0),
-        (2, "VAN"): (2, 0, 1),
-        (3, "HUB"): (0, 1, 1),
-        (3, "VAN"): (0, 0, 0),
-    }
+def test_reversals_and_training_per_quarter_over_the_whole_program(q1):
+    assert q1.reversals == [{"quarter": "2026-Q1", "reversals": 3, "trained": 2}]
 
 
 def test_recipients_breakdowns_add_up_to_the_encounters(q1):
+    assert {r["quarter"] for r in q1.recipients} == {"2026-Q1"}
     rows = {(r["breakdown"], r["value"]): r["encounters"] for r in q1.recipients}
     assert rows[("recipient_type", "person_who_uses_drugs")] == 1
     assert rows[("recipient_type", "friend_or_family")] == 1
@@ -127,6 +119,8 @@ def test_recipients_breakdowns_add_up_to_the_encounters(q1):
     assert rows[("language", "es")] == 1
     assert rows[("setting", "fixed_site")] == 2
     assert rows[("setting", "mobile_van")] == 1
+    assert rows[("trained", "true")] == 2
+    assert rows[("resupply_reason", "not recorded")] == 3
     for name in ("recipient_type", "age_band", "first_time", "for_others", "area", "language"):
         assert sum(n for (b, _), n in rows.items() if b == name) == 3
 
@@ -149,8 +143,9 @@ def test_funding_filter_counts_only_that_sources_batches(make, monkeypatch):
     )
     assert _by(report.summary, "supply")[("NARCAN4",)]["units"] == 7
     assert _by(report.summary, "supply")[("FTS",)]["units"] == 0
-    assert _by(report.summary, "supply")[("NARCAN4",)]["encounters"] == 2
-    assert _by(report.summary, "supply")[("FTS",)]["encounters"] == 0
+    # Counts of people are never filtered: the whole program's quarter, Summary's empty.
+    assert _by(report.summary, "supply")[("NARCAN4",)]["encounters"] is None
+    assert report.people.encounters_reason == "filtered"
     van = _by(report.inventory, "site", "supply")[("VAN", "NARCAN4")]
     assert (van["received"], van["transferred_in"], van["distributed"], van["closing"]) == (
         0,
@@ -158,7 +153,8 @@ def test_funding_filter_counts_only_that_sources_batches(make, monkeypatch):
         4,
         16,
     )
-    assert sum(r["encounters"] for r in report.reversals) == 2
+    whole = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
+    assert report.reversals == whole.reversals and report.recipients == whole.recipients
 
 
 def test_site_filter(make, monkeypatch):
@@ -237,13 +233,19 @@ def test_filters_name_the_bad_field(make):
     ("counts", "below", "shown"),
     [
         ([20, 30, 0], 11, [20, 30, 0]),
-        ([5, 30, 40], 11, ["<11", "<11", 40]),
-        ([5, 7, 40], 11, ["<11", "<11", 40]),
-        ([5, 0, 0], 11, ["<11", "<11", 0]),
-        ([10, 11, 0], 11, ["<11", "<11", 0]),
+        # A complement is "suppressed", never "<11": it may be large.
+        ([5, 30, 40], 11, ["<11", "suppressed", 40]),
+        # Hidden cells add up to at least N-1 + (k-1), so no <N cell is narrowed.
+        ([5, 7, 40, 60], 11, ["<11", "<11", "suppressed", 60]),
+        ([3, 12, 14, 50], 11, ["<11", "suppressed", 14, 50]),
+        ([10, 11, 0], 11, ["<11", "suppressed", 0]),
         ([1, 2, 3], 0, [1, 2, 3]),
-        ([4, 12, 12, 50], 5, ["<5", "<5", 12, 50]),
+        ([4, 12, 12, 50], 5, ["<5", "suppressed", 12, 50]),
         ([0, 0, 0], 11, [0, 0, 0]),
+        # The only non-zero complement is large, which is enough: 5 + ? = 35.
+        ([5, 0, 30], 11, ["<11", 0, "suppressed"]),
+        # 2 + 3 + 7 = 12 = 10 + 2: one hidden zero makes each anything from 1 to 10.
+        ([2, 3, 7, 0], 11, ["<11", "<11", "<11", "suppressed"]),
     ],
 )
 def test_small_cells_and_their_complement_are_hidden(counts, below, shown):
@@ -255,11 +257,11 @@ def test_no_single_hidden_cell_in_any_breakdown(make, monkeypatch, app):
     dataset.build(make, monkeypatch)
     report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
     for name in {r["breakdown"] for r in report.recipients}:
-        hidden = [
-            r for r in report.recipients if r["breakdown"] == name and r["encounters"] == "<11"
-        ]
-        assert len(hidden) != 1
-    assert {r["encounters"] for r in report.recipients} <= {0, "<11"}
+        cells = [r["encounters"] for r in report.recipients if r["breakdown"] == name]
+        # Every breakdown of a quarter this small hides one cell at least (its total,
+        # under 11, must not be known) and shows "<11" only for 1 to 10.
+        assert "suppressed" in cells or set(cells) == {"<11"}
+    assert {r["encounters"] for r in report.recipients} <= {0, "<11", "suppressed"}
     assert _by(report.summary, "supply")[("FTS",)]["units"] == 60
 
 

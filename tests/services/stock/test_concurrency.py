@@ -2,6 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
@@ -59,3 +60,32 @@ def test_the_same_event_sent_by_many_threads_records_once(app, make, program):
     db.session.remove()
     assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 1
     assert on_hand.check_ledger() == []
+
+
+def test_a_back_dated_and_a_now_distribution_of_the_last_units_cannot_both_succeed(
+    app, make, program
+):
+    """Rounds of two threads: one dated yesterday, one now, each for the last 3 units."""
+    token = program["tokens"]["admin"]
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    for round_number in range(6):
+        make.receive("HUB", "NARCAN4", 3, lot=f"R{round_number}", days_ago=3)
+        db.session.commit()
+        start = threading.Barrier(2)
+
+        def worker(occurred_at, start=start):
+            client = app.test_client()
+            body = {"id": new_id(), "site": "HUB", "items": [{"supply": "NARCAN4", "quantity": 3}]}
+            if occurred_at:
+                body["occurred_at"] = occurred_at
+            start.wait()
+            response = client.post(
+                "/api/v1/distributions", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = sorted(pool.map(worker, [yesterday, None]))
+        assert statuses == [201, 409], f"round {round_number}: {statuses}"
+        db.session.remove()
+        assert on_hand.check_ledger() == []

@@ -75,7 +75,7 @@ def test_lots_are_listed_once_each_and_a_recall_names_every_site(make, program):
 
 
 def test_a_void_nets_the_week_of_the_event_it_undoes(make, program):
-    make.receive("HUB", "NARCAN4", 50)
+    make.receive("HUB", "NARCAN4", 50, days_ago=60)
     staff = program["users"]["staff"]
     weeks_ago = clock.now() - timedelta(days=14)
     kept = {"site": "HUB", "items": [{"supply": "NARCAN4", "quantity": 4}]}
@@ -83,7 +83,7 @@ def test_a_void_nets_the_week_of_the_event_it_undoes(make, program):
     for body in (kept, undone):
         body.update(id=str(uuid.uuid4()), occurred_at=weeks_ago.isoformat())
         events.distribute(staff, OperationRequest.new(body["id"], body), body)
-    void = {"reason": "entered twice"}
+    void = {"reason": "duplicate"}
     events.void(staff, OperationRequest.new(None, void), undone["id"], void)
     weekly = overview.weekly_distribution(program["users"]["coordinator"])
     assert sum(weekly.units.values()) == 4

@@ -64,8 +64,8 @@ def test_expiring_lots_fall_in_30_60_90_day_windows(make, program):
 
 
 def test_weekly_distribution_groups_by_week_and_category(make, program):
-    make.receive("HUB", "NARCAN4", 50)
-    make.receive("HUB", "FTS", 50)
+    make.receive("HUB", "NARCAN4", 50, days_ago=60)
+    make.receive("HUB", "FTS", 50, days_ago=60)
     staff = program["users"]["staff"]
     now = clock.now()
     for days_ago, items in ((0, [("NARCAN4", 2), ("FTS", 5)]), (14, [("NARCAN4", 1)])):

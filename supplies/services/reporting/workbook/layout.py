@@ -73,6 +73,7 @@ SHEETS = [
         "Recipients",
         "Recipients",
         [
+            _c("Quarter", "quarter"),
             _c("Breakdown", "breakdown"),
             _c("Value", "value"),
             _c("Encounters", "encounters", INTEGER),
@@ -82,13 +83,9 @@ SHEETS = [
         "Reversals",
         "Reversals",
         [
-            _c("Month", "month", MONTH),
-            _c("Site", "site"),
+            _c("Quarter", "quarter"),
             _c("Reversals reported", "reversals", INTEGER),
             _c("Encounters with training", "trained", INTEGER),
-            _c(_l("Encounters"), "encounters", INTEGER),
-            _c(_l("Site name"), "site_name"),
-            _c(_l("County"), "county"),
         ],
     ),
     (

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from supplies.services.common import clock
+from supplies.services.reporting.quarterly import FILTERED, OPEN, PARTIAL, PersonDerived
 from supplies.services.reporting.report import FunderReport, ReportFilters
-from supplies.services.reporting.suppression import NOT_RECORDED
+from supplies.services.reporting.suppression import NOT_RECORDED, SUPPRESSED
 from supplies.vocab import CATEGORY_HEADINGS, INTERFACE_LANGUAGES
 
 # Each language in its own words, as the form and the About sheet name it.
@@ -71,17 +72,83 @@ def filter_rows(filters: ReportFilters, timezone: str, generated: datetime) -> l
     ]
 
 
+def _quarters_line(people: PersonDerived) -> str:
+    published = ", ".join(people.published) if people.published else _("none")
+    line = _("Counts of people given for: %(quarters)s.", quarters=published)
+    if people.open:
+        still_open = ", ".join(
+            _("%(quarter)s (closes on %(day)s)", quarter=label, day=day.isoformat())
+            for label, day in people.open
+        )
+        line += " " + _(
+            "Not yet closed, so left out (their counts still change): %(quarters)s.",
+            quarters=still_open,
+        )
+    return line
+
+
+def _encounters_line(people: PersonDerived) -> str:
+    reasons = {
+        FILTERED: _(
+            "Left empty: this workbook is limited to some sites or a funding source, and "
+            "counts of people are only given for the whole program."
+        ),
+        PARTIAL: _(
+            "Left empty: the period is not made of whole quarters, and counts of people "
+            "are only given for whole quarters."
+        ),
+        OPEN: _("Left empty: a quarter of the period has not closed yet."),
+    }
+    if people.encounters_reason in reasons:
+        return reasons[people.encounters_reason]
+    return _("Encounters at which each supply was handed out, over the whole quarters above.")
+
+
+def people_rows(report: FunderReport) -> list[tuple[str, object]]:
+    """The About lines on counts of people: the quarter rule, in a funder's words."""
+    people = report.people
+    rows = [
+        (
+            _("Counts of people"),
+            _(
+                "To protect participants, counts of people and encounters (the Recipients and "
+                "Reversals sheets, and Encounters on Summary) are given only for whole "
+                "quarters once they have closed, and always for the whole program: all "
+                "sites and all funding sources, whatever sites, funding source or dates "
+                "this workbook was asked for. Every workbook shows the same numbers for the "
+                "same quarter. Supply counts cover exactly what was asked."
+            ),
+        ),
+        (_("Quarters"), _quarters_line(people)),
+        ("Summary: Encounters", _encounters_line(people)),
+    ]
+    if people.reopened:
+        rows.append(
+            (
+                _("Reopened quarters"),
+                _(
+                    "An admin reopened %(quarters)s to enter history: their counts may "
+                    "differ from workbooks made before.",
+                    quarters=", ".join(people.reopened),
+                ),
+            )
+        )
+    return rows
+
+
 def about_rows(report: FunderReport) -> list[tuple[str, object]]:
     """The funder workbook's About sheet: what it covers and what its words mean."""
     below = report.suppress_below
     suppression = (
         _(
-            "Counts of people-derived breakdowns (the Recipients sheet) from 1 to %(top)s are "
-            "shown as <%(below)s. When only one count in a breakdown would be hidden, the next "
-            "smallest count is hidden too, so no hidden count can be worked out from the "
-            "total. Supply counts are never hidden.",
+            "Counts of people from 1 to %(top)s are shown as <%(below)s. Some other counts "
+            'are shown as "%(suppressed)s": they may be large, and are hidden only so '
+            "that a hidden count cannot be worked out by subtracting from a total. A total "
+            "over several quarters is shown only when every quarter in it is shown. Supply "
+            "counts are never hidden.",
             top=below - 1,
             below=below,
+            suppressed=SUPPRESSED,
         )
         if below > 0
         else _("Small-cell suppression is turned off (SUPPRESS_BELOW = 0).")
@@ -93,6 +160,7 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
             _("Funder report: supplies distributed, recipients, reversals and inventory"),
         ),
         *filter_rows(report.filters, report.timezone, report.generated_at),
+        *people_rows(report),
         (None, None),
         (_("Definitions"), None),
         (
@@ -139,8 +207,8 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
         (
             _("Funding filter"),
             _(
-                "With a funding source, only units from batches paid for by it are counted, "
-                "and only encounters that handed out such units."
+                "With a funding source, only units from batches paid for by it are counted. "
+                "Counts of people are for the whole program."
             ),
         ),
         (
