@@ -60,6 +60,8 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     expiry = (date.today() + timedelta(days=400)).isoformat()
     page.get_by_role("link", name="Receive").first.click()
     page.select_option("#site", "HUB")
+    # Received five weeks ago: the back-dated distributions below come after it.
+    page.fill("#received_on", (date.today() - timedelta(days=35)).isoformat())
     page.select_option("#source", "state_program")
     page.select_option("#lines-0-supply", "NARCAN4")
     page.fill("#lines-0-quantity", "24")
