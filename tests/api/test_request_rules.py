@@ -218,7 +218,9 @@ def test_the_document_states_the_rules(client):
     site = spec["components"]["schemas"]["Site"]["properties"]["id"]
     assert site["format"] == "uuid" and site["pattern"].startswith("^[0-9a-fA-F]{8}-")
     receipt = spec["components"]["schemas"]["Receipt"]["properties"]["received_on"]
-    assert "2100" in receipt["pattern"] and receipt["format"] == "date"
+    assert "2100" in receipt["pattern"] and receipt["pattern"].startswith("^$|")  # "": absent
+    period = spec["paths"]["/reports/funder.xlsx"]["get"]["parameters"][0]["schema"]
+    assert "2100" in period["pattern"] and period["format"] == "date"
     counts = spec["paths"]["/counts"]["post"]["responses"]
     assert "202" in counts and "201" in counts
     assert "/counts/{id}/confirm" in spec["paths"]

@@ -8,8 +8,9 @@
 # one, so CI runs the same cases each time) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+repo=$(pwd)
 
-VENV=${VENV:-.venv}
+VENV=$(cd "${VENV:-.venv}" && pwd)
 EXAMPLES=${SCHEMATHESIS_EXAMPLES:-30}
 SEED=${SCHEMATHESIS_SEED:-20261204}
 ROLES=(coordinator staff funder)
@@ -62,14 +63,16 @@ PY
 failed=0
 for role in "${ROLES[@]}"; do
   echo "== schemathesis as $role ($EXAMPLES examples per operation, seed $SEED)"
-  if ! "$VENV/bin/st" --config-file tests/fuzz/schemathesis.toml run "$base/api/v1/openapi.json" \
+  # From the scratch folder: schemathesis keeps its cache (.schemathesis/) where it runs.
+  if ! (cd "$work" && "$VENV/bin/st" --config-file "$repo/tests/fuzz/schemathesis.toml" \
+      run "$base/api/v1/openapi.json" \
       --checks all \
       --header "Authorization: Bearer ${tokens[$role]}" \
       --max-examples "$EXAMPLES" \
       --seed "$SEED" \
       --workers 2 \
       --request-timeout 30 \
-      --no-color; then
+      --no-color); then
     failed=1
   fi
 done

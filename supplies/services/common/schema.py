@@ -9,6 +9,7 @@ component. Everything is built once, at import; reading a body is one parser cal
 field, as hand-written parsing was.
 """
 
+import re
 from dataclasses import dataclass
 from functools import partial
 
@@ -33,6 +34,9 @@ class Field:
     nullable: bool = False
     default: object = None
     description: str = ""
+    # An optional text field reads "" as absent, as the screens' forms send it (the
+    # document's introduction says so): its schema admits "" too. Not so for a time.
+    blank_is_absent: bool = True
 
     def read(self, fields: v.Fields, name: str, value):
         """The parsed value, or None with the reason recorded under `name`."""
@@ -42,6 +46,8 @@ class Field:
         """The field as JSON Schema (OpenAPI 3.1: null is a type)."""
         schema = dict(self.schema)
         if self.nullable:
+            if schema.get("type") == "string" and self.blank_is_absent:
+                _admit_blank(schema)
             schema["type"] = [schema["type"], "null"]
             if "enum" in schema:
                 schema["enum"] = [*schema["enum"], None]
@@ -50,6 +56,18 @@ class Field:
         if self.description:
             schema["description"] = self.description
         return schema
+
+
+def _admit_blank(schema: dict) -> None:
+    """Let a string schema take "" as well (an optional field's blank means absent)."""
+    schema.pop("minLength", None)
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], ""]
+    pattern = schema.get("pattern")
+    if pattern and not re.search(pattern, ""):
+        schema["pattern"] = f"^$|{pattern}"  # each side anchored: the same in ECMA-262
+    if schema.get("format") == "date":
+        del schema["format"]  # "" is no date; DATE_PATTERN names exactly the days taken
 
 
 def code(description: str = "") -> Field:
@@ -117,7 +135,9 @@ def _instant(value):
 
 def instant(description: str) -> Field:
     """An ISO 8601 date and time from 2000 on, at most 5 minutes ahead; null: now."""
-    return Field(DATE_TIME_SCHEMA, _instant, nullable=True, description=description)
+    return Field(
+        DATE_TIME_SCHEMA, _instant, nullable=True, description=description, blank_is_absent=False
+    )
 
 
 def area(description: str, parse=v.area) -> Field:
