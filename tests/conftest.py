@@ -394,3 +394,26 @@ def screens(client, auth):
 def text(response) -> str:
     """A response's HTML as text."""
     return response.get_data(as_text=True)
+
+
+def removals_before_arrival() -> int:
+    """Removals dated before their lot first reached the site (received or moved in)."""
+    from sqlalchemy.orm import aliased
+
+    from supplies.models import Movement
+
+    arrival = aliased(Movement)
+    first_arrival = (
+        db.select(db.func.min(arrival.occurred_at))
+        .where(
+            arrival.site_id == Movement.site_id,
+            arrival.batch_id == Movement.batch_id,
+            arrival.quantity > 0,
+        )
+        .scalar_subquery()
+    )
+    early = db.select(db.func.count(Movement.id)).where(
+        Movement.quantity < 0,
+        db.or_(first_arrival.is_(None), Movement.occurred_at < first_arrival),
+    )
+    return db.session.execute(early).scalar()

@@ -7,7 +7,6 @@ from io import BytesIO
 import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
-from sqlalchemy.orm import aliased
 
 from supplies import demo
 from supplies.extensions import db
@@ -18,6 +17,7 @@ from supplies.services.reporting import periods
 from supplies.services.reporting import report as reporting
 from supplies.services.reporting.workbook import writer
 from supplies.services.stock import ledger_check, on_hand
+from tests.conftest import removals_before_arrival
 
 
 @pytest.fixture
@@ -48,21 +48,7 @@ def test_the_demo_passes_check_ledger_in_time(seeded):
     assert result.exit_code == 0, result.output
     assert seeded.test_cli_runner().invoke(args=["check-ledger", "--repair-report"]).exit_code == 0
     # Every removal is dated after its lot first reached the site (received or moved in).
-    arrival = aliased(Movement)
-    first_arrival = (
-        db.select(db.func.min(arrival.occurred_at))
-        .where(
-            arrival.site_id == Movement.site_id,
-            arrival.batch_id == Movement.batch_id,
-            arrival.quantity > 0,
-        )
-        .scalar_subquery()
-    )
-    early = db.select(db.func.count(Movement.id)).where(
-        Movement.quantity < 0,
-        db.or_(first_arrival.is_(None), Movement.occurred_at < first_arrival),
-    )
-    assert db.session.execute(early).scalar() == 0
+    assert removals_before_arrival() == 0
     # The history spans the six months, written as it happened (recorded when it occurred).
     first, last = db.session.execute(
         db.select(db.func.min(Movement.occurred_at), db.func.max(Movement.occurred_at)).where(

@@ -1,12 +1,10 @@
 """The benchmark's synthetic program: a ledger that balances, and the history it claims."""
 
-from sqlalchemy.orm import aliased
-
 from bench.generate import generate
 from supplies.extensions import db
 from supplies.models import Balance, DistributionEvent, DistributionLine, Movement
 from supplies.services.stock import ledger_check, on_hand
-from tests.conftest import make_app
+from tests.conftest import make_app, removals_before_arrival
 
 
 def test_a_generated_program_balances_and_holds_what_it_says(database):
@@ -41,20 +39,6 @@ def test_a_dense_history_is_true_in_time(database):
     app = make_app(database, create_schema=False)
     with app.app_context():
         assert ledger_check.negative_in_time() == []
-        arrival = aliased(Movement)
-        first_arrival = (
-            db.select(db.func.min(arrival.occurred_at))
-            .where(
-                arrival.site_id == Movement.site_id,
-                arrival.batch_id == Movement.batch_id,
-                arrival.quantity > 0,
-            )
-            .scalar_subquery()
-        )
-        early = db.select(db.func.count(Movement.id)).where(
-            Movement.quantity < 0,
-            db.or_(first_arrival.is_(None), Movement.occurred_at <= first_arrival),
-        )
-        assert db.session.execute(early).scalar() == 0
+        assert removals_before_arrival() == 0
         db.session.remove()
         db.engine.dispose()
