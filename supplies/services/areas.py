@@ -184,6 +184,19 @@ def event_area(value) -> str | None:
     """An event's area as stored: a listed county's name, a ZIP's 3 digits, or None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    try:
+        shaped = v.area(value)
+    except ValidationFailed:
+        shaped = None
+    if shaped and _ZIP3.fullmatch(shaped):
+        # Most events name a ZIP prefix: the write path reads no list for them.
+        return shaped
+    if shaped:
+        listed = db.select(Area.name).where(Area.kind == "county", Area.key == fold(shaped))
+        found = db.session.execute(listed).scalar()
+        if found is not None:
+            return found
+    # Not listed or not shaped like an area: the matcher refuses it, offering the list.
     return matcher()(value)
 
 

@@ -1,5 +1,6 @@
 """The distribution write stays on DESIGN.md's fast path: few statements, one short write."""
 
+import pytest
 from sqlalchemy import event
 
 from supplies.extensions import db
@@ -66,6 +67,32 @@ def test_a_two_line_distribution_takes_few_statements_and_one_batch_of_updates(
         assert [t for t in tables if f"INSERT INTO {t} " in together[0]] == tables
         assert len(statements) == 7
         assert len(checkouts) == 1
+
+
+@pytest.mark.parametrize(
+    ("area", "area_reads"), [("97214", []), ("hill county", ["SELECT areas.name"])]
+)
+def test_an_area_costs_the_write_at_most_one_row(app, make, program, api, area, area_reads):
+    """A ZIP prefix reads nothing; a county name reads its own row by key, never the list."""
+    make.area("Hill", "OR")
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        make.area(f"{letter} Valley", "OR")
+    make.receive("HUB", "NARCAN4", 10)
+    make.receive("HUB", "FTS", 10, lot="A")
+    token = program["tokens"]["staff"]
+    assert api.post("/distributions", token, _body()).status_code == 201
+    statements = []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(" ".join(statement.split()[:2]))
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        response = api.post("/distributions", token, dict(_body(), area=area))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 201
+    assert [s for s in statements if "areas" in s] == area_reads
 
 
 def test_a_balance_changed_between_plan_and_update_is_refused(ctx, make, program):
