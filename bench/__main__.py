@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from bench import api_bench, datasets, reports_bench, screens, soak
+from bench import api_bench, datasets, reports_bench, screens, soak, soak_servers
 from bench.harness import machine_description, python_speed, wrk_available
 
 ROWS = []
@@ -163,6 +163,30 @@ def _export(big_url: str, big: int) -> None:
     )
 
 
+def _soak_on_servers() -> None:
+    """The soak again on two app servers and a job worker sharing the database and Redis."""
+    title = "soak: 60 s on two app servers and a job worker (Redis), exports followed across"
+    if not soak_servers.redis_answers(soak_servers.REDIS_URL):
+        row(title, f"not run: no Redis at {soak_servers.REDIS_URL}", "", None, "lost 0", None)
+        return
+    started = time.monotonic()
+    database = soak.fresh_database("soak_servers")
+    figures = soak_servers.soak_servers(database, 60, soak_servers.REDIS_URL)
+    row(
+        title,
+        f"{figures['requests']} requests, {figures['acknowledged']} acknowledged writes,"
+        f" {figures['kills']} server kills, job worker killed {figures['job worker killed']}x,"
+        f" {figures['exports downloaded']} of {figures['exports started']} exports downloaded",
+        f"lost {figures['lost']}, twice {figures['recorded twice']},"
+        f" ledger mismatches {figures['ledger mismatches']},"
+        f" exports lost {figures['exports lost']}",
+        None,
+        "lost 0, ledger balanced",
+        not soak_servers.losses(figures),
+    )
+    print(f"(two-server soak took {time.monotonic() - started:.0f} s)")
+
+
 def _soak_and_import(args) -> None:
     if not args.skip_soak:
         started = time.monotonic()
@@ -181,6 +205,7 @@ def _soak_and_import(args) -> None:
             and not figures["gave up"],
         )
         print(f"(soak took {time.monotonic() - started:.0f} s)")
+        _soak_on_servers()
     if not args.skip_import:
         rows = 20_000 if args.quick else 200_000
         output = subprocess.run(

@@ -65,6 +65,8 @@ def gunicorn(app_spec: str, env: dict, workers: int = 2):
         "warning",
         "--timeout",
         "60",
+        # gunicorn's default control socket is one path per user: servers side by side clash
+        "--no-control-socket",
         app_spec,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})

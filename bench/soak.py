@@ -32,17 +32,22 @@ KILL_EVERY = 3.0
 
 
 class Client(threading.Thread):
-    """One client sending a mix of writes and reads, retrying with the same id."""
+    """One client sending a mix of writes and reads, retrying with the same id.
 
-    def __init__(self, port: int, token: str, deadline: float, seed: int):
+    With several servers each attempt goes to one of them at random, as behind a load
+    balancer: a retried write may land on another server than its first attempt.
+    """
+
+    def __init__(self, ports: list[int], token: str, deadline: float, seed: int):
         super().__init__(daemon=True)
-        self.port, self.token, self.deadline = port, token, deadline
+        self.ports, self.token, self.deadline = ports, token, deadline
         self.rng = random.Random(seed)
         self.acknowledged: list[tuple[str, str]] = []  # (kind, id)
         self.counts = Counter()
 
     def _send(self, method: str, path: str, body: dict | None) -> int:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        port = self.rng.choice(self.ports)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         try:
             connection.request(method, path, json.dumps(body) if body else None, headers)
@@ -99,7 +104,7 @@ class Client(threading.Thread):
                     self.counts["read errors"] += 1
 
 
-def _workers(master_pid: int) -> list[int]:
+def workers_of(master_pid: int) -> list[int]:
     output = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
     return [int(pid) for pid in output.stdout.split()]
 
@@ -110,14 +115,14 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
     with gunicorn("wsgi:app", app_env(database_url)) as (base, master):
         port = int(base.rsplit(":", 1)[1])
         deadline = time.monotonic() + seconds
-        threads = [Client(port, token, deadline, seed) for seed in range(clients)]
+        threads = [Client([port], token, deadline, seed) for seed in range(clients)]
         for thread in threads:
             thread.start()
         kills = 0
         rng = random.Random(1)
         while time.monotonic() < deadline:
             time.sleep(KILL_EVERY)
-            workers = _workers(master.pid)
+            workers = workers_of(master.pid)
             if workers:
                 os.kill(rng.choice(workers), signal.SIGKILL)
                 kills += 1
@@ -133,11 +138,11 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
         "errors": sum(counts[name] for name in failed),
         "gave up": counts["gave up"],
         **counts,
-        **_verify(database_url, acknowledged),
+        **verify(database_url, acknowledged),
     }
 
 
-def _verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
+def verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
     with app.app_context():
         ids = [operation_id for _, operation_id in acknowledged]
@@ -169,15 +174,15 @@ def _verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:
     return {"lost": lost, "recorded twice": doubled, "ledger mismatches": ledger_problems}
 
 
-def fresh_database() -> str:
+def fresh_database(name: str = "soak") -> str:
     """A 10,000-event program of its own: the soak's writes never touch the benchmark data."""
     postgres = os.environ.get("BENCH_POSTGRES_URL")
     if postgres:
-        url = f"{postgres.rsplit('/', 1)[0]}/bench_soak"
+        url = f"{postgres.rsplit('/', 1)[0]}/bench_{name}"
         datasets.create_postgres_database(url)
     else:
-        path = DATA / "soak.db"
-        for leftover in DATA.glob("soak.db*"):
+        path = DATA / f"{name}.db"
+        for leftover in DATA.glob(f"{name}.db*"):
             leftover.unlink()
         url = f"sqlite:///{path}"
     generate(url, 200, 40, 3, 10_000, seed=11)
