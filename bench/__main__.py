@@ -176,7 +176,8 @@ def _soak_on_servers() -> None:
         title,
         f"{figures['requests']} requests, {figures['acknowledged']} acknowledged writes,"
         f" {figures['kills']} server kills, job worker killed {figures['job worker killed']}x,"
-        f" {figures['exports downloaded']} of {figures['exports started']} exports downloaded",
+        f" {figures['exports downloaded']} of {figures['exports started']} exports downloaded"
+        f" ({figures['jobs tried again']} tried again)",
         f"lost {figures['lost']}, twice {figures['recorded twice']},"
         f" ledger mismatches {figures['ledger mismatches']},"
         f" exports lost {figures['exports lost']}",
@@ -204,6 +205,16 @@ def _soak_and_import(args) -> None:
             and not figures["ledger mismatches"]
             and not figures["gave up"],
         )
+        if not args.postgres:
+            largest = figures["largest WAL (MB)"]
+            row(
+                "soak: the SQLite WAL during it",
+                f"largest {largest} MB, {figures['WAL at the end (MB)']} MB at the end",
+                "journal_size_limit 4 MB, TRUNCATE checkpoints past it",
+                None,
+                "<= 16 MB",
+                largest <= 16,
+            )
         print(f"(soak took {time.monotonic() - started:.0f} s)")
         _soak_on_servers()
     if not args.skip_import:

@@ -120,6 +120,8 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
             thread.start()
         kills = 0
         rng = random.Random(1)
+        wal = _WalWatch(database_url)
+        wal.start()
         while time.monotonic() < deadline:
             time.sleep(KILL_EVERY)
             workers = workers_of(master.pid)
@@ -128,6 +130,7 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
                 kills += 1
         for thread in threads:
             thread.join(timeout=60)
+        wal.stop()
     acknowledged = [ack for thread in threads for ack in thread.acknowledged]
     counts = sum((thread.counts for thread in threads), Counter())
     failed = ("connection errors (retried)", "5xx (retried)", "read errors")
@@ -139,7 +142,33 @@ def soak(database_url: str, seconds: int, clients: int = 8) -> dict:
         "gave up": counts["gave up"],
         **counts,
         **verify(database_url, acknowledged),
+        "largest WAL (MB)": round(wal.largest / 1048576, 1),
+        "WAL at the end (MB)": round(wal.last / 1048576, 1),
     }
+
+
+class _WalWatch(threading.Thread):
+    """Samples the size of the SQLite write-ahead log every 0.2 s (issue 23: it must stay
+    bounded; PostgreSQL has none here, and reads 0)."""
+
+    def __init__(self, database_url: str):
+        super().__init__(daemon=True, name="wal-watch")
+        path = database_url.split("sqlite:///", 1)[1] if database_url.startswith("sqlite") else ""
+        self.path, self.largest, self.last = f"{path}-wal" if path else "", 0, 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while self.path and not self.stopped.wait(0.2):
+            try:
+                self.last = os.path.getsize(self.path)
+            except OSError:
+                self.last = 0
+            self.largest = max(self.largest, self.last)
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self.stopped.set()
+        self.join(2)
 
 
 def verify(database_url: str, acknowledged: list[tuple[str, str]]) -> dict:

@@ -82,6 +82,7 @@ class Exporter(threading.Thread):
         self.counts = Counter()
         self.jobs_by_export: dict[str, set[str]] = {}
         self.downloaded: set[str] = set()
+        self.running = threading.Event()  # set while a followed job is seen running
 
     def _call(self, method: str, port: int, path: str, body: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -110,7 +111,12 @@ class Exporter(threading.Thread):
 
     def _one_export(self, export_id: str, first: int, other: int) -> None:
         end = date.today()
-        body = {"id": export_id, "start": (end - timedelta(days=90)).isoformat(), "end": str(end)}
+        # the program's whole history: a job runs for seconds, long enough to be killed in
+        body = {
+            "id": export_id,
+            "start": (end - timedelta(days=3 * 366)).isoformat(),
+            "end": str(end),
+        }
         status, payload = self._retrying("POST", first, "/api/v1/exports/events", body)
         if status not in (200, 202):
             self.counts[f"export refused {status}"] += 1
@@ -121,6 +127,10 @@ class Exporter(threading.Thread):
         while time.monotonic() < waited_until:
             status, payload = self._retrying("GET", other, f"/api/v1/jobs/{job_id}")
             job = json.loads(payload) if status == 200 else {}
+            if job.get("status") == "running":
+                self.running.set()
+            else:
+                self.running.clear()
             if job.get("status") == "failed":
                 self.counts["exports failed"] += 1
                 return
@@ -171,6 +181,7 @@ def soak_servers(database_url: str, seconds: int, redis_url: str, clients: int =
                 os.kill(rng.choice(workers), signal.SIGKILL)
                 kills += 1
             if not worker_killed and time.monotonic() > deadline - seconds / 2:
+                exporter.running.wait(timeout=KILL_EVERY * 3)  # kill it in the middle of a job
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
                 stack.enter_context(job_worker(env, f"{env['JOBS_QUEUE']}-second"))
@@ -206,11 +217,15 @@ def _verify_exports(database_url: str, exporter: Exporter) -> dict:
             db.select(db.func.count(Job.id)).where(Job.status == "done")
         ).scalar()
         files = db.session.execute(db.select(db.func.count(StoredFile.id))).scalar()
+        retried = db.session.execute(
+            db.select(db.func.count(Job.id)).where(Job.attempts > 1)
+        ).scalar()
         db.engine.dispose()
     return {
         "exports started": started,
         "exports downloaded": len(exporter.downloaded),
         "exports lost": started - len(exporter.downloaded),
+        "jobs tried again": retried,
         "exports with two jobs": sum(1 for ids in exporter.jobs_by_export.values() if len(ids) > 1),
         "jobs beyond one per export": jobs - started,
         "files beyond one per done job": files - done,
