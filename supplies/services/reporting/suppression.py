@@ -54,7 +54,7 @@ def small(count: int, below: int) -> bool:
 
 def shown_as(count: int, below: int):
     """A lone count (no total to protect): the number, or <N when 1 to N-1."""
-    return f"<{below}" if below > 0 and small(count, below) else count
+    return f"<{below}" if small(count, below) else count
 
 
 def suppress_group(counts: list[int], below: int, total_known: bool = True):
@@ -100,15 +100,6 @@ def suppress_quarter(breakdowns: dict[str, list[int]], below: int):
         name: suppress_group(counts, below, total_known=False)
         for name, counts in breakdowns.items()
     }, True
-
-
-def suppress(counts: list[int], below: int) -> list[int | str]:
-    """One breakdown whose total is known: <N for 1 to N-1, "suppressed" for complements
-    (every cell is hidden when no choice of complements is enough)."""
-    shown = suppress_group(counts, below)
-    if shown is None:
-        shown = [f"<{below}" if small(c, below) else SUPPRESSED for c in counts]
-    return shown
 
 
 def _label(value) -> str:

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from supplies.services.reporting import report as reporting
-from supplies.services.reporting.suppression import suppress
+from supplies.services.reporting.suppression import shown_as, suppress_group, suppress_quarter
 from supplies.services.stock import on_hand as stock
 from tests.conftest import make_app
 from tests.reports import dataset
@@ -249,7 +249,24 @@ def test_filters_name_the_bad_field(make):
     ],
 )
 def test_small_cells_and_their_complement_are_hidden(counts, below, shown):
-    assert suppress(counts, below) == shown
+    assert suppress_group(counts, below) == shown
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, 0), (1, "<11"), (10, "<11"), (11, 11), (12, 12)])
+def test_a_lone_count_of_exactly_the_threshold_is_shown(count, shown):
+    assert shown_as(count, 11) == shown
+    assert shown_as(count, 0) == count  # suppression off
+
+
+def test_a_breakdown_no_complement_can_protect_hides_the_quarter_total():
+    """5 + 0 cannot reach 10: no choice of complements keeps the <11 cell from being
+    narrowed while the total is known, so every breakdown of the quarter hides a cell."""
+    assert suppress_group([5, 0], 11) is None
+    shown, total_hidden = suppress_quarter({"age": [5, 0], "language": [3, 2, 0]}, 11)
+    assert total_hidden
+    assert shown == {"age": ["<11", "suppressed"], "language": ["<11", "<11", "suppressed"]}
+    # Nothing small anywhere: everything shown, the total known.
+    assert suppress_quarter({"age": [20, 30]}, 11) == ({"age": [20, 30]}, False)
 
 
 def test_no_single_hidden_cell_in_any_breakdown(make, monkeypatch, app):
