@@ -160,3 +160,14 @@ def test_the_first_and_last_years_are_reachable():
     assert first == datetime(2000, 1, 1, tzinfo=timezone.utc)
     last_day = datetime(2100, 12, 31, 12, 0, tzinfo=timezone.utc)
     assert v.instant("2100-12-31T11:00:00Z", "UTC", now=last_day) < last_day
+
+
+@pytest.mark.parametrize("bad", [".Hill", "'Ohio", "-Lane", "Hill2", "Hill@"])
+def test_an_area_name_starts_with_a_letter_and_holds_no_digits_or_symbols(bad):
+    assert "county name" in refused(v.area, bad)
+
+
+def test_area_names_with_accents_spaces_dots_apostrophes_and_dashes_are_taken():
+    assert v.area("  Doña  Ana ") == "Doña Ana"
+    assert v.area("St. Mary's-on-the-Hill") == "St. Mary's-on-the-Hill"
+    assert v.area("97214-1234") == "972"

@@ -77,3 +77,9 @@ def test_an_inactive_supply_is_not_handed_out(make, program, api):
     response = api.post("/distributions", program["tokens"]["staff"], _event(supply="CONDOM"))
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"items[0].supply": "this supply is inactive"}
+
+
+def test_voiding_a_distribution_that_does_not_exist_says_so(program, api):
+    response = _void(api, program["tokens"]["coordinator"], new_id())
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "No such distribution."
