@@ -1,7 +1,7 @@
 """Who may void a distribution, what a void leaves behind, and how the list shows it."""
 
 from supplies.extensions import db
-from supplies.models import AuditEntry
+from supplies.models import AuditEntry, DistributionEvent
 from supplies.services import catalog
 from supplies.services.accounts import users as accounts
 from supplies.services.db.operations import OperationRequest
@@ -83,3 +83,30 @@ def test_voiding_a_distribution_that_does_not_exist_says_so(program, api):
     response = _void(api, program["tokens"]["coordinator"], new_id())
     assert response.status_code == 404
     assert response.get_json()["error"]["message"] == "No such distribution."
+
+
+def test_staff_are_told_why_they_may_not_void(make, program, api):
+    make.receive("HUB", "FTS", 20)
+    coordinators = _event()
+    api.post("/distributions", program["tokens"]["coordinator"], coordinators)
+    response = _void(api, program["tokens"]["staff"], coordinators["id"])
+    assert response.status_code == 403
+    message = response.get_json()["error"]["message"]
+    assert message == "Staff can void only distributions they recorded."
+
+
+def test_a_second_void_is_refused_naming_the_id_and_the_first_voider_is_kept(make, program, api):
+    make.receive("HUB", "FTS", 20)
+    staff = program["tokens"]["staff"]
+    event = _event()
+    api.post("/distributions", staff, event)
+    assert _void(api, staff, event["id"]).status_code == 201
+    again = _void(api, program["tokens"]["coordinator"], event["id"])
+    assert again.status_code == 409
+    error = again.get_json()["error"]
+    assert error["message"] == "This distribution was already voided."
+    assert error["fields"] == {"id": "already voided"}
+    stored = db.session.get(DistributionEvent, event["id"])
+    assert stored.voided_by_id == program["users"]["staff"].id
+    assert stored.void_reason == "entered_in_error"
+    assert _fts_on_hand(api, program["tokens"]["coordinator"]) == 20  # given back once
