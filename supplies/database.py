@@ -44,6 +44,9 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         # checkpoint_now); SQLite's own checkpoint, run inside the committing call, is left
         # as a backstop for writers that bypass it (migrations, bulk loads).
         cursor.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}")
+        # When the log restarts after a complete checkpoint, SQLite cuts the file back to
+        # this size instead of keeping its largest size for ever.
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -59,24 +62,79 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
 # would be inside the writers' flock, so every writer would wait out the fsync. Instead each
 # process checkpoints after every CHECKPOINT_EVERY write transactions, once its flock is
 # released, in PASSIVE mode (it waits for no reader or writer).
+#
+# A PASSIVE checkpoint never lets the log start again from its beginning while readers keep
+# reading: at 40 writes a second under steady reads the WAL grew to 41 MB in 40 s and never
+# shrank. So when the file has grown past WAL_LIMIT_BYTES, the passive checkpoint is
+# followed by a TRUNCATE one, taken in the writers' turn and waiting at most
+# RESTART_WAIT_MS for readers to let go of the log's old pages: the log then starts again
+# from nothing. If a reader holds on longer, the next checkpoint tries again.
 CHECKPOINT_EVERY = 50
 BACKSTOP_CHECKPOINT_PAGES = 10000
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+RESTART_WAIT_MS = 200
 _writes = itertools.count(1)
 
 
 def after_write(engine: Engine) -> None:
-    """Count a committed write transaction; checkpoint the SQLite WAL every so many."""
-    if engine.dialect.name == "sqlite" and next(_writes) % CHECKPOINT_EVERY == 0:
+    """Count a committed write transaction; checkpoint the SQLite WAL every so many, and
+    (passively) whenever it has grown past twice its limit: an import writes megabytes in
+    a few transactions, and a big WAL makes the next checkpoint long."""
+    if engine.dialect.name != "sqlite":
+        return
+    if next(_writes) % CHECKPOINT_EVERY == 0:
         checkpoint_now(engine)
+    elif wal_bytes(engine) > 2 * WAL_LIMIT_BYTES:
+        _passive_checkpoint(engine)
 
 
 def checkpoint_now(engine: Engine) -> None:
-    """Copy what the WAL holds back into the database file, waiting for nobody (PASSIVE)."""
+    """Copy what the WAL holds back into the database file, waiting for nobody (PASSIVE);
+    once the WAL is past its limit, start the log again from nothing (TRUNCATE)."""
+    _passive_checkpoint(engine)
+    if wal_bytes(engine) > WAL_LIMIT_BYTES:
+        # The passive pass above copied what it could without stopping anyone, so the
+        # restart, which holds the writers' turn, has little left to copy.
+        restart_wal(engine)
+
+
+def _passive_checkpoint(engine: Engine) -> None:
     raw = engine.raw_connection()
     try:
         # Straight on the driver's connection, which is in autocommit: a checkpoint cannot
         # run inside a transaction of its own connection.
         raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    finally:
+        raw.close()
+
+
+def wal_bytes(engine: Engine) -> int:
+    """The size of the SQLite write-ahead log beside the database file (0: none)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return 0
+    try:
+        return os.path.getsize(f"{database}-wal")
+    except OSError:
+        return 0
+
+
+def restart_wal(engine: Engine) -> bool:
+    """Checkpoint everything and cut the WAL to nothing, in the writers' turn, waiting at
+    most RESTART_WAIT_MS for readers; True when the log was restarted."""
+    raw = engine.raw_connection()
+    driver = raw.driver_connection
+    try:
+        with writer_turn(sqlite_lock_path(engine)):
+            busy = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+            driver.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
+            try:
+                blocked, _log, _copied = driver.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                driver.execute(f"PRAGMA busy_timeout = {int(busy)}")
+        return blocked == 0
     finally:
         raw.close()
 

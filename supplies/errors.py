@@ -1,13 +1,27 @@
-"""Error pages: HTML for people, the JSON error envelope under /api/."""
+"""Error pages: HTML for people, the JSON error envelope under /api/.
 
-from flask import Flask, jsonify, render_template, request
+An error page never needs the database: when the database is down, the page that says so
+cannot look up the reader's account or language setting. Pages of database faults and of
+unforeseen errors are drawn from templates/errors/page.html, which reads nothing but the
+request (the language from the switch's cookie or the browser); other error pages use the
+full layout, and fall back to that page if drawing the layout fails.
+"""
+
+import logging
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from supplies.extensions import db
-from supplies.i18n import translate
+from supplies.i18n import COOKIE, DEFAULT_LANGUAGE, LANGUAGES, translate
+from supplies.services.db import faults
+
+log = logging.getLogger(__name__)
 
 _CODES = {
     400: "malformed",
@@ -63,6 +77,43 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _language() -> str:
+    """The reader's language without the database: the account's setting only if it was
+    loaded before the failure, else the switch's cookie, else the browser's."""
+    user = g.get("_login_user")
+    try:
+        chosen = user.__dict__.get("language") if user is not None else None
+    except Exception:  # noqa: BLE001 (an account half loaded: follow the browser)
+        chosen = None
+    if chosen in LANGUAGES:
+        return chosen
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def plain_page(status: int, title, text, headers: dict | None = None):
+    """An error page drawn from the request alone: no account, no database."""
+    language = _language()
+    # Straight from the Jinja environment: render_template would run the context
+    # processors, and Flask-Login's loads the account.
+    template = current_app.jinja_env.get_template("errors/page.html")
+    with force_locale(language):
+        page = template.render(
+            language=language, title=str(title), text=str(text), config=current_app.config
+        )
+    return page, status, headers or {}
+
+
+def _rollback() -> None:
+    """End the failed transaction; with the database gone even that may fail."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 (the connection is dead: the pool replaces it)
+        log.warning("rollback after a database error failed", exc_info=True)
+
+
 def register(app: Flask) -> None:
     """Attach the handlers."""
 
@@ -77,23 +128,57 @@ def register(app: Flask) -> None:
             body = {"error": {"code": code, "message": message, "fields": {}}}
             return jsonify(body), error.code, headers
         name = _NAMES.get(error.code, error.name)
-        text = _page_text(error)
-        page = render_template("error.html", error=error, error_name=name, error_text=text)
+        if error.code >= 500:
+            with force_locale(_language()):
+                title, text = f"{error.code} {name}", _page_text(error)
+            return plain_page(error.code, title, text, headers)
+        try:
+            text = _page_text(error)
+            page = render_template("error.html", error=error, error_name=name, error_text=text)
+        except Exception:  # noqa: BLE001 (the layout needs the account: say it plainly)
+            log.exception("the error page of a %s could not be drawn", error.code)
+            _rollback()
+            with force_locale(_language()):
+                title, text = f"{error.code} {name}", _page_text(error)
+            return plain_page(error.code, title, text, headers)
         return page, error.code, headers
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):
         # A unique code taken by a concurrent request, or the stock CHECK refusing a change.
-        db.session.rollback()
+        _rollback()
         message = _("This conflicts with a change made at the same time; nothing was recorded.")
         if _wants_json():
             return jsonify({"error": {"code": "conflict", "message": message, "fields": {}}}), 409
-        return render_template("error.html", error=None, message=message), 409
+        try:
+            return render_template("error.html", error=None, message=message), 409
+        except Exception:  # noqa: BLE001
+            _rollback()
+            with force_locale(_language()):
+                title = _("Something went wrong")
+                message = _(
+                    "This conflicts with a change made at the same time; nothing was recorded."
+                )
+            return plain_page(409, title, message)
 
-    @app.errorhandler(OperationalError)
-    def busy_error(error: OperationalError):
-        db.session.rollback()
-        message = _("The database is busy; nothing was recorded. Please try again.")
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(error: Exception):
+        # Disk full, database unreachable and busy each have their own status and words.
+        fault = faults.classify(error)
+        log.error(
+            "database fault (%s) on %s %s: %s",
+            fault.code,
+            request.method,
+            request.path,
+            faults.cause(error),
+        )
+        _rollback()
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+        # The words come from the request alone: the account's language is in the database.
+        with force_locale(_language()):
+            title, message = _("Something went wrong"), translate(fault.message)
         if _wants_json():
-            return jsonify({"error": {"code": "busy", "message": message, "fields": {}}}), 503
-        return render_template("error.html", error=None, message=message), 503
+            body = {"error": {"code": fault.code, "message": message, "fields": {}}}
+            return jsonify(body), fault.status, headers
+        return plain_page(fault.status, title, message, headers)

@@ -45,3 +45,34 @@ def test_a_checkpoint_copies_the_committed_writes_into_the_database_file(
     assert entries_in_the_file() == 0
     database.checkpoint_now(db.engine)
     assert entries_in_the_file() == 30
+
+
+def test_the_wal_stays_bounded_under_steady_writes_and_reads(sqlite_only, ctx, monkeypatch):
+    # Issue 23: PASSIVE checkpoints alone never restart the log while readers keep reading,
+    # and the WAL grew for ever. A smaller limit than production's keeps the test short.
+    import threading
+
+    from sqlalchemy import text
+
+    monkeypatch.setattr(database, "WAL_LIMIT_BYTES", 256 * 1024)
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 10)
+    monkeypatch.setattr(database, "_writes", iter(range(1, 100000)))
+    engine, stop, largest = db.engine, threading.Event(), [0]
+
+    def read_all_the_time():
+        while not stop.is_set():
+            with engine.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM audit_entries")).all()
+
+    reader = threading.Thread(target=read_all_the_time, daemon=True)
+    reader.start()
+    try:
+        for number in range(1500):
+            with transaction():
+                record(None, "test.write", "test", number, {"padding": "x" * 2000})
+            largest[0] = max(largest[0], database.wal_bytes(engine))
+    finally:
+        stop.set()
+        reader.join(10)
+    # Without the restart this run leaves a log of several MB; with it, about the limit.
+    assert largest[0] < 4 * 256 * 1024, largest[0]

@@ -1,11 +1,11 @@
 /* Service worker for the distribution screen (scope: /distribute/).
 
    Pages: network first, so staff always see today's stock when online; the last good copy
-   is served when the network is gone. Static files: cached copy at once, refreshed in the
+   is served when the network is gone or the server answers an error (5xx). Static files: cached copy at once, refreshed in the
    background. Writes (the API) are never touched here: the page's queue owns them. */
 "use strict";
 
-var VERSION = "v2";
+var VERSION = "v3";  // issue 19: the screen's scripts changed with its page
 var STATIC_CACHE = "distribute-static-" + VERSION;
 var PAGE_CACHE = "distribute-pages-v1";
 var SCOPE = self.registration.scope;
@@ -53,8 +53,28 @@ function storable(response) {
   });
 }
 
+/* The last good copy of a screen (or the offline page); a server error page when none. */
+function fallback(request, response) {
+  return caches.open(PAGE_CACHE).then(function (cache) {
+    return cache.match(request.url, { ignoreSearch: true }).then(function (hit) {
+      return hit || cache.match(SCOPE);
+    }).then(function (hit) {
+      if (hit || response) { return hit || response; }
+      return cache.match(OFFLINE_PAGE).then(function (offline) {
+        if (!offline) { return Response.error(); }  // the browser's own offline page
+        return offline.text().then(function (html) {
+          return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+        });
+      });
+    });
+  });
+}
+
 function page(request) {
   return fetch(request).then(function (response) {
+    // The server answered but could not serve (its database down, a restart): the cached
+    // screen still lets staff log to the queue, as when the network is gone (issue 23).
+    if (response.status >= 500) { return fallback(request, response); }
     var landed = new URL(response.url || request.url);
     var isScreen = response.ok && !landed.search && landed.href.indexOf(SCOPE) === 0 && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
     if (isScreen) {
@@ -67,20 +87,7 @@ function page(request) {
       }).catch(function () {});
     }
     return response;
-  }, function () {
-    return caches.open(PAGE_CACHE).then(function (cache) {
-      return cache.match(request.url, { ignoreSearch: true }).then(function (hit) {
-        return hit || cache.match(SCOPE);
-      }).then(function (hit) {
-        return hit || cache.match(OFFLINE_PAGE).then(function (offline) {
-          if (!offline) { return Response.error(); }  // the browser's own offline page
-          return offline.text().then(function (html) {
-            return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
-          });
-        });
-      });
-    });
-  });
+  }, function () { return fallback(request, null); });
 }
 
 function asset(request) {

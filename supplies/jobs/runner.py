@@ -1,17 +1,23 @@
 """Where jobs run, and the one way each attempt is claimed, run and finished.
 
 Without REDIS_URL (the default, `make run`), a job runs in a thread of the app process
-that started it. With REDIS_URL, it is put on an RQ queue in Redis and `flask --app wsgi
-worker` runs it, on any machine. Either way the job's row in the database is the truth:
+that started it, except imports, which run in a process of their own (never in a web
+worker's thread: a worker killed by its timeout would take the import with it). With
+REDIS_URL, it is put on an RQ queue in Redis and `flask --app wsgi worker` runs it, on
+any machine. Either way the job's row in the database is the truth:
 the queue only carries a job's id, so a lost queue entry is put back (see `recover`), and
 a job whose process died is tried once more, then marked failed with a message.
 """
 
+import json
 import logging
+import subprocess
+import sys
 import threading
 
 from flask import Flask, current_app
 
+from supplies.config import PROJECT_ROOT
 from supplies.extensions import db
 from supplies.jobs import store, tasks
 from supplies.models import Job
@@ -57,6 +63,9 @@ def submit(job: Job) -> None:
     """Hand a queued job to the thread or queue that will run it."""
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
+        if tasks.TASKS[job.kind].own_process and app.config.get("JOB_PROCESSES"):
+            _in_process(app, job.id)
+            return
         thread = threading.Thread(
             target=_in_thread, args=(app, job.id), daemon=True, name=f"job-{job.id}"
         )
@@ -100,6 +109,40 @@ def queue(app: Flask):
     from rq import Queue
 
     return Queue(app.config["JOBS_QUEUE"], connection=redis(app))
+
+
+def _in_process(app: Flask, job_id: str) -> None:
+    """Run the job in a new process of its own (python -m supplies.jobs.child), in a session
+    of its own: a web worker that is restarted or killed (gunicorn's timeout) does not take
+    the job with it, and the job's work never competes with requests for the worker's
+    interpreter. The app's settings go to it on its standard input, never on the command
+    line. A thread of this process waits for it (so `wait` can join it, and no zombie stays).
+    """
+    settings = {key: value for key, value in app.config.items() if _plain(value)}
+    child = subprocess.Popen(  # noqa: S603 (our own interpreter and module; the id is ours)
+        [sys.executable, "-m", "supplies.jobs.child", job_id],
+        stdin=subprocess.PIPE,
+        cwd=str(PROJECT_ROOT),
+        start_new_session=True,
+        close_fds=True,
+    )
+    try:
+        child.stdin.write(json.dumps(settings).encode())
+    finally:
+        child.stdin.close()
+    reaper = threading.Thread(target=child.wait, daemon=True, name=f"job-process-{job_id}")
+    with _threads_lock:
+        _threads.add(reaper)
+    reaper.start()
+
+
+def _plain(value) -> bool:
+    """Whether a setting can travel as JSON (numbers, text, lists and mappings of them)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _in_thread(app: Flask, job_id: str) -> None:

@@ -22,6 +22,7 @@ from supplies.models.types import utcnow
 from supplies.services.common.errors import Conflict, Forbidden, NotFound
 from supplies.services.common.messages import Message, msg
 from supplies.services.db import files
+from supplies.services.imports import applying
 from supplies.services.imports import runner as importer
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
@@ -46,6 +47,8 @@ class Task:
 
     run: Callable[[Work], Outcome]
     failure: Message
+    # Without a queue, run in a process of its own rather than a thread of the web worker.
+    own_process: bool = False
 
 
 def import_key(sha256: str, kind: str, force: bool) -> str:
@@ -136,18 +139,32 @@ def _apply_import(work: Work) -> Outcome:
     if made is not None:  # an earlier attempt, or a twin confirmation, imported it
         files.discard(files.UPLOAD, p["sha256"])
         return Outcome({"state": "imported", "summary": made.summary})
+    staged = applying.unfinished(p["sha256"], p["copy"])
+    if staged is not None:
+        # An earlier attempt died while writing: go on from its last chunk (or finish
+        # undoing it), without checking again against stock it has partly written.
+        work.done, work.total = staged.steps_done, staged.steps_total
+        return _imported(work, lambda: importer.resume(user, staged, work.advance), None)
     checked = _preview(work, user)
     if not checked.ok:
         return _checked(work, checked)
     if len(checked.previous) != p["copy"]:
         raise Conflict(msg("This file was imported meanwhile; nothing was imported again."))
     work.done, work.total = 0, len(checked.plan)
+    return _imported(work, lambda: importer.apply(user, checked, work.advance), checked)
+
+
+def _imported(work: Work, write, checked: importer.Preview | None) -> Outcome:
+    """The outcome of writing an import: imported, or refused with every refused row."""
     try:
-        outcome = importer.apply(user, checked, work.advance)
+        outcome = write()
     except importer.ImportRefused as refused:
-        checked.errors = refused.errors or [importer.RowError(None, None, refused.message)]
+        errors = refused.errors or [importer.RowError(None, None, refused.message)]
+        if checked is None:  # resumed: the preview of the first attempt is not at hand
+            checked = importer.Preview(work.params["kind"], work.params["sha256"], "", False)
+        checked.errors = errors
         return _checked(work, checked)
-    files.discard(files.UPLOAD, p["sha256"])
+    files.discard(files.UPLOAD, work.params["sha256"])
     return Outcome({"state": "imported", "summary": outcome.result})
 
 
@@ -196,6 +213,6 @@ TASKS = {
         _export_events,
         msg("The export failed. Nothing was archived; please try again or ask an admin."),
     ),
-    IMPORT_CHECK: Task(_check_import, msg("The import failed; nothing was saved.")),
-    IMPORT_APPLY: Task(_apply_import, msg("The import failed; nothing was saved.")),
+    IMPORT_CHECK: Task(_check_import, msg("The import failed; nothing was saved."), True),
+    IMPORT_APPLY: Task(_apply_import, msg("The import failed; nothing was saved."), True),
 }

@@ -191,6 +191,17 @@ def check_stock(rows, columns, found: dict[str, Lookup], progress=None):
         source = check.read(row, cells, "source", cell.choice, RECEIPT_SOURCES)
         if received_on and received_on > today:
             check.fail(row, "received_on", msg("cannot be in the future"))
+        if expires_on and expires_on < (received_on or today):
+            # As the receipt service refuses it: the import writes without calling it.
+            check.fail(
+                row,
+                "expires_on",
+                msg(
+                    "expired on %(day)s, before it was received: receive it for disposal or "
+                    "return instead",
+                    day=expires_on.isoformat(),
+                ),
+            )
         if supply and supply.tracks_lots:
             if not lot:
                 check.fail(

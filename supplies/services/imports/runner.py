@@ -1,25 +1,22 @@
 """Importing starting stock and past distributions from the spreadsheets programs keep.
 
-preview() reads and checks a whole file and writes nothing. apply() writes every row
-through the services the screens use (inventory.receive, distribution.distribute) inside
-one outer unit of work: each receipt or event is a savepoint, one commit at the end, so
-the file goes in whole or not at all.
+preview() reads and checks a whole file and writes nothing. apply() stages the checked
+plan and writes it in short transactions that never stop the distribution table, all rows
+or none (a refusal midway undoes what was written): see applying.py.
 """
 
 import hashlib
-import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from supplies.extensions import db
 from supplies.models import ImportedFile
 from supplies.services.common import clock, permissions
-from supplies.services.common.errors import Conflict, DomainError, Forbidden, InsufficientStock
+from supplies.services.common.errors import Conflict, DomainError, Forbidden
 from supplies.services.common.messages import msg
-from supplies.services.db import audit, operations
-from supplies.services.db.operations import OperationRequest, OperationResult
-from supplies.services.distribution import events as distribution
+from supplies.services.db.operations import OperationResult
+from supplies.services.imports import applying
 from supplies.services.imports.columns import (
     DISTRIBUTIONS,
     KINDS,
@@ -34,11 +31,8 @@ from supplies.services.imports.reading import (
     read_sheet,
 )
 from supplies.services.imports.rows import RowError, check_distributions, check_stock, lookups
-from supplies.services.stock import work as inventory
 
 __all__ = ["DISTRIBUTIONS", "KINDS", "STOCK", "Forbidden", "RowError", "estimate_rows"]
-_NAMESPACE = uuid.UUID("6f1c3f8e-2b0e-4d55-9a53-3f0b7c2a9e41")
-MAX_APPLY_ERRORS = 1000
 
 Progress = Callable[[int], None] | None
 
@@ -182,99 +176,31 @@ def _in_sheet_order(error: RowError) -> tuple:
 
 
 def apply(actor, checked: Preview, progress: Progress = None) -> OperationResult:
-    """Write a checked file through the services, all rows in one transaction, or none."""
+    """Write a checked file in short transactions, all rows or none (see applying.py)."""
     permissions.require(actor, "import_data")
     if not checked.ok:
         raise ImportRefused("The file has errors; nothing was imported.", checked.errors)
     copy = len(checked.previous)
-    import_id = uuid.uuid5(_NAMESPACE, f"{checked.sha256}:{copy}")
-    body = {"sha256": checked.sha256, "kind": checked.kind, "copy": copy}
-    request = OperationRequest(str(import_id), operations.fingerprint(body))
-    summary = checked.summary()
-
-    def write() -> dict:
+    run = applying.unfinished(checked.sha256, copy)
+    if run is None:
         if len(previous_imports(checked.sha256)) != copy:
             raise Conflict(msg("This file was imported meanwhile; nothing was imported again."))
-        errors = _write_plan(actor, checked, import_id, progress)
-        if errors:
-            raise ImportRefused("Some rows were refused; nothing was imported.", errors)
-        db.session.add(
-            ImportedFile(
-                sha256=checked.sha256,
-                copy=copy,
-                kind=checked.kind,
-                filename=checked.filename,
-                rows=checked.rows,
-                forced=bool(copy),
-                user_id=actor.id,
-                operation_id=request.id,
-                summary=summary,
-            )
-        )
-        db.session.flush()
-        audit.record(actor.id, "import.create", "import", request.id, summary)
-        return summary
-
-    return operations.run_once(request, "import", actor.id, write)
-
-
-def _write_plan(actor, checked: Preview, import_id: uuid.UUID, progress: Progress):
-    """Run each receipt or event through its service; collect refusals instead of stopping."""
-    errors: list[RowError] = []
-    for index, step in enumerate(checked.plan):
-        step_id = str(uuid.uuid5(import_id, str(index)))
         try:
-            if checked.kind == STOCK:
-                _receive(actor, step_id, step)
-            else:
-                body = step.body()
-                distribution.distribute(actor, OperationRequest.new(step_id, body), body)
-        except Forbidden as error:
-            return [RowError(None, None, error.message)]
-        except DomainError as error:
-            errors.extend(_row_errors(checked, step, error))
-            if len(errors) >= MAX_APPLY_ERRORS:
-                break
-        if progress:
-            progress(1)
-    return errors
+            run = applying.stage(actor, checked, copy)
+        except applying.Refused as refused:
+            raise ImportRefused(
+                "Some rows were refused; nothing was imported.", refused.errors
+            ) from None
+    return resume(actor, run, progress)
 
 
-def _receive(actor, step_id: str, receipt) -> None:
-    lines = [line for _, line in receipt.lines]
-    body = {
-        "site": receipt.site,
-        "received_on": receipt.received_on.isoformat() if receipt.received_on else None,
-        "source": receipt.source,
-        "lines": [asdict(line) for line in lines],
-    }
-    inventory.receive(
-        actor,
-        OperationRequest.new(step_id, body),
-        receipt.site,
-        lines,
-        received_on=body["received_on"],
-        source=receipt.source,
-        prefixes=[f"r{row}." for row, _ in receipt.lines],
-    )
-
-
-def _row_errors(checked: Preview, step, error: DomainError) -> list[RowError]:
-    """A service's field errors named as rows and columns of the sheet."""
-    kind = checked.kind
-    first_row = step.lines[0][0] if kind == STOCK else step.first_row
-    found = []
-    for name, why in (error.fields or {"": error.message}).items():
-        row, column = first_row, name or None
-        if kind == STOCK and name.startswith("r") and "." in name:
-            number, _, column = name[1:].partition(".")
-            row = int(number) if number.isdigit() else first_row
-        elif name.startswith("items["):
-            index, _, column = name[len("items[") :].partition("].")
-            row = step.items[int(index)][0] if index.isdigit() else first_row
-        elif name == "occurred_at":
-            column = "date"
-        message = error.message if isinstance(error, InsufficientStock) else why
-        label = checked.columns[column].label if column in checked.columns else column
-        found.append(RowError(row, label, message))
-    return found
+def resume(actor, run, progress: Progress = None) -> OperationResult:
+    """Go on writing a staged import (a retry after its process died), or undo it if refused."""
+    permissions.require(actor, "import_data")
+    try:
+        summary = applying.resume(actor, run, progress)
+    except applying.Refused as refused:
+        raise ImportRefused(
+            "Some rows were refused; nothing was imported.", refused.errors
+        ) from None
+    return OperationResult(summary, created=True)

@@ -107,7 +107,8 @@ def _on_hand(site_ids: set[int]) -> dict[tuple[int, int], list[list]]:
             Batch.id,
         )
         .join(Batch, Batch.id == Balance.batch_id)
-        .where(Balance.quantity > 0, Balance.site_id.in_(site_ids))
+        # Stock of another import still being written is not there yet (applying.py).
+        .where(Balance.quantity > 0, Balance.site_id.in_(site_ids), Batch.import_id.is_(None))
     )
     for site_id, supply_id, quantity, expires_on, status, batch_id in rows:
         stock.setdefault((site_id, supply_id), []).append(
