@@ -35,12 +35,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "FISCAL_YEAR_START": int(env.get("FISCAL_YEAR_START", "1")),
         # A reporting quarter closes this many days after it ends (an admin may reopen it).
         "REPORTING_CLOSE_DAYS": int(env.get("REPORTING_CLOSE_DAYS", "15")),
+        # A site forecast to run out of a supply within this many days (the time a restock
+        # takes to arrive) is flagged; see docs/forecast.md.
+        "RESTOCK_LEAD_DAYS": int(env.get("RESTOCK_LEAD_DAYS", "14")),
         "PROGRAM_NAME": env.get("PROGRAM_NAME", "Harm Reduction Program"),
         "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "30000")),
         # Background jobs: unset, they run in the app process; set, on this Redis queue
         # (see supplies/jobs/ and docs/deploy.md).
         "REDIS_URL": env.get("REDIS_URL") or None,
         "JOBS_QUEUE": env.get("JOBS_QUEUE", "supplies"),
+        # Without REDIS_URL, imports run in a process of their own (1), or in a thread of
+        # the app process (0: the tests' default, where starting processes would be slow).
+        "JOB_PROCESSES": env.get("JOB_PROCESSES", "0" if testing else "1") == "1",
         # A running job writes a heartbeat this often; one silent for JOB_STALE_SECONDS
         # (its process gone) is tried once more, then marked failed.
         "JOB_HEARTBEAT_SECONDS": float(env.get("JOB_HEARTBEAT_SECONDS", "2")),

@@ -21,6 +21,7 @@ from supplies.services.common import clock
 from supplies.services.common.errors import InsufficientStock
 from supplies.services.db.operations import OperationRequest
 from supplies.services.db.unit_of_work import transaction
+from supplies.services.distribution import bundles
 from supplies.services.distribution import events as distribution
 from supplies.services.stock import work
 from supplies.services.stock.work import ReceiptLine
@@ -49,6 +50,20 @@ AREAS = [
     {"zip3": "972"},
 ]
 
+# The usual kits, one tap each on the distribution screen (issue 19).
+BUNDLES = [
+    {
+        "code": "naloxone-strips",
+        "name": "Narcan + 5 test strips",
+        "items": [{"supply": "NARCAN4", "quantity": 1}, {"supply": "FTS", "quantity": 5}],
+    },
+    {
+        "code": "van-safer-use",
+        "name": "Safer use pack",
+        "site": "VAN",
+        "items": [{"supply": "SYR1ML", "quantity": 10}, {"supply": "WOUND", "quantity": 1}],
+    },
+]
 # code, name, category, unit, doses per unit, tracks lots
 SUPPLIES = [
     ("NARCAN4", "Narcan 4 mg nasal spray (box of 2)", "naloxone_nasal", "box", 2, True),
@@ -268,6 +283,8 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
                 "ends_on": ends,
             }
             catalog.create_funding_source(admin, _request(body), body)
+        for body in BUNDLES:
+            bundles.create_bundle(admin, _request(body), body)
         _set_par_levels(admin)
         site_weights = {"HUB": 35, "NORTH": 25, "VAN": 20, "CLINIC": 10, "VEND1": 6, "MAIL": 4}
         start = clock.now() - timedelta(days=EVENT_DAYS)

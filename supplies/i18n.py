@@ -44,6 +44,18 @@ def _label_in(value, locale: str) -> str:
     return str(text) if text is not None else str(value).replace("_", " ")
 
 
+def option_label(value) -> str:
+    """A stored code as an option of a list or a heading shows it: its label with a capital
+    first letter ("Purchase", "Expired", "Admin"), never the bare code."""
+    text = label(value)
+    return text[:1].upper() + text[1:]
+
+
+def lazy_option_label(value) -> LazyString:
+    """`option_label(value)` worked out when shown, for form choices built at import time."""
+    return LazyString(option_label, value)
+
+
 def lazy_label(value) -> LazyString:
     """`label(value)` worked out when shown, for form choices built at import time."""
     return LazyString(label, value)
@@ -159,6 +171,16 @@ def _formatted_number(value, locale: str) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
+def format_number(value) -> str:
+    """A number as every page writes one (the `number` filter): "4,800" in English."""
+    return _number(value)
+
+
+def format_day(value, style: str = "medium") -> str:
+    """A day or moment as every page writes one (the `date` filter): "May 30, 2028"."""
+    return _date(value, style)
+
+
 def register(app: Flask) -> None:
     """Bind Flask-Babel and add the locale filters and globals to Jinja."""
     from supplies.extensions import babel
@@ -172,6 +194,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["translate"] = translate
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["option_label"] = option_label
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["role_names"] = {role: VALUE_LABELS[role] for role in ROLE_CODES}

@@ -23,7 +23,7 @@ from supplies.models import ApiToken
 from supplies.services import catalog
 from supplies.services.accounts import tokens
 from supplies.services.db.operations import OperationRequest
-from supplies.services.distribution import events
+from supplies.services.distribution import bundles, events
 from supplies.services.stock import counting
 from tests.conftest import csrf_token_from, make_app, signed_in
 
@@ -91,8 +91,11 @@ EXPECTED = {
     "POST inventory.count_discard":           (302, 302, 302, 403, 403),
     "GET inventory.lots":                     (302, 200, 200, 403, 403),
     "POST inventory.lots":                    (302, 422, 422, 403, 403),
+    "GET inventory.lot_status":               (302, 404, 404, 403, 403),  # no lot named
+    "POST inventory.lot_status":              (302, 302, 302, 403, 403),
     "GET inventory.stock_card":               (302, 200, 200, 200, 403),
     # catalog: sites, supplies, funding sources and par levels; coordinators and admins
+    "GET catalog.par_levels_index":           (302, 200, 200, 403, 403),
     "GET catalog.par_levels_edit":            (302, 200, 200, 403, 403),
     "POST catalog.par_levels_edit":           (302, 302, 302, 403, 403),
     "GET catalog.catalog_list":               (302, 200, 200, 403, 403),
@@ -101,6 +104,10 @@ EXPECTED = {
     "POST catalog.catalog_active":            (302, 302, 302, 403, 403),
     "GET catalog.areas_list":                 (302, 200, 200, 403, 403),
     "POST catalog.areas_list":                (302, 422, 422, 403, 403),
+    "GET catalog.bundles_list":               (302, 200, 200, 403, 403),
+    "GET catalog.bundle_edit":                (302, 200, 200, 403, 403),
+    "POST catalog.bundle_edit":               (302, 422, 422, 403, 403),
+    "POST catalog.bundle_active":             (302, 302, 302, 403, 403),
     # imports: admins and coordinators
     "GET imports.index":                      (302, 200, 200, 403, 403),
     "POST imports.index":                     (302, 422, 422, 403, 403),
@@ -118,6 +125,8 @@ EXPECTED = {
     "POST api.create_funding_source":         (401, 201, 201, 403, 403),
     "GET api.list_areas":                     (401, 200, 200, 200, 200),
     "POST api.create_area":                   (401, 201, 201, 403, 403),
+    "GET api.list_bundles":                   (401, 200, 200, 200, 403),
+    "POST api.create_bundle":                 (401, 201, 201, 403, 403),
     "POST api.create_receipt":                (401, 201, 201, 403, 403),
     "POST api.create_transfer":               (401, 201, 201, 403, 403),
     "POST api.create_adjustment":             (401, 201, 201, 403, 403),
@@ -146,6 +155,9 @@ class World:
         make.receive("HUB", "FTS", 1000)
         make.receive("VAN", "FTS", 1000)
         self.target = make.user("target@example.org", "staff", sites=("HUB",))
+        # A bundle whose code is the "code" URL value, for the bundle screens.
+        kit = {"code": "HUB", "name": "Kit", "items": [{"supply": "FTS", "quantity": 1}]}
+        bundles.create_bundle(make.admin, OperationRequest.new(None, kit), kit)
         self.counter = itertools.count(1)
 
     def target_token_id(self) -> int:
@@ -209,6 +221,7 @@ BODIES = {
     "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},
     "POST admin.edit_user": lambda w: {"name": "Target", "role": "staff", "sites": ["HUB", "VAN"]},
     "POST admin.reset_password": lambda w: {"access": "temporary"},
+    "POST admin.deactivate_user": {"confirm": "yes"},
     "POST admin.create_token": lambda w: {"user": str(w.target.id), "name": "matrix"},
     "POST admin.new_user": lambda w: {
         "email": f"{w.code('new')}@example.org",
@@ -227,6 +240,11 @@ BODIES = {
     },
     "POST api.create_funding_source": lambda w: {"code": w.code("F"), "name": "Grant"},
     "POST api.create_receipt": lambda w: {"site": "HUB", "supply": "FTS", "quantity": 5},
+    "POST inventory.lot_status": lambda w: {
+        "supply": "NARCAN4",
+        "lot_number": "LOT1",
+        "status": "available",
+    },
     "POST api.create_transfer": lambda w: {
         "from_site": "HUB",
         "to_site": "VAN",
@@ -252,6 +270,11 @@ BODIES = {
     },
     "POST api.void_distribution": lambda w: {"reason": "duplicate"},
     "POST api.create_area": lambda w: {"zip3": f"{next(w.counter) % 1000:03d}"},
+    "POST api.create_bundle": lambda w: {
+        "code": w.code("B"),
+        "name": "Kit",
+        "items": [{"supply": "FTS", "quantity": 1}],
+    },
 }
 
 # Staff of HUB reaching for VAN: every route that names a site needs a line here, and
@@ -271,6 +294,7 @@ OTHER_SITE = {
         "body": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "duplicate"},
     },
     "GET api.stock": {"query": {"site": "VAN"}},
+    "GET api.list_bundles": {"query": {"site": "VAN"}},
     "GET api.list_distributions": {"query": {"site": "VAN"}},
     "POST api.create_count": {"body": {"site": "VAN", "supply": "FTS", "counted": 0}},
     "POST api.create_receipt": {"body": {"site": "VAN", "supply": "FTS", "quantity": 1}},

@@ -15,6 +15,11 @@
     var names = {};
     var editing = null;
     var texts = readTexts();
+    var whenDate = byId("when_date");
+    var whenTime = byId("when_time");
+    var summary = byId("error-summary");
+    var formErrorMessage = byId("form-error-message");
+    var runningSummary = byId("running-summary");
 
     function byId(id) { return document.getElementById(id); }
 
@@ -43,6 +48,9 @@
     /** An instant's time on the program's clock (data-timezone, APP_TIMEZONE), as the page
         shows its own times (24-hour), whatever zone the device is set to. */
     function clock(iso) {
+      // A paper tally's moment is already on the program's clock (no offset): its day too.
+      var dated = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/.exec(iso || "");
+      if (dated) { return dated[1] + " " + dated[2]; }
       var when = new Date(iso);
       try {
         return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -83,8 +91,52 @@
         var value = parseInt(input.value, 10);
         value = Math.max(0, (isNaN(value) ? 0 : value) + parseInt(step.dataset.step, 10));
         input.value = value === 0 && input.id !== "reversals_reported" ? "" : String(value);
+        updateSummary();
       });
     });
+    form.querySelectorAll(".qty input").forEach(function (input) {
+      input.addEventListener("input", updateSummary);
+    });
+
+    /** "3 items" beside the log button: what this entry will record so far. */
+    function updateSummary() {
+      if (!runningSummary) { return; }
+      var total = 0;
+      form.querySelectorAll(".qty input").forEach(function (input) {
+        var n = parseInt(input.value, 10);
+        if (n > 0 && /^\d+$/.test(input.value.trim())) { total += n; }
+      });
+      runningSummary.textContent = total ? say("items_count", { n: total }) : "";
+    }
+
+    /* --- bundles and "same as last": quantities in one tap, still editable --------------- */
+
+    function quantityInput(supply) {
+      var row = form.querySelector('.qty[data-supply="' + supply + '"]');
+      return row ? byId(row.dataset.field) : null;
+    }
+
+    /** Put items into the form: added to what is there, or (replace) instead of it. */
+    function fillItems(items, replace) {
+      if (replace) { form.querySelectorAll(".qty input").forEach(function (input) { input.value = ""; }); }
+      items.forEach(function (item) {
+        var input = quantityInput(item.supply);
+        if (!input) { return; }
+        var had = replace ? 0 : parseInt(input.value, 10) || 0;
+        input.value = String(had + item.quantity);
+        var folded = input.closest("details");
+        if (folded) { folded.open = true; }
+      });
+      updateSummary();
+    }
+
+    if (byId("bundles")) { byId("bundles").hidden = false; }
+    form.querySelectorAll(".bundle[data-lines]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        try { fillItems(JSON.parse(button.dataset.lines), false); } catch (error) { /* a bad page */ }
+      });
+    });
+
 
     function showReversals(fromUser) {
       var on = overdose.checked;
@@ -104,6 +156,27 @@
 
     /* --- errors ---------------------------------------------------------------------------- */
 
+    /** The words a person reads for a field: its label, legend or supply name. */
+    function labelOf(target) {
+      var row = target.closest(".qty");
+      if (row) { return names[row.dataset.supply] || row.dataset.supply; }
+      if (target.tagName === "FIELDSET") { return target.querySelector("legend").textContent.trim(); }
+      var label = form.querySelector('label[for="' + target.id + '"]');
+      var text = label ? label.textContent.trim() : target.id;
+      if (target === whenDate || target === whenTime) { text = say("when") + ": " + text; }
+      return text;
+    }
+
+    function summarise(target, message) {
+      if (!summary) { return; }
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#" + target.id;
+      link.textContent = labelOf(target) + ": " + message;
+      item.append(link);
+      summary.append(item);
+    }
+
     function clearErrors() {
       form.querySelectorAll(".field-error").forEach(function (p) { p.remove(); });
       form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
@@ -113,12 +186,14 @@
       });
       form.querySelectorAll(".qty.has-error").forEach(function (row) { row.classList.remove("has-error"); });
       formError.hidden = true;
-      formError.textContent = "";
+      formErrorMessage.textContent = "";
+      if (summary) { summary.textContent = ""; }
     }
 
     function fieldError(name, message) {
       var target = byId(name);
       if (!target) { return false; }
+      summarise(target, message);
       var p = document.createElement("p");
       p.className = "field-error";
       p.id = name + "-error";
@@ -139,20 +214,87 @@
       var details = target.closest("details");
       if (details) { details.open = true; }
       if (name === "reversals_reported") { reversals.hidden = false; }
-      return true;
+      return target;
+    }
+
+    /** Move to the first field in error (the summary names them all). */
+    function focusFirstError() {
+      var first = form.querySelector('[aria-invalid="true"]');
+      if (!first) { formError.focus({ preventScroll: false }); return; }
+      var details = first.closest("details");
+      if (details) { details.open = true; }
+      if (first.type === "radio" || first.type === "checkbox") {
+        // A hidden radio cannot show focus well: the checked one, or the first of its group.
+        first = form.querySelector('input[name="' + first.name + '"]:checked') || first;
+      }
+      first.focus();
+      first.scrollIntoView({ block: "center" });
     }
 
     function showErrors(message, fields, itemFields) {
+      if (summary) { summary.textContent = ""; }
       Object.keys(fields || {}).forEach(function (name) {
         var match = /^items\[(\d+)\]/.exec(name);
         var target = name;
         if (match) { target = itemFields[parseInt(match[1], 10)] || "items"; }
         if (name === "resupply_reason" && overdose.checked) { target = "used_on_overdose"; }
-        fieldError(target, fields[name]);
+        if (name === "occurred_at") { target = "when_date"; }
+        if (!fieldError(target, fields[name]) && summary) {
+          // A field the form does not show: still never its program name.
+          var item = document.createElement("li");
+          item.textContent = fields[name];
+          summary.append(item);
+        }
       });
-      formError.textContent = message;
+      formErrorMessage.textContent = message;
       formError.hidden = false;
-      formError.scrollIntoView({ block: "center" });
+      focusFirstError();
+    }
+
+    /* --- the paper tally's "when": kept for the next entries until cleared --------------- */
+
+    var WHEN_KEY = "distribute-when:" + root.dataset.user + ":" + site;
+    var whenBanner = byId("when-banner");
+    var whenText = byId("when-text");
+    var whenClear = byId("when-clear");
+
+    function showWhen() {
+      var set = whenDate.value && whenTime.value;
+      whenBanner.hidden = !set;
+      whenClear.hidden = !set;
+      whenText.textContent = set ? say("when_set", { day: whenDate.value, time: whenTime.value }) : "";
+      try {
+        if (set) { sessionStorage.setItem(WHEN_KEY, JSON.stringify([whenDate.value, whenTime.value])); }
+        else { sessionStorage.removeItem(WHEN_KEY); }
+      } catch (error) { /* private mode: kept until the page is left */ }
+    }
+
+    function clearWhen() {
+      whenDate.value = "";
+      whenTime.value = "";
+      showWhen();
+    }
+
+    try {
+      var kept = JSON.parse(sessionStorage.getItem(WHEN_KEY) || "null");
+      if (kept && !whenDate.value && !whenTime.value) { whenDate.value = kept[0]; whenTime.value = kept[1]; }
+    } catch (error) { /* nothing kept */ }
+    [whenDate, whenTime].forEach(function (input) { input.addEventListener("change", showWhen); });
+    whenClear.addEventListener("click", clearWhen);
+    showWhen();
+    if (whenDate.value && whenTime.value) { byId("when").open = true; }
+
+    /** The back-dated moment as the API takes it (no offset: the program's clock), or null. */
+    function readWhen(errors) {
+      var day = whenDate.value.trim(), time = whenTime.value.trim();
+      if (!day && !time) { return null; }
+      if (!day) { errors.when_date = say("when_day_missing"); }
+      if (!time) { errors.when_time = say("when_time_missing"); }
+      if (day && (!/^\d{4}-\d{2}-\d{2}$/.test(day) || (whenDate.min && day < whenDate.min) || (whenDate.max && day > whenDate.max))) {
+        errors.when_date = say("when_range");
+      }
+      if (!day || !time || errors.when_date) { return null; }
+      return day + "T" + time.slice(0, 5) + ":00";
     }
 
     /* --- reading and resetting the form ---------------------------------------------------- */
@@ -172,14 +314,17 @@
         }
       });
       if (!items.length && !Object.keys(errors).length) { errors.items = say("nothing_given"); }
+      var when = readWhen(errors);
       var rev = reversalsInput.value.trim() || "0";
       if (!/^\d+$/.test(rev) || parseInt(rev, 10) > 1000) { errors.reversals_reported = say("reversals_invalid"); }
       var yesNo = { yes: true, no: false };
       var body = {
         id: eventId.value,
         site: site,
-        // A fixed refusal keeps the time it happened, unless that time was what was refused.
-        occurred_at: editing && !(editing.refusal.fields || {}).occurred_at ? editing.body.occurred_at : new Date().toISOString(),
+        // Set by the person (a paper tally; a refused entry's own time is loaded into those
+        // fields), or null: screen.js dates it from when it was saved on this phone, on the
+        // server's clock (a phone's clock can be off by an hour).
+        occurred_at: when || null,
         items: items,
         setting: radio("setting") || null,
         recipient_type: radio("recipient_type") || null,
@@ -188,7 +333,8 @@
         age_band: radio("age_band") || null,
         // A ZIP code is cut to 3 digits here too, so the full ZIP never rests on the device.
         area: byId("area").value.trim().replace(/^(\d{3})\d{2}(-\d{4})?$/, "$1") || null,
-        trained: radio("trained") === "yes",
+        // Recorded only when asked: "not asked" sends null.
+        trained: radio("trained") in yesNo ? yesNo[radio("trained")] : null,
         reversals_reported: parseInt(rev, 10) || 0,
         resupply_reason: overdose.checked ? "used_on_overdose" : (radio("resupply_reason") || null),
         language: radio("language") || null
@@ -201,7 +347,7 @@
       ["recipient_type", "first_time", "for_others", "age_band", "language", "resupply_reason"].forEach(function (name) {
         setRadio(name, "");
       });
-      setRadio("trained", "no");
+      setRadio("trained", "");
       setRadio("setting", root.dataset.setting);
       byId("area").value = "";
       overdose.checked = false;
@@ -210,6 +356,8 @@
       form.querySelector("details.more").open = false;
       eventId.value = newId();
       editing = null;
+      updateSummary();
+      // The paper tally's date stays (showWhen), for the next line of the sheet.
     }
 
     function loadIntoForm(entry) {
@@ -224,12 +372,15 @@
         setRadio(name, body[name] || "");
       });
       setRadio("for_others", body.for_others === true ? "yes" : body.for_others === false ? "no" : "");
-      setRadio("trained", body.trained ? "yes" : "no");
+      setRadio("trained", body.trained === true ? "yes" : body.trained === false ? "no" : "");
+      var dated = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):00$/.exec(body.occurred_at || "");
+      if (dated) { whenDate.value = dated[1]; whenTime.value = dated[2]; showWhen(); }
       byId("area").value = body.area || "";
       overdose.checked = body.resupply_reason === "used_on_overdose";
       if (!overdose.checked) { setRadio("resupply_reason", body.resupply_reason || ""); }
       reversalsInput.value = String(body.reversals_reported || 0);
       showReversals(false);
+      updateSummary();
       editing = entry;
       showErrors(entry.refusal.message, entry.refusal.fields, entry.itemFields || []);
     }
@@ -245,6 +396,9 @@
       readForm: readForm,
       resetForm: resetForm,
       loadIntoForm: loadIntoForm,
+      fillItems: fillItems,
+      focusFirstError: focusFirstError,
+      updateSummary: updateSummary,
       /** The refused entry being fixed in the form, if any. */
       editing: function () { return editing; },
       setEventId: function (id) { eventId.value = id; }

@@ -3,7 +3,8 @@
    Without this script the form is a plain POST. With it, a submission is first saved on the
    device (queue.js), then sent to POST /api/v1/distributions with the session's CSRF token.
    The server confirms (201, or 200 for a replay of the same id) and the entry is removed;
-   a refusal is shown to the user and kept until they fix or discard it. */
+   a refusal is shown to the user and kept until they fix or discard it. An entry the person
+   did not date is dated on the server's clock (this phone's, corrected by its offset). */
 (function () {
   "use strict";
 
@@ -27,14 +28,55 @@
   var lastSynced = 0;
   var f = window.DistributionForm(root, form);
   var say = f.say;
+  var LAST_KEY = "distribute-last:" + user + ":" + site;
+  var sameAsLast = byId("same-as-last");
+  var lastItems = readLast();
 
   function byId(id) { return document.getElementById(id); }
+
+  /* --- the phone's clock against the server's (issue 23) ------------------------------------ */
+  // A phone's clock can be off by minutes or hours, and the server's is the reference. Each
+  // answer's Date header gives the offset. An entry whose time the person did not set is
+  // dated from when it was saved on this phone plus that offset, once, before it can have
+  // reached the server: a retry must send the same body (else it is another request).
+  var CLOCK_KEY = "distribute-clock-offset";
+  var clockOffset = readOffset();
+
+  function readOffset() {
+    try {
+      var kept = JSON.parse(localStorage.getItem(CLOCK_KEY) || "null");
+      return typeof kept === "number" ? kept : null;
+    } catch (error) { return null; }
+  }
+
+  function learnClock(response, startedAt) {
+    var told = Date.parse(response.headers.get("date") || "");  // HTTP names are case-blind
+    if (isNaN(told)) { return; }
+    // The header counts whole seconds: the middle of that second, against the middle of the trip.
+    clockOffset = told + 500 - (startedAt + Date.now()) / 2;
+    try { localStorage.setItem(CLOCK_KEY, JSON.stringify(clockOffset)); } catch (error) { /* memory only */ }
+  }
+
+  function syncClock() {
+    var startedAt = Date.now();
+    return fetch(root.dataset.session, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { learnClock(response, startedAt); }, function () {});
+  }
+
+  /** Date an undated entry on the server's clock; true when its body changed. */
+  function dateEntry(entry) {
+    if (entry.body.occurred_at || entry.sent || clockOffset === null) { return false; }
+    entry.body.occurred_at = new Date(Date.parse(entry.queuedAt) + clockOffset).toISOString();
+    return true;
+  }
 
   /* --- talking to the server ------------------------------------------------------------- */
 
   function freshSession() {
+    var startedAt = Date.now();
     return fetch(root.dataset.session, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
+        learnClock(response, startedAt);
         if (response.status === 401) { sessionEnded = true; return false; }
         if (!response.ok) { return false; }
         return response.json().then(function (data) {
@@ -52,6 +94,8 @@
     // queued (if the server did record it, the replay later answers 200 and records nothing).
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
+    var startedAt = Date.now();
+    var reached = false;  // whether the server may have seen this body (then it never changes)
     return fetch(root.dataset.api, {
       method: "POST",
       credentials: "same-origin",
@@ -59,6 +103,8 @@
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
       body: JSON.stringify(entry.body)
     }).then(function (response) {
+      reached = true;
+      learnClock(response, startedAt);
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.status === 200 || response.status === 201) {
           return queue.remove(entry.id).then(function () { return { kind: "confirmed", result: data }; });
@@ -74,10 +120,15 @@
         return { kind: "kept" };
       });
     }, function () {
+      reached = Boolean(controller && controller.signal.aborted);  // timed out: it may have
       return { kind: "kept" };
     }).then(function (outcome) {
       clearTimeout(timer);
       delete sending[entry.id];
+      if (outcome.kind === "kept" && reached && !entry.sent) {
+        entry.sent = true;
+        return queue.put(entry).then(function () { return outcome; });
+      }
       return outcome;
     });
   }
@@ -94,7 +145,9 @@
         if (!ok) { return null; }
         return mine.reduce(function (chain, entry) {
           return chain.then(function () {
-            return send(entry).then(function (outcome) {
+            return (dateEntry(entry) ? queue.put(entry) : Promise.resolve()).then(function () {
+              return send(entry);
+            }).then(function (outcome) {
               if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; return null; }
               if (outcome.kind === "refused") {
                 entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
@@ -135,8 +188,54 @@
           var replacement = fresh.getElementById(el.id);
           if (replacement) { el.replaceWith(document.importNode(replacement, true)); }
         });
+        return render();  // the fresh hints, less what still waits on this phone
       })
       .catch(function () {});
+  }
+
+  /* --- "same as last": the previous event's items at one tap ------------------------------ */
+
+  function readLast() {
+    try {
+      var kept = JSON.parse(localStorage.getItem(LAST_KEY) || "null");
+      if (kept && kept.length) { return kept; }
+    } catch (error) { /* no storage */ }
+    try { return JSON.parse(root.dataset.last || "[]"); } catch (error) { return []; }
+  }
+
+  function showLast() {
+    if (!sameAsLast) { return; }
+    sameAsLast.hidden = !lastItems.length;
+    byId("same-as-last-lines").textContent = lastItems.length ? f.describe({ items: lastItems }) : "";
+  }
+
+  function keepLast(items) {
+    lastItems = items.map(function (item) { return { supply: item.supply, quantity: item.quantity }; });
+    try { localStorage.setItem(LAST_KEY, JSON.stringify(lastItems)); } catch (error) { /* kept in memory */ }
+    showLast();
+  }
+
+  if (sameAsLast) {
+    sameAsLast.addEventListener("click", function () { f.fillItems(lastItems, true); });
+  }
+
+  /* --- on-hand hints count what waits on this phone ---------------------------------------- */
+
+  function showQueuedHints(waiting) {
+    var queued = {};
+    waiting.forEach(function (entry) {
+      if (entry.site !== site) { return; }
+      entry.body.items.forEach(function (item) { queued[item.supply] = (queued[item.supply] || 0) + item.quantity; });
+    });
+    form.querySelectorAll(".qty").forEach(function (row) {
+      var hint = byId(row.dataset.field + "-hint");
+      if (!hint || hint.dataset.usable === undefined) { return; }
+      if (hint.dataset.server === undefined) { hint.dataset.server = hint.textContent; }
+      var waitingHere = queued[row.dataset.supply] || 0;
+      if (!waitingHere) { hint.textContent = hint.dataset.server; return; }
+      var left = Math.max(0, parseInt(hint.dataset.usable, 10) - waitingHere);
+      hint.textContent = say("on_hand_queued", { n: left, unit: hint.dataset.unit, queued: waitingHere });
+    });
   }
 
   /* --- showing the queue ------------------------------------------------------------------ */
@@ -165,6 +264,7 @@
         statusEl.textContent = say("all_synced");
       }
       renderList(byId("queue-panel"), byId("queue-list"), waiting, false);
+      showQueuedHints(waiting);
       renderList(byId("attention"), byId("attention-list"), refused, true);
       return waiting.length;
     }).catch(function () {});
@@ -179,7 +279,8 @@
       line.className = "event-line";
       var time = document.createElement("span");
       time.className = "time";
-      time.textContent = f.clock(entry.body.occurred_at);
+      // Not dated yet (the phone has not learned the server's clock): when it was saved here.
+      time.textContent = f.clock(entry.body.occurred_at || entry.queuedAt);
       var given = document.createElement("span");
       given.textContent = f.describe(entry.body);
       line.append(time, given);
@@ -227,8 +328,14 @@
     }
     button.disabled = true;
     var replaced = f.editing();
-    var entry = { id: read.body.id, user: user, site: site, body: read.body, itemFields: read.itemFields, queuedAt: new Date().toISOString() };
-    queue.put(entry).then(function () {
+    var focusedBefore = document.activeElement;
+    // A fixed refusal keeps the moment it was first saved, unless the person set a time.
+    var queuedAt = replaced && !read.body.occurred_at ? replaced.queuedAt : new Date().toISOString();
+    var entry = { id: read.body.id, user: user, site: site, body: read.body, itemFields: read.itemFields, queuedAt: queuedAt };
+    (clockOffset === null ? syncClock() : Promise.resolve()).then(function () {
+      dateEntry(entry);
+      return queue.put(entry);
+    }).then(function () {
       return replaced && replaced.id !== entry.id ? queue.remove(replaced.id) : null;
     }).then(function () {
       return send(entry);
@@ -238,21 +345,24 @@
         confirmEl.textContent = say("logged", { given: outcome.result.items.map(function (item) {
           return item.quantity + " × " + item.name;
         }).join(", ") });
+        keepLast(read.body.items);
         f.resetForm();
         refresh();
       } else if (outcome.kind === "refused") {
-        // Nothing was recorded: keep every value so the person can correct it now.
-        f.setEventId(f.newId());
-        return queue.remove(entry.id).then(function () {
-          f.showErrors(outcome.error.message, outcome.error.fields, read.itemFields);
-        });
+        // Nothing was recorded. The entry stays queued (a reload keeps it) until it is fixed
+        // and accepted, or discarded; it is in the form to fix now, every value kept.
+        entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
+        return queue.put(entry).then(function () { f.loadIntoForm(entry); });
       } else {
         confirmEl.dataset.kind = "saved";
         confirmEl.textContent = say("saved_offline", { given: f.describe(entry.body) });
+        keepLast(read.body.items);
         f.resetForm();
       }
-      // Back to the top: the confirmation, then the quantities for the next participant.
-      root.scrollIntoView({ block: "start" });
+      // The form cleared in place, the confirmation beside the button: no jump. Focus goes
+      // where the next entry starts, without scrolling there.
+      var next = form.querySelector(".bundle:not([hidden])") || form.querySelector(".qty input");
+      if (next && focusedBefore !== next) { next.focus({ preventScroll: true }); }
       return null;
     }).catch(function (error) {
       // No storage on this device (or a bug here): fall back to the plain form post, same id.
@@ -321,5 +431,8 @@
   window.addEventListener("offline", render);
   setInterval(flush, 15000);
   f.setEventId(f.newId());
+  showLast();
+  if (!byId("form-error").hidden) { f.focusFirstError(); }
+  syncClock();  // this visit's offset, before the first entry needs it
   render().then(flush);
 })();

@@ -16,11 +16,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from supplies.i18n import lazy_label
+from supplies.i18n import lazy_option_label
 from supplies.vocab import ROLES
 from supplies.web.forms import plausible_date
 
-ROLE_CHOICES = [SelectChoice(role, lazy_label(role)) for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, lazy_option_label(role)) for role in ROLES]
 ACCESS_CHOICES = [
     SelectChoice("temporary", _l("A temporary password I hand over (changed at first sign-in)")),
     SelectChoice("link", _l("A one-time link to set a password")),
@@ -46,6 +46,10 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     """A new account: its email and how the person gets in the first time."""
 
+    # Staff by default: the role that can do least harm if nobody changes it.
+    role = SelectField(
+        _l("Role"), choices=ROLE_CHOICES, default="staff", validators=[DataRequired()]
+    )
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     access = RadioField(
         _l("First sign-in"),

@@ -113,7 +113,11 @@ def activate_user(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     user = _user_or_404(user_id)
-    if ActionForm().validate_on_submit():
+    form = ActionForm()
+    if not active and request.form.get("confirm") != "yes" and form.validate_on_submit():
+        # Deactivation asks first: the page names what stops working.
+        return render_template("admin/user_deactivate.html", user=user, action_form=form)
+    if form.validate_on_submit():
         try:
             accounts.set_active(current_user, user.id, active)
         except DomainError as error:

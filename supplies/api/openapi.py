@@ -12,7 +12,7 @@ from supplies.api import support
 from supplies.services import areas, catalog
 from supplies.services.common import schema as s
 from supplies.services.common import validation as v
-from supplies.services.distribution import events
+from supplies.services.distribution import bundles, events
 from supplies.services.reporting import exports
 from supplies.services.stock import bodies, counting
 from supplies.vocab import BATCH_STATUSES, INTERFACE_LANGUAGES, JOB_STATUSES, VOID_REASONS
@@ -26,6 +26,7 @@ REQUEST_BODIES = (
     catalog.SUPPLY,
     catalog.FUNDING_SOURCE,
     areas.AREA,
+    bundles.BUNDLE,
     bodies.RECEIPT,
     bodies.TRANSFER,
     bodies.ADJUSTMENT,
@@ -92,7 +93,7 @@ def _error_schema() -> dict:
 def _distribution_record() -> dict:
     """An event as GET /distributions lists it (who recorded it is never included)."""
     event = events.DISTRIBUTION.only(*events.EVENT_FIELDS)
-    fields = event.record_schema(not_null=("setting", "trained", "reversals_reported"))
+    fields = event.record_schema(not_null=("setting", "reversals_reported"))
     line = {
         "supply": s.CODE_SCHEMA,
         "quantity": events.ITEM_QUANTITY.json_schema(),
@@ -126,6 +127,14 @@ def _stock_row() -> dict:
         "status": {"type": "string", "enum": list(BATCH_STATUSES)},
         "expired": {"type": "boolean"},
         "quantity": {"type": "integer", "minimum": 1},
+        "days_left": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "description": "About how many days the site's usable units of the supply last "
+            "at the median weekly use of the last four weeks (distributions less voids, "
+            "transfers out); null where there is no such use. The same on every row of a "
+            "site and supply.",
+        },
     }
     return {"type": "object", "properties": properties, "required": list(properties)}
 
@@ -145,6 +154,7 @@ def _schemas() -> dict:
         "SupplyRecord": catalog.SUPPLY.record_schema(not_null=("tracks_lots", "active")),
         "FundingSourceRecord": catalog.FUNDING_SOURCE.record_schema(not_null=("active",)),
         "AreaRecord": areas.AREA_RECORD,
+        "BundleRecord": bundles.BUNDLE_RECORD,
         "StockRow": _stock_row(),
         "DistributionRecord": _distribution_record(),
         "DistributionPage": {"type": "object", "properties": page, "required": list(page)},
@@ -352,6 +362,14 @@ def _paths() -> dict:
         "/areas": {
             **_list("The program's areas (an event's area is one of them or a ZIP)", "AreaRecord"),
             **_post("Add a county or a 3-digit ZIP prefix", areas.AREA, 409, 422),
+        },
+        "/bundles": {
+            **_list(
+                "Bundles: the program's and each site's (with site: those offered there)",
+                "BundleRecord",
+                [site],
+            ),
+            **_post("Create a bundle for the distribution screen", bundles.BUNDLE, 409, 422),
         },
         "/receipts": _post("Receive a shipment line", bodies.RECEIPT, 409, 422),
         "/transfers": _post("Move stock between sites", bodies.TRANSFER, 409, 422),

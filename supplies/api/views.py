@@ -16,8 +16,8 @@ from supplies.services.common import permissions, validation
 from supplies.services.common.errors import DomainError
 from supplies.services.common.messages import msg
 from supplies.services.db import files
+from supplies.services.distribution import bundles, history
 from supplies.services.distribution import events as distribution
-from supplies.services.distribution import history
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
 from supplies.services.stock import bodies, counting, on_hand
@@ -36,6 +36,8 @@ ROLE_NEEDED = {
     "api.create_supply": "manage_catalog",
     "api.create_funding_source": "manage_catalog",
     "api.create_area": "manage_catalog",
+    "api.list_bundles": "distribute",
+    "api.create_bundle": "manage_catalog",
     "api.create_receipt": "manage_stock",
     "api.create_transfer": "manage_stock",
     "api.create_adjustment": "manage_stock",
@@ -165,6 +167,26 @@ def create_area():
     return written(areas.create_area(g.api_user, operation_request(body), body))
 
 
+@bp.get("/bundles")
+def list_bundles():
+    """Bundles offered on the distribution screen: the program's, and each site's."""
+    code = support.query_text("site")
+    site_id = None
+    if code is not None:
+        site = catalog.site_by_code(code, active_only=False)
+        permissions.require(g.api_user, "distribute", site.id)
+        site_id = site.id
+    found = bundles.list_bundles(g.api_user, site_id)
+    return jsonify([bundles.bundle_result(b) for b in found])
+
+
+@bp.post("/bundles")
+def create_bundle():
+    """Create a bundle {code, name, site?, items} (admins and coordinators)."""
+    body = json_body(bundles.BUNDLE.names)
+    return written(bundles.create_bundle(g.api_user, operation_request(body), body))
+
+
 # --- stock work ------------------------------------------------------------------------
 
 
@@ -236,7 +258,7 @@ def set_lot_status():
 def stock():
     """On-hand stock rows, optionally for one site."""
     permissions.require(g.api_user, "see_stock")
-    rows = on_hand.stock_rows(g.api_user, _site_filter(support.query_text("site")))
+    rows = on_hand.stock_rows_with_days_left(g.api_user, _site_filter(support.query_text("site")))
     return jsonify(rows)
 
 

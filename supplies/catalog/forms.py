@@ -1,7 +1,7 @@
 """Forms of the catalog screens. Services validate the values; forms carry CSRF and keep input."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectField, StringField
 
 from supplies.vocab import SITE_KINDS, SUPPLY_CATEGORIES, SUPPLY_UNITS
 from supplies.web.forms import OperationForm, select_field
@@ -43,3 +43,11 @@ class FundingForm(OperationForm):
     funder = StringField(_l("Funder"))
     starts_on = StringField(_l("Starts on"))
     ends_on = StringField(_l("Ends on"))
+
+
+class BundleForm(OperationForm):
+    """Create or edit a bundle; its lines are read from the rows of the page (line-N-...)."""
+
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name on the button"))
+    site = SelectField(_l("Offered at"), choices=[], validate_choice=False)

@@ -4,13 +4,24 @@ Create, edit, deactivate; nothing with history is ever deleted. The addresses st
 /inventory/, beside the stock screens that link to them.
 """
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from supplies.catalog.forms import AreaForm, FundingForm, OperationForm, SiteForm, SupplyForm
+from supplies.catalog.forms import (
+    AreaForm,
+    BundleForm,
+    FundingForm,
+    OperationForm,
+    SiteForm,
+    SupplyForm,
+)
+from supplies.i18n import translate
 from supplies.services import areas, catalog
 from supplies.services.common.errors import DomainError
+from supplies.services.distribution import bundles
 from supplies.services.stock import par_levels
 from supplies.services.stock.par_levels import ParEntry
 from supplies.web import access, screens
@@ -171,6 +182,128 @@ def areas_list():
         status = 400
     page = render_template("catalog/areas.html", form=form, areas=areas.list_areas())
     return page, status
+
+
+BUNDLE_ROWS = 6
+
+
+@bp.get("/bundles")
+def bundles_list():
+    """The bundles the distribution screen offers, the program's and each site's."""
+    access.require(current_user, "manage_catalog")
+    form = OperationForm()
+    web.prepare(form)
+    found = bundles.list_bundles(current_user)
+    return render_template("catalog/bundles.html", bundles=found, form=form)
+
+
+def _bundle_rows(bundle) -> list[dict]:
+    """The page's line rows: what was posted, else the bundle's lines, then blank rows."""
+    if request.method == "POST":
+        return [
+            {
+                "supply": request.form.get(f"line-{i}-supply", ""),
+                "quantity": request.form.get(f"line-{i}-quantity", ""),
+            }
+            for i in range(BUNDLE_ROWS)
+        ]
+    lines = bundle.lines if bundle else []
+    rows = [{"supply": x.supply.code, "quantity": str(x.quantity)} for x in lines]
+    return rows + [{"supply": "", "quantity": ""}] * max(0, BUNDLE_ROWS - len(rows))
+
+
+@bp.route("/bundles/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/bundles/<code>/edit", methods=["GET", "POST"])
+def bundle_edit(code: str | None):
+    """Create a bundle, or change its name, site and lines (its code never changes)."""
+    access.require(current_user, "manage_catalog")
+    bundle = None
+    if code is not None:
+        try:
+            bundle = bundles.bundle_by_code(code)
+        except DomainError:
+            abort(404)
+    form = BundleForm()
+    if request.method == "GET" and bundle is not None:
+        form.code.data, form.name.data = bundle.code, bundle.name
+        form.site.data = bundle.site.code if bundle.site else ""
+    form.site.choices = [("", _("Every site")), *web.site_choices(current_user)]
+    web.prepare(form)
+    rows = _bundle_rows(bundle)
+    # Rows left blank are not lines; the service's items[i] are the filled rows in order.
+    filled = [i for i, row in enumerate(rows) if row["supply"] or row["quantity"].strip()]
+    errors, status = {}, 200
+    if form.validate_on_submit():
+        items = [
+            {"supply": rows[i]["supply"], "quantity": web.as_number(rows[i]["quantity"])}
+            for i in filled
+        ]
+        body = {"name": form.name.data, "site": form.site.data or None, "items": items}
+        try:
+            if bundle is None:
+                body["code"] = web.blank_to_none(form.code.data)
+                bundles.create_bundle(current_user, web.operation_request(form, body), body)
+            else:
+                bundles.update_bundle(
+                    current_user, web.operation_request(form, body), bundle.code, body
+                )
+        except DomainError as error:
+
+            def row_of(name: str) -> str | None:
+                # items[2].quantity -> line-5-quantity (the third filled row is the sixth).
+                match = re.match(r"^items\[(\d+)\]\.(supply|quantity)$", name)
+                if match and int(match.group(1)) < len(filled):
+                    return f"line-{filled[int(match.group(1))]}-{match.group(2)}"
+                return None if name.startswith("items[") else name
+
+            errors = {row_of(k) or k: translate(v) for k, v in error.fields.items()}
+            web.show_errors(form, error, lambda name: row_of(name) or name)
+            status = web.status_of(error)
+        else:
+            flash(_("Saved %(code)s.", code=body.get("code") or code), "success")
+            return redirect(url_for("catalog.bundles_list"))
+    elif form.is_submitted():
+        flash(_("The form expired; please submit it again."), "error")
+        status = 400
+    supplies = [x for x in catalog.list_supplies() if x.active]
+    page = render_template(
+        "catalog/bundle_edit.html",
+        form=form,
+        bundle=bundle,
+        rows=rows,
+        supplies=supplies,
+        errors=errors,
+    )
+    return page, status
+
+
+@bp.post("/bundles/<code>/active")
+def bundle_active(code: str):
+    """Stop offering a bundle, or offer it again (nothing is deleted)."""
+    access.require(current_user, "manage_catalog")
+    form = OperationForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired; please submit it again."), "error")
+        return redirect(url_for("catalog.bundles_list"))
+    active = request.form.get("active") == "1"
+    body = {"code": code, "active": active}
+    try:
+        bundles.set_bundle_active(current_user, web.operation_request(form, body), code, active)
+    except DomainError as error:
+        web.show_errors(None, error)
+    else:
+        done = _("%(code)s is now active.") if active else _("%(code)s is now inactive.")
+        flash(done % {"code": code}, "success")
+    return redirect(url_for("catalog.bundles_list"))
+
+
+@bp.get("/par-levels")
+def par_levels_index():
+    """Every active site with how many supplies have a par level: pick one to edit."""
+    access.require(current_user, "manage_stock")
+    sites = [site for site in catalog.list_sites(current_user) if site.active]
+    counts = par_levels.par_level_counts()
+    return render_template("catalog/par_levels_index.html", sites=sites, counts=counts)
 
 
 @bp.route("/sites/<code>/par-levels", methods=["GET", "POST"])

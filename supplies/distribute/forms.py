@@ -81,10 +81,11 @@ class DistributionForm(FlaskForm):
     first_time = RadioField(
         _l("First time here?"), choices=_choices(FIRST_TIME_CHOICES), default=""
     )
+    # Every question starts at "not asked": skipping it records nothing (DESIGN.md).
     trained = RadioField(
         _l("Overdose response training given?"),
-        choices=_choices([("no", _l("No")), ("yes", _l("Yes"))]),
-        default="no",
+        choices=_choices(YES_NO_NOT_ASKED),
+        default="",
     )
     used_on_overdose = BooleanField(_l("Naloxone was used on an overdose"))
     reversals_reported = QuantityField(
@@ -114,6 +115,9 @@ class DistributionForm(FlaskForm):
     resupply_reason = RadioField(
         _l("Resupply reason"), choices=_choices(RESUPPLY_CHOICES), default=""
     )
+    # A paper tally typed in later: when it happened (blank: now). Checked by check_when().
+    when_date = StringField(_l("Date"), validators=[Optional(), Length(max=10)])
+    when_time = StringField(_l("Time"), validators=[Optional(), Length(max=5)])
 
     def quantity_fields(self):
         """(supply, field) pairs in the order the supplies were given."""
@@ -184,7 +188,7 @@ def event_body(form: DistributionForm, site_code: str) -> tuple[dict, list[str]]
         "first_time": _choice(form.first_time.data),
         "age_band": _choice(form.age_band.data),
         "area": form.area.data or None,
-        "trained": form.trained.data == "yes",
+        "trained": _yes_no(form.trained.data),
         "reversals_reported": form.reversals_reported.data or 0,
         "resupply_reason": _choice(resupply),
         "language": _choice(form.language.data),
@@ -216,6 +220,28 @@ def field_aliases(form: DistributionForm, item_fields: list[str]):
             return item_fields[int(match.group(1))]
         if name == "resupply_reason" and form.used_on_overdose.data:
             return "used_on_overdose"
+        if name == "occurred_at":
+            return "when_date"  # the screen's "when" (a closed quarter, say)
         return None if name == "event_id" else name
 
     return form_name
+
+
+def error_summary(form: DistributionForm, unplaced: dict) -> list[tuple[str, str, str]]:
+    """(field id, label, why) for each field in error, in the form's order, so the summary
+    names the field as the person reads it ("Narcan: only 10 available"), never its
+    program name."""
+    labels = {field.name: supply.name for supply, field in form.quantity_fields()}
+    found = []
+    if unplaced.get("items"):
+        # The words shown beside the quantities, not the API's.
+        found.append(("items", _("What was given"), _("enter how many of at least one supply")))
+    quantities = [field for _supply, field in form.quantity_fields()]
+    others = [field for field in form if field.name not in labels]
+    for field in quantities + others:
+        if field.errors and field.name != "csrf_token" and field.type != "HiddenField":
+            label = labels.get(field.name) or str(field.label.text)
+            if field.name in ("when_date", "when_time"):
+                label = f"{_('When')}: {label}"
+            found.append((field.name, label, field.errors[0]))
+    return found

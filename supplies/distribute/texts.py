@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from supplies.services.common.validation import MAX_QUANTITY
+from supplies.services.distribution.site_day import BACK_DATING_DAYS
 
 # A place-holder the script replaces with a number or a list of supplies.
 COUNT, GIVEN = "{n}", "{given}"
+DAY, TIME, UNIT, QUEUED = "{day}", "{time}", "{unit}", "{queued}"
 
 
 def _both(form) -> dict[str, str]:
@@ -31,6 +33,22 @@ def screen_texts() -> dict:
             "must be a whole number from %(minimum)s to %(maximum)s", minimum=0, maximum=1000
         ),
         "nothing_given": _("enter how many of at least one supply"),
+        "items_count": _both(
+            lambda n: ngettext("%(count)s item", "%(count)s items", n, count=COUNT)
+        ),
+        "when": _("When"),
+        "when_set": _("Paper tally: dated %(day)s %(time)s", day=DAY, time=TIME),
+        "when_day_missing": _("give the day as well as the time"),
+        "when_time_missing": _("give the time as well as the day"),
+        "when_range": _(
+            "must be within the last %(days)s days, not in the future", days=BACK_DATING_DAYS
+        ),
+        "on_hand_queued": _(
+            "%(num)s %(unit)s on hand, less %(queued)s saved on this phone",
+            num=COUNT,
+            unit=UNIT,
+            queued=QUEUED,
+        ),
         "server_answered": _("The server answered %(status)s.", status=COUNT),
         "offline": _("Offline."),
         "waiting": _("Saved on this phone, waiting to sync (%(num)s).", num=COUNT),

@@ -16,6 +16,7 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,13 +29,14 @@ from supplies.services import areas
 from supplies.services.common import clock, validation
 from supplies.services.common.errors import DomainError, NotFound
 from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import bundles, site_day
 from supplies.services.distribution import events as distribution
-from supplies.services.distribution import site_day
 from supplies.vocab import SETTING_FOR_SITE_KIND, VOID_REASONS
 from supplies.web import access
 from supplies.web import forms as web
 
 bp = Blueprint("distribute", __name__, url_prefix="/distribute")
+WHEN_KEY = "distribute_when"
 
 
 def _site_or_abort(code: str):
@@ -57,24 +59,56 @@ def confirmation(result: dict) -> str:
 
 def _render_screen(site, form, *, void_form=None, void_event=None, unplaced=None, status=200):
     supplies = form.site_supplies
+    unplaced = unplaced or {}
+    offered = bundles.offered_at(current_user, site.id, {supply.id for supply in supplies})
+    # A bundle's supplies, and any holding a value or an error, stay out of the fold.
+    keep_open = {line.supply_id for bundle in offered for line in bundle.lines}
+    keep_open |= {
+        supply.id for supply, field in form.quantity_fields() if field.data or field.errors
+    }
+    shown, folded = site_day.split_supplies(supplies, keep_open)
+    today_first, today_more = site_day.today_briefly(
+        current_user, site_day.recent_events(current_user, site.id)
+    )
+    first_day, last_day = site_day.back_dating_days()
+    own = [
+        item.event
+        for item in today_first + today_more
+        if item.event.user_id == current_user.id and item.event.voided_at is None
+    ]
     return (
         render_template(
             "distribute/screen.html",
             site=site,
             form=form,
             supplies=supplies,
-            recent=site_day.recent_events(current_user, site.id),
+            shown=shown,
+            folded=folded,
+            bundles=offered,
+            bundle_items={bundle.code: _items(bundle.lines) for bundle in offered},
+            last_items=_items(own[0].lines) if own else [],
+            quantity_field=lambda supply: form[forms.quantity_name(supply)],
+            today_first=today_first,
+            today_more=today_more,
             void_form=void_form or forms.VoidForm(formdata=None),
             void_event=void_event,
-            unplaced=unplaced or {},
+            unplaced=unplaced,
+            summary=forms.error_summary(form, unplaced),
             default_setting=SETTING_FOR_SITE_KIND.get(site.kind, "fixed_site"),
             as_of=clock.now(),
             new_id=lambda: str(uuid.uuid4()),
             texts=texts.screen_texts(),
             area_choices=_area_choices(),
+            first_day=first_day,
+            last_day=last_day,
+            several_sites=len(site_day.distribution_sites(current_user)) > 1,
         ),
         status,
     )
+
+
+def _items(lines) -> list[dict]:
+    return [{"supply": line.supply.code, "quantity": line.quantity} for line in lines]
 
 
 def _area_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -102,7 +136,10 @@ def pick_site():
     sites = site_day.distribution_sites(current_user)
     if len(sites) == 1:
         return redirect(url_for(".screen", code=sites[0].code))
-    return render_template("distribute/pick_site.html", sites=sites)
+    last = site_day.last_site(current_user, sites)
+    if last is not None and "choose" not in request.args:
+        return redirect(url_for(".screen", code=last.code))
+    return render_template("distribute/pick_site.html", sites=sites, last=last)
 
 
 @bp.route("/sites/<code>", methods=["GET", "POST"])
@@ -112,7 +149,16 @@ def screen(code: str):
     site = _site_or_abort(code)
     supplies = site_day.site_supplies(site.id)
     if request.method == "GET":
-        form = _new_form(site, supplies, formdata=None, event_id=str(uuid.uuid4()))
+        site_day.remember_site(current_user, site.id)
+        when_date, when_time = session.get(WHEN_KEY, {}).get(site.code, ("", ""))
+        form = _new_form(
+            site,
+            supplies,
+            formdata=None,
+            event_id=str(uuid.uuid4()),
+            when_date=when_date,
+            when_time=when_time,
+        )
         void_event = request.args.get("void")
         if void_event:
             void_form = forms.VoidForm(formdata=None)
@@ -120,9 +166,17 @@ def screen(code: str):
             return _render_screen(site, form, void_form=void_form, void_event=void_event)
         return _render_screen(site, form)
     form = _new_form(site, supplies)
-    if not (form.validate() & forms.check_resupply(form)):
+    valid = form.validate() & forms.check_resupply(form)
+    try:
+        when = site_day.paper_tally_moment(form.when_date.data, form.when_time.data)
+    except DomainError as error:
+        web.attach_errors(form, error.fields)
+        valid, when = False, None
+    if not valid:
         return _render_screen(site, form, status=422)
     body, item_fields = forms.event_body(form, site.code)
+    if when is not None:
+        body["occurred_at"] = when.isoformat()
     try:
         with access.forbidden_as_403():
             outcome = distribution.distribute(
@@ -138,8 +192,20 @@ def screen(code: str):
             )
         unplaced.setdefault("form", translate(error.message))
         return _render_screen(site, form, unplaced=unplaced, status=web.status_of(error))
+    _keep_when(site.code, form.when_date.data, form.when_time.data)
     flash(confirmation(outcome.result), "success")
     return redirect(url_for(".screen", code=site.code))
+
+
+def _keep_when(code: str, when_date: str | None, when_time: str | None) -> None:
+    """A paper tally's date stays for the next entries until it is cleared (without the
+    script; the script keeps it on the device)."""
+    kept = dict(session.get(WHEN_KEY, {}))
+    if when_date and when_time:
+        kept[code] = (when_date.strip(), when_time.strip())
+    else:
+        kept.pop(code, None)
+    session[WHEN_KEY] = kept
 
 
 @bp.post("/sites/<code>/events/<event_id>/void")

@@ -27,14 +27,20 @@ class ReceiveForm(OperationForm):
     lines = FieldList(FormField(ReceiptLineForm), min_entries=4, max_entries=40)
 
 
+class TransferLineForm(Form):
+    """One line of a transfer: a supply the sending site holds, units, a lot or none."""
+
+    supply = select_field(_l("Supply"), blank=_l("Choose a supply"))
+    quantity = StringField(_l("Quantity"))
+    lot_number = select_field(_l("Lot"), blank=_l("First expiry first"))
+
+
 class TransferForm(OperationForm):
-    """Move units of one supply from one site to another."""
+    """Move several supplies from one site to another at once: one packing slip."""
 
     from_site = select_field(_l("From site"), blank=_l("Choose a site"))
     to_site = select_field(_l("To site"), blank=_l("Choose a site"))
-    supply = select_field(_l("Supply"), blank=_l("Choose a supply"))
-    quantity = StringField(_l("Quantity"))
-    lot_number = StringField(_l("Lot number (blank: first expiry first)"))
+    lines = FieldList(FormField(TransferLineForm), min_entries=3, max_entries=40)
 
 
 class AdjustForm(OperationForm):

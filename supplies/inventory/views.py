@@ -5,20 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from supplies.i18n import label
-from supplies.inventory import counts, records  # noqa: F401  (their routes are on bp)
+from supplies.inventory import counts, records, transfers  # noqa: F401  (routes on bp)
 from supplies.inventory.blueprint import bp
 from supplies.inventory.forms import (
     AdjustForm,
     OperationForm,
     ReceiveForm,
-    TransferForm,
 )
 from supplies.inventory.support import line_is_used
 from supplies.services import catalog
 from supplies.services.common import clock
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import on_hand, overview, write_off
-from supplies.services.stock import packing_slip as transfers
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
 from supplies.web import access, screens
@@ -135,53 +133,6 @@ def receive():
     return render_template("inventory/receive.html", form=form, others=others), status
 
 
-# --- transfer and packing slip ---------------------------------------------------------------
-
-
-@bp.route("/transfer", methods=["GET", "POST"])
-def transfer():
-    """Move units of a supply between sites, first expiry first unless a lot is named."""
-    access.require(current_user, "manage_stock")
-    form = TransferForm()
-    sites = web.with_blank(web.site_choices(current_user), _("Choose a site"))
-    form.from_site.choices = form.to_site.choices = sites
-    form.supply.choices = web.with_blank(web.supply_choices(), _("Choose a supply"))
-    if request.method == "GET":
-        for name in ("from_site", "to_site", "supply", "quantity", "lot_number"):
-            form[name].data = request.args.get(name, "")
-    web.prepare(form)
-    status = 200
-    if form.validate_on_submit():
-        body = {
-            "from_site": form.from_site.data or None,
-            "to_site": form.to_site.data or None,
-            "supply": form.supply.data or None,
-            "quantity": web.as_number(form.quantity.data),
-            "lot_number": web.blank_to_none(form.lot_number.data),
-        }
-        try:
-            outcome = inventory.transfer(current_user, web.operation_request(form, body), body)
-        except DomainError as error:
-            web.show_errors(form, error)
-            status = web.status_of(error)
-        else:
-            units = counted(outcome.result["quantity"], "unit")
-            flash(_("Transferred %(units)s.", units=units), "success")
-            return redirect(url_for("inventory.packing_slip", operation_id=outcome.result["id"]))
-    elif form.is_submitted():
-        flash(_("The form expired; please submit it again."), "error")
-        status = 400
-    page = render_template("inventory/transfer.html", form=form, lots=_lot_options(True))
-    return page, status
-
-
-@bp.get("/transfers/<operation_id>")
-def packing_slip(operation_id: str):
-    """A printable packing slip for a transfer."""
-    slip = transfers.packing_slip(current_user, operation_id)
-    return render_template("inventory/packing_slip.html", slip=slip)
-
-
 # --- adjust and write off expired ----------------------------------------------------------
 
 
@@ -213,11 +164,20 @@ def adjust():
             status = web.status_of(error)
         else:
             result = outcome.result
-            text = _(
-                "Adjusted %(units)s (%(reason)s).",
-                units=counted(result["quantity"], "unit", signed=True),
-                reason=label(result["reason"]),
-            )
+            values = {
+                "units": counted(result["quantity"], "unit", signed=True),
+                "supply": catalog.supplies_by_code([result["supply"]])[result["supply"]].name,
+                "site": result["site"],
+                "reason": label(result["reason"]),
+            }
+            if result["lot_number"]:
+                text = _(
+                    "Adjusted %(units)s of %(supply)s, lot %(lot)s, at %(site)s (%(reason)s).",
+                    lot=result["lot_number"],
+                    **values,
+                )
+            else:
+                text = _("Adjusted %(units)s of %(supply)s at %(site)s (%(reason)s).", **values)
             flash(text, "success")
             return redirect(
                 url_for("inventory.stock_card", site=result["site"], supply=result["supply"])
@@ -225,7 +185,9 @@ def adjust():
     elif form.is_submitted():
         flash(_("The form expired; please submit it again."), "error")
         status = 400
-    page = render_template("inventory/adjust.html", form=form, lots=_lot_options(False))
+    site = form.site.data
+    lots = [row for row in _lot_options(False) if row["site"] == site or not site]
+    page = render_template("inventory/adjust.html", form=form, lots=lots)
     return page, status
 
 

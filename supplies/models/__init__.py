@@ -2,10 +2,11 @@
 
 from supplies.models.area import Area
 from supplies.models.audit import AuditEntry
+from supplies.models.bundle import Bundle, BundleLine
 from supplies.models.count import CountSession
 from supplies.models.dated import LotStatusChange, QuarterState
 from supplies.models.distribution import DistributionEvent, DistributionLine
-from supplies.models.imported_file import ImportedFile
+from supplies.models.imported_file import ImportedFile, ImportRun
 from supplies.models.job import Job, StoredFile, StoredFileChunk
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
@@ -23,11 +24,14 @@ __all__ = [
     "AuditEntry",
     "Balance",
     "Batch",
+    "Bundle",
+    "BundleLine",
     "CountSession",
     "DistributionEvent",
     "DistributionLine",
     "FundingSource",
     "ImportedFile",
+    "ImportRun",
     "Job",
     "LotStatusChange",
     "Movement",

@@ -29,7 +29,8 @@ class DistributionEvent(db.Model):
     first_time: Mapped[str | None] = mapped_column(String(8))
     age_band: Mapped[str | None] = mapped_column(String(8))
     area: Mapped[str | None] = mapped_column(String(40))
-    trained: Mapped[bool] = mapped_column(default=False)
+    # None: not asked (DESIGN.md); only an answer is recorded as true or false.
+    trained: Mapped[bool | None]
     reversals_reported: Mapped[int] = mapped_column(default=0)
     resupply_reason: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(8))

@@ -28,6 +28,9 @@ class Batch(db.Model):
     received_on: Mapped[date | None]
     received_at_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the import that received it is still being written: no removal takes
+    # from it until the import is done, so undoing a failed import finds every unit.
+    import_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     supply = relationship("Supply", lazy="joined")
     funding_source = relationship("FundingSource", lazy="joined")

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     # "en" or "es"; None follows the browser (or the language switch's cookie).
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The distribution site used last: a person with several sites lands there.
+    last_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
 
     # Loaded on first use: only staff checks need it, and every request loads the user.
     sites = relationship("Site", secondary=user_sites, lazy="select", order_by="Site.code")

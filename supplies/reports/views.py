@@ -69,6 +69,10 @@ def index():
     form = _form()
     if not form.validate_on_submit():
         return _page(form, 422 if form.is_submitted() else 200)
+    # Typed dates choose the custom period themselves: never a silent other period. One
+    # date alone is refused below, beside the missing one.
+    if form.start.data or form.end.data:
+        form.preset.data = "custom"
     if form.preset.data == "custom":
         start, end = form.start.data, form.end.data
     else:

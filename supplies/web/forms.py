@@ -11,7 +11,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, StopValidation
 
-from supplies.i18n import lazy_label, translate
+from supplies.i18n import lazy_option_label, translate
 from supplies.services import catalog
 from supplies.services.common import validation as v
 from supplies.services.common.errors import (
@@ -198,8 +198,9 @@ class OperationForm(FlaskForm):
 
 
 def value_choices(values, blank=None) -> list[SelectChoice]:
-    """Options for stored codes (kinds, categories, reasons) in the reader's words."""
-    options = [SelectChoice(value, lazy_label(value)) for value in values]
+    """Options for stored codes (kinds, categories, reasons) in the reader's words, each
+    with a capital first letter as an option reads."""
+    options = [SelectChoice(value, lazy_option_label(value)) for value in values]
     return [SelectChoice("", blank), *options] if blank is not None else options
 
 

@@ -145,9 +145,17 @@ def test_deactivation_stops_the_session_and_tokens_at_once(app, program, admin, 
     phone = signed_in(_client(app), "staff@example.org")
     assert phone.get("/home", follow_redirects=True).status_code == 200
     assert api.get("/sites", token).status_code == 200
-    response = admin.post(
+    asked = admin.post(
         f"/admin/users/{staff.id}/deactivate",
         data={"csrf_token": _token(admin, f"/admin/users/{staff.id}")},
+    )
+    # Deactivation asks first, naming what stops working; nothing changed yet.
+    assert asked.status_code == 200
+    assert "Deactivate staff@example.org?" in asked.get_data(as_text=True)
+    assert _fresh(User, staff.id).active
+    response = admin.post(
+        f"/admin/users/{staff.id}/deactivate",
+        data={"csrf_token": _token(admin, f"/admin/users/{staff.id}"), "confirm": "yes"},
     )
     assert response.status_code == 302
     assert phone.get("/home").status_code == 302
@@ -261,3 +269,9 @@ def test_admin_screens_refuse_other_roles(app, program):
         client = signed_in(_client(app), email)
         assert client.get("/admin/users").status_code == 403
         assert client.get("/admin/audit").status_code == 403
+
+
+def test_a_new_account_defaults_to_staff_and_roles_show_their_labels(program, admin):
+    page = admin.get("/admin/users/new").get_data(as_text=True)
+    assert '<option selected value="staff">Staff</option>' in page
+    assert '<option value="admin">Admin</option>' in page

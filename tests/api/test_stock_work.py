@@ -40,6 +40,7 @@ def test_receipt_creates_stock_with_lot_expiry_and_funding(program, api):
             "status": "available",
             "expired": False,
             "quantity": 24,
+            "days_left": None,  # nothing handed out yet: no rate, no forecast
         }
     ]
 

@@ -94,8 +94,12 @@ def _pages(role: str, world) -> list[str]:
         "/home",
         "/inventory/receive",
         "/inventory/transfer",
+        "/inventory/transfer?from_site=HUB",
         "/inventory/adjust",
         "/inventory/lots",
+        "/inventory/lots?lot=N&status=available",
+        "/inventory/lots/status?supply=NARCAN4&lot_number=N1&status=recalled",
+        "/inventory/par-levels",
         "/inventory/stock-card",
         "/inventory/stock-card?site=HUB&supply=NARCAN4",
         "/inventory/catalog",
@@ -205,7 +209,7 @@ def test_signed_out_pages_and_errors_pass_axe(browser, live_app, world, axe_sour
         problems.extend(f"404 [{language}]: {v}" for v in _violations(page, axe_source))
         # A refused form: errors beside their fields.
         page.goto("/inventory/transfer")
-        page.click("main form button[type=submit]")
+        page.click("main form button.primary")
         assert page.locator("[aria-invalid=true]").count() > 0
         problems.extend(f"transfer errors [{language}]: {v}" for v in _violations(page, axe_source))
     finally:

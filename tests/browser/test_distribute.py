@@ -1,11 +1,15 @@
 """The distribution screen in Chromium on a phone: log, double click, too much, offline, void."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from playwright.sync_api import expect
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
-from tests.browser.conftest import screenshot, sign_in
+from supplies.services.common import clock
+from supplies.services.distribution import bundles
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.conftest import PASSWORD
 
 NARCAN = "Narcan 4 mg nasal spray"
@@ -325,3 +329,184 @@ def sign_in_es(page) -> None:
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url("**/distribute/sites/HUB")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Registrar una entrega")
+
+
+# --- at the table (issue 19): bundles, always reachable, paper tallies --------------------
+
+SMALL_PHONE = {"width": 375, "height": 667}
+
+
+@pytest.fixture
+def busy_hub(live_make):
+    """A site carrying 15 supplies, received three days ago, with the usual kit as a bundle."""
+    make = live_make
+    make.site("HUB", name="Harbor Street Hub")
+    make.site("VAN", kind="mobile_van", name="Outreach van")
+    make.supply("NARCAN4", name=NARCAN)
+    make.supply("FTS", category="fentanyl_test_strip", name=STRIPS)
+    make.receive("HUB", "NARCAN4", 40, days_ago=3)
+    make.receive("HUB", "FTS", 200, days_ago=3)
+    for number in range(13):
+        code = f"KIT{number:02d}"
+        make.supply(code, name=f"Wound care kit size {number}")
+        make.receive("HUB", code, 20, days_ago=3)
+    body = {
+        "code": "usual",
+        "name": "Narcan + strips",
+        "items": [{"supply": "NARCAN4", "quantity": 2}, {"supply": "FTS", "quantity": 5}],
+    }
+    bundles.create_bundle(make.admin, make._request(body), body)
+    make.user("staff@example.org", "staff", sites=("HUB", "VAN"))
+    return make
+
+
+def _context(browser, live_app, viewport, language="en"):
+    context = browser.new_context(
+        viewport=viewport, base_url=live_app[1], is_mobile=viewport["width"] < 700, has_touch=True
+    )
+    context.add_cookies([{"name": "lang", "value": language, "url": live_app[1]}])
+    return context
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def _open_screen(page):
+    sign_in(page, "staff@example.org", PASSWORD)
+    page.wait_for_url("**/distribute/**")
+    if "/sites/" not in page.url:  # two sites and none used yet: the picker
+        page.get_by_role("link", name="Harbor Street Hub").click()
+    page.wait_for_url("**/distribute/sites/HUB")
+    page.wait_for_selector("#bundles:not([hidden])")
+
+
+def test_a_bundle_logs_in_two_taps_without_scrolling(busy_hub, browser, live_app):
+    context = _context(browser, live_app, SMALL_PHONE)
+    page = context.new_page()
+    try:
+        _open_screen(page)
+        bundle = page.get_by_role("button", name="Narcan + strips")
+        assert _in_view(page, bundle) and _in_view(page, _log_button(page))
+        assert page.evaluate("window.scrollY") == 0
+        screenshot(page, "distribute-375-bundles")
+        page.screenshot(path=str(ARTIFACTS / "distribute-375-bundles-viewport.png"))
+        bundle.tap()
+        expect(page.locator("#running-summary")).to_have_text("7 items")
+        expect(page.get_by_label(STRIPS, exact=True)).to_have_value("5")  # still editable
+        _log_button(page).tap()
+        expect(page.locator("#js-confirmation")).to_have_text(
+            f"Logged: 5 × {STRIPS}, 2 × {NARCAN}."
+        )
+        assert page.evaluate("window.scrollY") == 0  # cleared in place: no jump
+        assert _in_view(page, page.locator("#js-confirmation"))
+        expect(page.get_by_label(NARCAN, exact=True)).to_have_value("")
+        expect(page.locator("#running-summary")).to_be_empty()
+        page.screenshot(path=str(ARTIFACTS / "distribute-375-logged-viewport.png"))
+        [event] = _events()
+        assert sorted((line.supply.code, line.quantity) for line in event.lines) == [
+            ("FTS", 5),
+            ("NARCAN4", 2),
+        ]
+        assert (event.trained, event.recipient_type) == (None, None)  # not asked
+        # "Same as last" repeats it at one tap; the rest of the supplies fold away.
+        page.get_by_role("button", name="Same as last").tap()
+        expect(page.get_by_label(NARCAN, exact=True)).to_have_value("2")
+        expect(page.locator("#more-supplies")).not_to_have_attribute("open", "")
+        expect(page.locator("#more-supplies summary")).to_have_text("10 more supplies")
+        # The last site is remembered: back to /distribute/ lands here, not on the picker.
+        page.goto("/distribute/")
+        page.wait_for_url("**/distribute/sites/HUB")
+    finally:
+        context.close()
+
+
+def test_a_paper_tally_dated_yesterday_afternoon(busy_hub, browser, live_app):
+    context = _context(browser, live_app, SMALL_PHONE)
+    page = context.new_page()
+    try:
+        _open_screen(page)
+        # The program's day (APP_TIMEZONE is UTC in tests), not this machine's.
+        yesterday = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+        page.get_by_text("Typing in a paper tally? Set when").click()
+        page.get_by_label("Date", exact=True).fill(yesterday)
+        page.get_by_label("Time", exact=True).fill("14:00")
+        banner = page.locator("#when-banner")
+        expect(banner).to_contain_text(f"Paper tally: dated {yesterday} 14:00")
+        page.get_by_label(NARCAN, exact=True).fill("1")
+        page.get_by_role("group", name="Overdose response training given?").get_by_text(
+            "No", exact=True
+        ).click()
+        _log_button(page).click()
+        expect(page.locator("#js-confirmation")).to_have_text(f"Logged: 1 × {NARCAN}.")
+        expect(banner).to_be_visible()  # kept for the next line of the sheet
+        screenshot(page, "distribute-375-paper-tally")
+        page.get_by_label(STRIPS, exact=True).fill("3")
+        _log_button(page).click()
+        expect(page.locator("#js-confirmation")).to_have_text(f"Logged: 3 × {STRIPS}.")
+        # Offline, the date still stands (kept on the device across the reload) and goes
+        # with the queued entry; the on-hand hint counts what waits on the phone.
+        _go_offline_after_first_visit(page)
+        expect(banner).to_contain_text(f"Paper tally: dated {yesterday} 14:00")
+        page.get_by_label(NARCAN, exact=True).fill("4")
+        _log_button(page).click()
+        expect(page.locator("#sync-status")).to_contain_text("waiting to sync (1)")
+        narcan = page.locator(".qty", has_text=NARCAN)
+        expect(narcan.locator(".hint")).to_have_text("35 box on hand, less 4 saved on this phone")
+        screenshot(page, "distribute-375-offline-hint")
+        page.context.set_offline(False)
+        expect(page.locator("#sync-status")).to_have_text("All distributions are synced.")
+        expect(narcan.locator(".hint")).to_have_text("35 box on hand")
+        page.get_by_role("button", name="Clear date").click()
+        expect(banner).to_be_hidden()
+        page.get_by_label(STRIPS, exact=True).fill("2")
+        _log_button(page).click()
+        expect(page.locator("#js-confirmation")).to_have_text(f"Logged: 2 × {STRIPS}.")
+        events = sorted(_events(), key=lambda e: e.recorded_at)
+        moments = [clock.local_time(e.occurred_at).strftime("%Y-%m-%d %H:%M") for e in events]
+        assert moments[:3] == [f"{yesterday} 14:00"] * 3
+        assert moments[3] > f"{yesterday} 14:00"
+        assert [e.trained for e in events] == [False, None, None, None]
+    finally:
+        context.close()
+
+
+def test_errors_name_the_field_and_take_the_focus(busy_hub, browser, live_app):
+    context = _context(browser, live_app, SMALL_PHONE)
+    page = context.new_page()
+    try:
+        _open_screen(page)
+        page.get_by_label(NARCAN, exact=True).fill("41")
+        _log_button(page).click()
+        summary = page.locator("#error-summary")
+        expect(summary).to_have_text(f"{NARCAN}: only 40 available")
+        expect(page.get_by_label(NARCAN, exact=True)).to_be_focused()
+        page.get_by_label(NARCAN, exact=True).fill("")
+        _log_button(page).click()
+        expect(summary).to_have_text("What was given: enter how many of at least one supply")
+        screenshot(page, "distribute-375-errors")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_screenshots_of_the_screen(busy_hub, browser, live_app, language):
+    for width, height in ((320, 640), (375, 667), (1366, 900)):
+        context = _context(browser, live_app, {"width": width, "height": height}, language)
+        page = context.new_page()
+        try:
+            sign_in_page = page.goto("/")
+            assert sign_in_page.status == 200
+            page.fill("#email", "staff@example.org")
+            page.fill("#password", PASSWORD)
+            page.click("form:not(.language-switch) button[type=submit]")
+            page.goto("/distribute/sites/HUB")
+            page.wait_for_selector("#bundles:not([hidden])")
+            page.locator(".bundle").first.click()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            screenshot(page, f"distribute-{width}-{language}")
+            page.screenshot(path=str(ARTIFACTS / f"distribute-{width}-{language}-viewport.png"))
+        finally:
+            context.close()

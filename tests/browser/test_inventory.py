@@ -80,17 +80,19 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
 
     # A mistake first: the error names the field and keeps the numbers typed.
     page.get_by_role("link", name="Transfer").first.click()
-    page.select_option("#from_site", "HUB")
+    page.select_option("#from_site", "HUB")  # lists what the hub holds (the page reloads)
+    page.wait_for_selector("#lines-0-supply option:has-text('usable')", state="attached")
     page.select_option("#to_site", "VAN")
-    page.select_option("#supply", "NARCAN4")
-    page.fill("#quantity", "99")
-    page.get_by_role("button", name="Transfer").click()
-    assert page.locator("#quantity-error").inner_text() == "only 24 available"
-    assert page.locator("#quantity").get_attribute("aria-describedby") == "quantity-error"
-    assert page.locator("#quantity").input_value() == "99"
+    page.select_option("#lines-0-supply", "NARCAN4")
+    page.fill("#lines-0-quantity", "99")
+    page.get_by_role("button", name="Transfer", exact=True).click()
+    assert page.locator("#lines-0-quantity-error").inner_text() == "only 24 available"
+    field = page.locator("#lines-0-quantity")
+    assert field.get_attribute("aria-describedby") == "lines-0-quantity-error"
+    assert field.input_value() == "99"
     screenshot(page, "inventory-transfer-error-desktop")
-    page.fill("#quantity", "10")
-    page.get_by_role("button", name="Transfer").click()
+    page.fill("#lines-0-quantity", "10")
+    page.get_by_role("button", name="Transfer", exact=True).click()
     page.wait_for_url("**/inventory/transfers/*")
     slip = page.locator("article.slip")
     assert "Narcan 4 mg nasal spray: 10 units" in slip.inner_text()
@@ -114,15 +116,15 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
 
     # The stock card of the van: transfer in, then the count; balances on screen.
     page.goto("/inventory/stock-card?site=VAN&supply=NARCAN4")
-    assert _balances(page) == [10, 9]
+    assert _balances(page) == [9, 10]  # newest first
     assert page.locator("#closing").inner_text() == "9"
     assert page.locator("#on-hand-now").inner_text() == "9"
     kinds = page.locator("table.stock-card tbody tr td:nth-child(2)").all_inner_texts()
-    assert kinds == ["transfer in slip", "count"]  # a transfer links its packing slip
-    assert "from HUB" in page.locator("table.stock-card tbody tr").first.inner_text()
+    assert kinds == ["count", "transfer in slip"]  # a transfer links its packing slip
+    assert "from HUB" in page.locator("table.stock-card tbody tr").last.inner_text()
     screenshot(page, "inventory-stock-card-desktop")
     page.goto("/inventory/stock-card?site=HUB&supply=NARCAN4")
-    assert _balances(page) == [24, 14]
+    assert _balances(page) == [14, 24]
 
     # The overview agrees with the API and the ledger.
     page.goto("/inventory/")
@@ -156,13 +158,15 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
     van = page.locator('td[data-site="VAN"][data-supply="NARCAN4"]')
     assert "low" in van.inner_text() and "min 12 · target 20" in van.inner_text()
     screenshot(page, "inventory-overview-desktop")
-    page.get_by_role("link", name="Transfer 8").click()
-    assert page.locator("#quantity").input_value() == "8"
+    # The hub keeps what it needs for the lead time at its own rate (3 of its 8): 5 can go.
+    page.get_by_role("link", name="Transfer 5").click()
+    assert page.locator("#lines-0-quantity").input_value() == "5"
+    assert page.locator("#lines-0-supply").input_value() == "NARCAN4"
     assert page.locator("#to_site").input_value() == "VAN"
-    page.get_by_role("button", name="Transfer").click()
+    page.get_by_role("button", name="Transfer", exact=True).click()
     page.wait_for_url("**/inventory/transfers/*")
     page.goto("/inventory/?show=all")
-    assert _cell(page, "VAN", "NARCAN4") == 17 == _api_total(page, "VAN", "NARCAN4")
+    assert _cell(page, "VAN", "NARCAN4") == 14 == _api_total(page, "VAN", "NARCAN4")
     assert "low" not in page.locator('td[data-site="VAN"][data-supply="NARCAN4"]').inner_text()
     assert on_hand.check_ledger() == []
 
@@ -225,12 +229,16 @@ def test_write_off_expired_and_recall_a_lot(live_make, desktop):
     assert _api_total(page, "HUB", "NARCAN4") == 7
 
     page.get_by_role("link", name="Lots").first.click()
-    lot = page.locator("section.lot", has_text="lot GOOD-2")
-    assert "11 units on hand" in lot.inner_text()
-    lot.get_by_label("New status").select_option("recalled")
-    lot.get_by_label("Note").fill("Manufacturer recall notice")
-    lot.get_by_role("button", name="Set status of GOOD-2").click()
+    page.get_by_label("Lot number").fill("GOOD")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator('tr[data-lot="GOOD-2"]')
+    assert "11" in row.locator("td.num").inner_text()
+    row.get_by_role("link", name="Recall lot GOOD-2").click()
+    assert "11 units at 2 sites:" in page.locator("#reach").inner_text()
+    page.get_by_label("Note").fill("Manufacturer recall notice")
+    page.get_by_role("button", name="Recall lot GOOD-2").click()
     assert "is now recalled" in page.get_by_role("status").first.inner_text()
+    assert "lot=GOOD" in page.url  # back to the search it came from
     page.goto("/inventory/")
     blocked = page.locator("#blocked-h + .table-wrap").inner_text()
     assert "Downtown hub" in blocked and "Outreach van" in blocked

@@ -102,7 +102,12 @@ def test_transfer_moves_first_expiry_first_and_prints_a_slip(make, program, scre
     make.receive("HUB", "NARCAN4", 10, lot="LATE", expires_in_days=300)
     make.receive("HUB", "NARCAN4", 4, lot="EARLY", expires_in_days=60)
     screens.login("coord@example.org")
-    data = {"from_site": "HUB", "to_site": "VAN", "supply": "NARCAN4", "quantity": "6"}
+    data = {
+        "from_site": "HUB",
+        "to_site": "VAN",
+        "lines-0-supply": "NARCAN4",
+        "lines-0-quantity": "6",
+    }
     response = screens.post("/inventory/transfer", data)
     assert response.status_code == 302 and "/inventory/transfers/" in response.headers["Location"]
     slip = text(screens.get(response.headers["Location"]))
@@ -128,11 +133,11 @@ def test_transfer_form_is_prefilled_from_a_suggestion(program, screens):
 def test_transfer_shortfall_names_the_quantity(make, program, screens):
     make.receive("HUB", "FTS", 5)
     screens.login("coord@example.org")
-    data = {"from_site": "HUB", "to_site": "VAN", "supply": "FTS", "quantity": "9"}
+    data = {"from_site": "HUB", "to_site": "VAN", "lines-0-supply": "FTS", "lines-0-quantity": "9"}
     response = screens.post("/inventory/transfer", data)
     assert response.status_code == 409
     page = text(response)
-    assert 'id="quantity-error"' in page and "only 5 available" in page
+    assert 'id="lines-0-quantity-error"' in page and "only 5 available" in page
     assert 'value="9"' in page
 
 

@@ -66,6 +66,28 @@ class Fields:
             raise ValidationFailed(message, dict(self.errors))
 
 
+def listed_items(raw, fields: Fields, known, limit: int) -> list[tuple[str, dict]]:
+    """The objects of a body's `items` list as (field name, item) pairs: an empty or too long
+    list, an item that is not an object and a field an item does not have are refused."""
+    if not isinstance(raw, list) or not raw:
+        fields.fail("items", msg("give at least one supply and quantity"))
+        return []
+    if len(raw) > limit:
+        fields.fail("items", msg("at most %(limit)s lines", limit=limit))
+        return []
+    found = []
+    for index, item in enumerate(raw):
+        name = f"items[{index}]"
+        if not isinstance(item, dict):
+            fields.fail(name, msg("must be an object with supply and quantity"))
+            continue
+        for key in item:
+            if key not in known:
+                fields.fail(f"{name}.{key}", msg("is not a field of an item"))
+        found.append((name, item))
+    return found
+
+
 def _bad(why: str) -> ValidationFailed:
     return ValidationFailed(why, {"value": why})
 

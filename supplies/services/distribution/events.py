@@ -60,8 +60,8 @@ DISTRIBUTION = s.Body(
         "spelling is kept) or a ZIP code, kept as its 3-digit prefix. " + NOT_ASKED,
         areas.event_area,
     ),
-    # The event's column holds true or false: null is refused (absent: false).
-    trained=s.boolean(False, "Overdose response training given.", nullable=False),
+    # Recorded only when answered (DESIGN.md): null or absent is "not asked".
+    trained=s.boolean(description="Overdose response training given. " + NOT_ASKED),
     reversals_reported=s.whole(
         0, 1000, default=0, description="Overdoses reversed since the last visit, as reported."
     ),
@@ -89,21 +89,8 @@ LINES = DistributionLine.__table__
 
 def _items(raw, fields: v.Fields) -> list[tuple[str, int, str]]:
     """Parse items into (supply code, quantity, field name) triples."""
-    if not isinstance(raw, list) or not raw:
-        fields.fail("items", msg("give at least one supply and quantity"))
-        return []
-    if len(raw) > MAX_ITEMS:
-        fields.fail("items", msg("at most %(limit)s lines", limit=MAX_ITEMS))
-        return []
     parsed, seen = [], set()
-    for index, item in enumerate(raw):
-        name = f"items[{index}]"
-        if not isinstance(item, dict):
-            fields.fail(name, msg("must be an object with supply and quantity"))
-            continue
-        for key in item:
-            if key not in ITEM.fields:
-                fields.fail(f"{name}.{key}", msg("is not a field of an item"))
+    for name, item in v.listed_items(raw, fields, ITEM.fields, MAX_ITEMS):
         supply = item.get("supply")
         if not isinstance(supply, str) or not supply:
             fields.fail(f"{name}.supply", msg("is required"))
@@ -147,7 +134,12 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
     ids = {supply.id for supply, _, _ in lines}
 
     def write_rows() -> tuple[dict, list[Rows]]:
+        nonlocal occurred_at
         held = ledger.usable_first(site.id, {s.id: qty for s, qty, _ in lines}, usable_on)
+        if not dated:
+            # "Now" is read once the balances are locked: units a transfer moved in while
+            # this waited for its locks are then dated earlier than this removal.
+            occurred_at = clock.now()
         # A dated event (a paper tally, the offline queue) must also fit every later moment;
         # the balances are locked now, so the history read below cannot change meanwhile.
         back_dated = dated and timeline.is_back_dated(site.id, ids, occurred_at)

@@ -5,7 +5,7 @@ Reads only. Stock comes from the balance table, recent use from events at the si
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func
 
@@ -18,15 +18,23 @@ from supplies.models import (
     ParLevel,
     Site,
     Supply,
+    User,
 )
 from supplies.services.common import clock, permissions
-from supplies.services.common.errors import Forbidden, NotFound
+from supplies.services.common.errors import Forbidden, NotFound, ValidationFailed
 from supplies.services.common.messages import msg
+from supplies.services.db.unit_of_work import transaction
 from supplies.services.distribution.events import VOID_WINDOW
 
 # How far back "given most at this site" looks when ordering the supplies.
 POPULAR_WINDOW = timedelta(days=90)
 RECENT_LIMIT = 200
+# "Today, briefly": the screen lists this many, the rest behind "more".
+TODAY_SHOWN = 10
+# Supplies shown open on the screen (most given first); the rest fold away.
+FIRST_SUPPLIES = 5
+# A paper tally may be typed in up to this many days after the shift.
+BACK_DATING_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class SiteSupply:
     usable: int
     on_hand: int
     minimum: int | None
+    given: int = 0
 
     @property
     def low(self) -> bool:
@@ -128,6 +137,7 @@ def site_supplies(site_id: int) -> list[SiteSupply]:
             func.coalesce(stock.c.usable, 0),
             func.coalesce(stock.c.on_hand, 0),
             par.c.minimum,
+            func.coalesce(given.c.given, 0),
         )
         .outerjoin(stock, stock.c.supply_id == Supply.id)
         .outerjoin(par, par.c.supply_id == Supply.id)
@@ -139,9 +149,96 @@ def site_supplies(site_id: int) -> list[SiteSupply]:
         .order_by(func.coalesce(given.c.given, 0).desc(), Supply.name, Supply.code)
     )
     return [
-        SiteSupply(id_, code, name, unit, int(usable), int(on_hand), minimum)
-        for id_, code, name, unit, usable, on_hand, minimum in rows
+        SiteSupply(id_, code, name, unit, int(usable), int(on_hand), minimum, int(given))
+        for id_, code, name, unit, usable, on_hand, minimum, given in rows
     ]
+
+
+def split_supplies(
+    supplies: list[SiteSupply], keep_open: set[int]
+) -> tuple[list[SiteSupply], list[SiteSupply]]:
+    """(shown, folded): the most given first, plus those in keep_open (a bundle's, one
+    holding a value or an error); the order stays most given first."""
+    first = {supply.id for supply in supplies[:FIRST_SUPPLIES]} | keep_open
+    return (
+        [supply for supply in supplies if supply.id in first],
+        [supply for supply in supplies if supply.id not in first],
+    )
+
+
+def today_briefly(user, items: list["RecentEvent"]) -> tuple[list, list]:
+    """(first, more): the user's own events first, then the others', newest first each;
+    TODAY_SHOWN of them, the rest behind "more"."""
+    ordered = sorted(items, key=lambda item: item.event.user_id != user.id)  # stable
+    return ordered[:TODAY_SHOWN], ordered[TODAY_SHOWN:]
+
+
+def last_site(user, sites: list[Site]) -> Site | None:
+    """The site the user last logged at, if it is still one of theirs."""
+    return next((site for site in sites if site.id == user.last_site_id), None)
+
+
+def remember_site(user, site_id: int) -> None:
+    """Keep the site the user works at now, so /distribute/ lands there next time."""
+    if user.last_site_id == site_id:
+        return  # the usual visit writes nothing
+    with transaction():
+        db.session.execute(
+            db.update(User)
+            .where(User.id == user.id)
+            .values(last_site_id=site_id)
+            .execution_options(synchronize_session=False)
+        )
+    user.last_site_id = site_id
+
+
+def back_dating_days() -> tuple[date, date]:
+    """The first and last program days a paper tally may be dated."""
+    today = clock.today()
+    return today - timedelta(days=BACK_DATING_DAYS), today
+
+
+def paper_tally_moment(day_text: str | None, time_text: str | None) -> datetime | None:
+    """When a paper tally's entry happened: None when neither is given (now).
+
+    Within the last BACK_DATING_DAYS days and never ahead of the server's clock; the
+    closed quarter is checked where the distribution is written. Errors name when_date
+    or when_time.
+    """
+    day_text, time_text = (day_text or "").strip(), (time_text or "").strip()
+    if not day_text and not time_text:
+        return None
+    errors, day, moment_time = {}, None, None
+    if not day_text:
+        errors["when_date"] = msg("give the day as well as the time")
+    else:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            errors["when_date"] = msg("must be a date like 2026-12-03")
+    if not time_text:
+        errors["when_time"] = msg("give the time as well as the day")
+    else:
+        try:
+            moment_time = time.fromisoformat(time_text)
+        except ValueError:
+            errors["when_time"] = msg("must be a time like 14:00")
+    if day is not None:
+        first, last = back_dating_days()
+        if not first <= day <= last:
+            errors["when_date"] = msg(
+                "must be within the last %(days)s days, not in the future",
+                days=BACK_DATING_DAYS,
+            )
+    if errors:
+        raise ValidationFailed(msg("Some fields are not valid."), errors)
+    moment = datetime.combine(day, moment_time.replace(second=0, microsecond=0))
+    moment = moment.replace(tzinfo=clock.program_timezone())
+    if moment > clock.now():
+        raise ValidationFailed(
+            msg("Some fields are not valid."), {"when_time": msg("must not be in the future")}
+        )
+    return moment
 
 
 def recent_events(user, site_id: int, now: datetime | None = None) -> list[RecentEvent]:

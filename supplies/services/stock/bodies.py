@@ -38,16 +38,50 @@ RECEIPT = s.Body(
         nullable=False,
     ),
 )
+TRANSFER_ITEM = s.Body(
+    "TransferItem",
+    "One line of a transfer: a supply, units, and optionally the one lot to take them from.",
+    supply=SUPPLY,
+    quantity=s.whole(description="Units moved."),
+    lot_number=s.text(
+        64,
+        required=False,
+        description="Take from this lot only (blank: first expiry first out). A supply may "
+        "be listed twice with different lots.",
+    ),
+)
+MAX_TRANSFER_LINES = 40
+_ONE_SUPPLY = "The one-supply form (instead of items), as earlier clients send it: "
 TRANSFER = s.Body(
     "Transfer",
-    "Units of one supply moved between two sites, first expiry first out unless a lot is "
-    "named; batches (lot, expiry, funding) travel along.",
+    "Stock moved between two sites in one unit of work: every line moves or none does. "
+    "Lines naming a lot take from it; the others go first expiry first out from what is "
+    "left; batches (lot, expiry, funding) travel along. Give items, or the one-supply "
+    "form (supply, quantity, lot_number), not both.",
     operation_id="optional",
     from_site=_site("Where the units leave."),
     to_site=_site("Where they arrive; not from_site."),
-    supply=SUPPLY,
-    quantity=s.whole(description="Units moved."),
-    lot_number=s.text(64, required=False, description="Take from this lot only."),
+    items=s.Field(
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_TRANSFER_LINES,
+            "items": TRANSFER_ITEM.json_schema(),
+        },
+        nullable=True,
+        description="The lines (required unless the one-supply form is used).",
+    ),
+    supply=s.Field(s.CODE_SCHEMA, nullable=True, description=_ONE_SUPPLY + "the supply."),
+    quantity=s.Field(
+        TRANSFER_ITEM.fields["quantity"].schema,
+        nullable=True,
+        description=_ONE_SUPPLY + "units moved.",
+    ),
+    lot_number=s.Field(
+        TRANSFER_ITEM.fields["lot_number"].schema,
+        nullable=True,
+        description=_ONE_SUPPLY + "take from this lot only.",
+    ),
     occurred_at=s.instant(
         "Default now; at most 5 minutes ahead. A past moment must fit the stock then and "
         "at every later moment. No offset: APP_TIMEZONE."

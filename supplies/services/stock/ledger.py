@@ -86,6 +86,8 @@ def _holdings_statement(
             _balances.c.site_id == bindparam("site_id"),
             in_list(_balances.c.supply_id, "supply", supplies),
             _balances.c.quantity > 0,
+            # Received by an import still being written: not to be taken yet (issue 23).
+            _batches.c.import_id.is_(None),
         )
         # Supply first: several supplies read at once come back (and are locked) in one
         # global order, so two concurrent removals cannot deadlock.
@@ -133,6 +135,17 @@ def _by_supply(rows) -> dict[int, list[Holding]]:
     for row in rows:
         found.setdefault(row[0], []).append(Holding(*row[1:]))
     return found
+
+
+def holdings_of(site_id: int, supply_ids: list[int], *, lock: bool) -> dict[int, list[Holding]]:
+    """Every batch of these supplies on hand at a site, whatever its status, per supply id,
+    first expiry first; with lock, the rows are locked in supply order (one statement)."""
+    if not supply_ids:
+        return {}
+    supply_ids = sorted(supply_ids)
+    statement = _holdings_statement(len(supply_ids), usable=False, by_lot=False, lock=lock)
+    params = {"site_id": site_id, **list_params("supply", supply_ids)}
+    return _by_supply(db.session.connection().execute(statement, params))
 
 
 def holdings(

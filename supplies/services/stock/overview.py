@@ -9,7 +9,7 @@ from sqlalchemy import or_
 from supplies.extensions import db
 from supplies.models import Batch, Site, Supply
 from supplies.services.common import clock, permissions
-from supplies.services.stock import charts, counting, levels
+from supplies.services.stock import charts, counting, forecast, levels
 from supplies.services.stock.weekly import WeeklyUnits, weekly_distribution
 
 EXPIRY_WINDOWS = (30, 60, 90)
@@ -29,6 +29,11 @@ class Cell:
     minimum: int | None = None
     target: int | None = None
     expired: int = 0
+    # The run-out forecast (services.stock.forecast): units a day, days left, and whether
+    # that is sooner than a restock takes to arrive (RESTOCK_LEAD_DAYS).
+    rate: forecast.Rate | None = None
+    days_left: int | None = None
+    soon: bool = False
 
     @property
     def unusable(self) -> int:
@@ -37,13 +42,16 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """out, low, over, ok, or none (no stock and no par level)."""
-        if self.minimum is None:
-            return "out" if self.on_hand and not self.usable else "none"
-        if self.usable == 0:
+        """out, low, soon (runs out within the lead time), over, ok, or none (no stock and
+        no par level)."""
+        if self.usable == 0 and (self.minimum is not None or self.on_hand or self.rate):
             return "out"
+        if self.minimum is None:
+            return "soon" if self.soon else "none"
         if self.usable < self.minimum:
             return "low"
+        if self.soon:
+            return "soon"
         if self.target and self.usable > self.target:
             return "over"
         return "ok"
@@ -89,11 +97,13 @@ class SiteSummary:
     over: int = 0
     unusable: int = 0
     expired: int = 0
+    soon: int = 0
 
     @property
     def needs_attention(self) -> bool:
-        """Something to do: a supply out or low, or units to write off or sort out."""
-        return bool(self.out or self.low or self.unusable)
+        """Something to do: a supply out, low or running out within the lead time, or units
+        to write off or sort out."""
+        return bool(self.out or self.low or self.unusable or self.soon)
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,23 @@ class Overview:
 
 
 def _cells(by_site: dict[int, Site], visible: set[int] | None, today: date) -> dict:
+    cells = _stock_cells(by_site, visible, today)
+    lead = forecast.lead_days()
+    for (site_id, supply_id), rate in forecast.rates(
+        None if visible is None else list(visible)
+    ).items():
+        if site_id not in by_site:
+            continue
+        cell = cells.get((site_id, supply_id))
+        if cell is None:
+            # Used lately, nothing on hand now and no par level: out, with a rate.
+            cell = cells[(site_id, supply_id)] = Cell()
+        cell.rate, cell.days_left = rate, rate.days_left(cell.usable)
+        cell.soon = cell.days_left < lead
+    return cells
+
+
+def _stock_cells(by_site: dict[int, Site], visible: set[int] | None, today: date) -> dict:
     # Every cell of the listed sites in one query: the site counts, the page's grid and the
     # restock suggestions are all worked out from it, instead of a query each over the
     # balances. Cells are sites x supplies, however many events there are. When every site
@@ -168,8 +195,8 @@ def _cells(by_site: dict[int, Site], visible: set[int] | None, today: date) -> d
 
 
 def _site_summaries(sites: list[Site], cells: dict[tuple[int, int], Cell]) -> list[SiteSummary]:
-    counts = {site.id: [0, 0, 0, 0, 0] for site in sites}
-    slot = {"out": 0, "low": 1, "over": 2}
+    counts = {site.id: [0, 0, 0, 0, 0, 0] for site in sites}
+    slot = {"out": 0, "low": 1, "over": 2, "soon": 5}
     for (site_id, _), cell in cells.items():
         count = counts[site_id]
         index = slot.get(cell.state)
@@ -180,15 +207,23 @@ def _site_summaries(sites: list[Site], cells: dict[tuple[int, int], Cell]) -> li
     return [SiteSummary(site, *counts[site.id]) for site in sites]
 
 
+def _keep(cell: Cell, lead: int) -> int:
+    """Units a cell should hold: its par target, or enough to last the lead time at its
+    rate of use, whichever is more."""
+    return max(cell.target or 0, cell.rate.covering(lead) if cell.rate else 0)
+
+
 def _needs_and_spares(cells: dict[tuple[int, int], Cell]):
-    # Needs: cells out or low against a target. Spares: what other cells of those supplies
-    # hold above their target (all they hold, when they have no target).
+    # Needs: cells out, low, or running out within the lead time, below what they should
+    # keep. Spares: what other cells of those supplies hold above what they should keep.
+    lead = forecast.lead_days()
     needs, surplus = [], []
     for (site_id, supply_id), cell in cells.items():
-        if cell.target is not None and cell.state in ("out", "low"):
-            needs.append((site_id, supply_id, cell.usable, cell.target))
-        elif cell.usable > (cell.target or 0):
-            surplus.append((supply_id, site_id, cell.usable - (cell.target or 0)))
+        keep = _keep(cell, lead)
+        if cell.state in ("out", "low", "soon") and keep > cell.usable:
+            needs.append((site_id, supply_id, cell.usable, keep))
+        elif cell.usable > keep:
+            surplus.append((supply_id, site_id, cell.usable - keep))
     wanted = {supply_id for _, supply_id, _, _ in needs}
     return needs, [spare for spare in surplus if spare[0] in wanted]
 
@@ -317,7 +352,7 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     _pick(view, everyone, wanted or SiteFilter())
     shown = {s.id for s in view.sites}
     view.cells = {key: cell for key, cell in cells.items() if key[0] in shown}
-    if any(s.out or s.low for s in everyone):  # else nothing to restock: skip the search
+    if any(s.out or s.low or s.soon for s in everyone):  # else nothing to restock
         needs, spares = _needs_and_spares(cells)
         view.suggestions = _suggestions(needs, spares, by_site, by_supply, shown)
     _lots(view, site_ids, today, by_site, by_supply)
@@ -333,4 +368,5 @@ def home_screen(user, wanted: SiteFilter | None = None) -> dict:
         "chart": charts.weekly_chart(weekly),
         "pending_counts": counting.pending(user),
         "list_rows": LIST_ROWS,
+        "lead_days": forecast.lead_days(),
     }

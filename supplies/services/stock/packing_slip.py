@@ -12,17 +12,29 @@ from supplies.services.common.messages import msg
 
 
 @dataclass(frozen=True)
+class SlipLine:
+    """One supply of a transfer: units and the lots they came from."""
+
+    supply: object
+    quantity: int
+    lots: list[dict]
+
+
+@dataclass(frozen=True)
 class PackingSlip:
-    """A transfer as the slip prints it."""
+    """A transfer as the slip prints it: one slip for every line."""
 
     id: str
     from_site: object
     to_site: object
-    supply: object
-    quantity: int
+    lines: list[SlipLine]
     occurred_at: str
-    lots: list[dict]
     sent_by: str | None
+
+    @property
+    def units(self) -> int:
+        """Units moved over every line."""
+        return sum(line.quantity for line in self.lines)
 
 
 def packing_slip(user, operation_id: str) -> PackingSlip:
@@ -35,13 +47,16 @@ def packing_slip(user, operation_id: str) -> PackingSlip:
         raise NotFound(msg("No such transfer."))
     result = operation.result
     sender = db.session.get(User, operation.user_id) if operation.user_id else None
+    # Transfers recorded before lines existed kept one supply at the top level.
+    items = result.get("items") or [
+        {"supply": result["supply"], "quantity": result["quantity"], "lots": result["lots"]}
+    ]
+    supplies = catalog.supplies_by_code([item["supply"] for item in items])
     return PackingSlip(
         result["id"],
         catalog.site_by_code(result["from_site"], active_only=False),
         catalog.site_by_code(result["to_site"], active_only=False),
-        catalog.supplies_by_code([result["supply"]])[result["supply"]],
-        result["quantity"],
+        [SlipLine(supplies[i["supply"]], i["quantity"], i["lots"]) for i in items],
         result["occurred_at"],
-        result["lots"],
         sender.name if sender else None,
     )

@@ -28,6 +28,14 @@ def par_levels_of(site_id: int) -> dict[int, ParLevel]:
     return {row.supply_id: row for row in rows}
 
 
+def par_level_counts() -> dict[int, int]:
+    """How many supplies have a par level, per site id."""
+    rows = db.session.execute(
+        db.select(ParLevel.site_id, db.func.count(ParLevel.id)).group_by(ParLevel.site_id)
+    )
+    return {site_id: int(count) for site_id, count in rows}
+
+
 def set_par_levels(
     actor, request: OperationRequest, site_code, entries: list[ParEntry]
 ) -> OperationResult:

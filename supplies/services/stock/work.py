@@ -13,7 +13,10 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.stock import ledger, timeline
-from supplies.services.stock.bodies import ADJUSTMENT, COUNT, LOT_STATUS, RECEIPT, TRANSFER
+from supplies.services.stock.bodies import ADJUSTMENT, COUNT, LOT_STATUS, RECEIPT
+
+# Transfers of several lines live in their own module; callers may reach them from here.
+from supplies.services.stock.transfers import transfer  # noqa: F401
 
 # A receipt of a lot expiring within this many days gets a warning on the screen.
 EXPIRY_WARNING_DAYS = 30
@@ -28,17 +31,6 @@ class ReceiptLine:
     lot_number: object = None
     expires_on: object = None
     funding: object = None
-
-
-def _lots(allocations: list[ledger.Allocation]) -> list[dict]:
-    return [
-        {
-            "lot_number": a.lot_number,
-            "expires_on": a.expires_on.isoformat() if a.expires_on else None,
-            "quantity": a.quantity,
-        }
-        for a in allocations
-    ]
 
 
 def _occurred_on(day: date | None):
@@ -274,65 +266,6 @@ def receive(
     return operations.run_once(request, "receipt", actor.id, write)
 
 
-def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
-    """Move units between sites, first-expiry-first-out unless a lot is named."""
-    fields = v.Fields()
-    values = TRANSFER.read(body, fields)
-    from_site, to_site, supply = values["from_site"], values["to_site"], values["supply"]
-    quantity, lot_number = values["quantity"], values["lot_number"]
-    if from_site and to_site and from_site.id == to_site.id:
-        fields.fail("to_site", msg("must differ from from_site"))
-    fields.raise_if_any()
-    permissions.require(actor, "manage_stock", from_site.id)
-    permissions.require(actor, "manage_stock", to_site.id)
-    occurred_at, dated = _moment(values["occurred_at"])
-
-    def write() -> dict:
-        taken = _take(
-            from_site,
-            supply,
-            occurred_at,
-            dated,
-            quantity,
-            "quantity",
-            usable=True,
-            lot_number=lot_number,
-        )
-        movements = []
-        for part in taken:
-            ledger.put(to_site.id, supply.id, part.batch_id, part.quantity)
-            for site_id, kind, signed in (
-                (from_site.id, "transfer_out", -part.quantity),
-                (to_site.id, "transfer_in", part.quantity),
-            ):
-                movements.append(
-                    ledger.movement_row(
-                        kind,
-                        site_id,
-                        supply.id,
-                        part.batch_id,
-                        signed,
-                        operation_id=request.id,
-                        user_id=actor.id,
-                        occurred_at=occurred_at,
-                    )
-                )
-        ledger.write_movements(movements)
-        result = {
-            "id": request.id,
-            "from_site": from_site.code,
-            "to_site": to_site.code,
-            "supply": supply.code,
-            "quantity": quantity,
-            "occurred_at": occurred_at.isoformat(),
-            "lots": _lots(taken),
-        }
-        audit.record(actor.id, "transfer.create", "transfer", request.id, result)
-        return result
-
-    return operations.run_once(request, "transfer", actor.id, write)
-
-
 def _batch_to_add_to(site_id: int, supply: SupplyRef, lot_number: str | None, field: str) -> int:
     """The batch that new or found units join: the lot's newest batch, else the site's newest."""
     query = db.select(Batch.id).where(Batch.supply_id == supply.id).order_by(Batch.id.desc())
@@ -387,6 +320,9 @@ def _change_stock(
             lot_number=lot_number,
         )
         signed = [(p.batch_id, -p.quantity) for p in parts]
+        if not dated:
+            # "Now" is read once the rows are locked (see transfers.transfer).
+            occurred_at = clock.now()
     else:
         batch_id = _batch_to_add_to(site.id, supply, lot_number, "lot_number")
         ledger.put(site.id, supply.id, batch_id, delta)
@@ -410,6 +346,26 @@ def _change_stock(
     return occurred_at
 
 
+def _which_lot(site, supply: SupplyRef, lot_number: str | None) -> str | None:
+    """The lot an adjustment of a lot-tracked supply changes: the one named, else the only
+    lot the site holds; several lots held and none named is refused, listing them."""
+    if lot_number is not None or not supply.tracks_lots:
+        return lot_number
+    lots = sorted({h.lot_number for h in ledger.holdings(site.id, supply.id, lock=True)} - {None})
+    if len(lots) > 1:
+        raise ValidationFailed(
+            msg(
+                "%(site)s holds %(count)s lots of %(supply)s (%(lots)s): say which one.",
+                site=site.name,
+                count=len(lots),
+                supply=supply.name,
+                lots=", ".join(lots),
+            ),
+            {"lot_number": msg("pick one of %(lots)s", lots=", ".join(lots))},
+        )
+    return lots[0] if lots else None
+
+
 def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Write stock off or back on with a reason code; `other` needs a note."""
     fields = v.Fields()
@@ -422,6 +378,7 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
     permissions.require(actor, "manage_stock", site.id)
 
     def write() -> dict:
+        lot = _which_lot(site, supply, lot_number)
         occurred_at = _change_stock(
             actor,
             request,
@@ -429,7 +386,7 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
             site,
             supply,
             quantity,
-            lot_number,
+            lot,
             reason,
             note,
             values["occurred_at"],
@@ -440,7 +397,7 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
             "supply": supply.code,
             "quantity": quantity,
             "reason": reason,
-            "lot_number": lot_number,
+            "lot_number": lot,
             "note": note,
             "occurred_at": occurred_at.isoformat(),
         }

@@ -49,6 +49,16 @@ steps = st.one_of(
         st.one_of(st.none(), st.integers(1, 14)),
     ),
     st.tuples(st.just("transfer"), site, st.sampled_from([NAL, FTS]), qty, when),
+    # Several lines in one transfer: naloxone (from a named lot, or first expiry first) and
+    # test strips; all lines move or none does.
+    st.tuples(
+        st.just("transfer_lines"),
+        site,
+        st.integers(0, 8),
+        st.one_of(st.none(), st.sampled_from(list(LOTS))),
+        st.integers(0, 8),
+        when,
+    ),
     st.tuples(
         st.just("adjust"), site, st.sampled_from([NAL, FTS]), st.integers(-8, 8).filter(bool), when
     ),
@@ -250,6 +260,40 @@ def _transfer(step, admin, model: Model):
         model.move((target, supply, number), portion, moment or _now())
 
 
+def _transfer_lines(step, admin, model: Model):
+    _, source, naloxone, lot, strips, ago = step
+    target = "B" if source == "A" else "A"
+    moment = _moment(ago)
+    lines = [(NAL, naloxone, lot), (FTS, strips, None)]
+    lines = [(supply, quantity, lot) for supply, quantity, lot in lines if quantity]
+    if not lines:
+        return
+    items = [{"supply": s_, "quantity": q, "lot_number": lot_} for s_, q, lot_ in lines]
+    body = {"from_site": source, "to_site": target, "items": items}
+    if moment:
+        body["occurred_at"] = moment.isoformat()
+    known = {model.batches[n][1] for n in model.batches if model.batches[n][0] == NAL}
+    unknown = any(lot_ is not None and lot_ not in known for _, _, lot_ in lines)
+    plans = [
+        model.plan(source, supply, quantity, moment or _now(), usable_only=True, lot=lot_)
+        for supply, quantity, lot_ in lines
+    ]
+    try:
+        result = inventory.transfer(admin, _request(), body)
+    except ValidationFailed:
+        assert unknown, "a transfer naming known lots was refused as invalid"
+        return
+    except Conflict:
+        assert any(plan is None for plan in plans), f"refused though the model gives {plans}"
+        return
+    assert not unknown and all(plan is not None for plan in plans), "moved too much"
+    assert len(result.result["items"]) == len(lines)
+    for plan in plans:
+        for (_, supply, number), portion in plan.items():
+            model.move((source, supply, number), -portion, moment or _now())
+            model.move((target, supply, number), portion, moment or _now())
+
+
 def _adjust(step, admin, model: Model):
     _, site_code, supply, quantity, ago = step
     moment = _moment(ago)
@@ -263,14 +307,24 @@ def _adjust(step, admin, model: Model):
         if lot is None:
             return
         body["lot_number"] = lot
+    held_lots = {
+        model.batches[n][1]
+        for (s, supply_code, n) in list(model.moves)
+        if s == site_code and supply_code == NAL and model.balance((s, NAL, n)) > 0
+    }
+    if supply == NAL and quantity < 0 and len(held_lots) == 1:
+        lot = next(iter(held_lots))  # the only lot held is the one written off
     if quantity < 0:
-        plan = model.plan(site_code, supply, -quantity, moment or _now(), usable_only=False)
+        plan = model.plan(site_code, supply, -quantity, moment or _now(), False, lot=lot)
     else:
         plan = {}
     try:
         inventory.adjust(admin, _request(), body)
     except (Conflict, ValidationFailed) as refusal:
         if isinstance(refusal, ValidationFailed):
+            # A lot-tracked write-off with several lots held must name one (issue 20).
+            if supply == NAL and quantity < 0 and len(held_lots) > 1:
+                return
             # Found units need a batch: FTS with none held at the site gets a new one
             # (never refused); naloxone always names its lot here.
             raise
@@ -375,6 +429,7 @@ def _status(step, admin, model: Model):
 APPLY = {
     "receive": _receive,
     "transfer": _transfer,
+    "transfer_lines": _transfer_lines,
     "adjust": _adjust,
     "count": _count,
     "distribute": _distribute,

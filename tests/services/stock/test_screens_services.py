@@ -96,14 +96,14 @@ def test_stock_card_running_balance_and_as_of(make, program):
     body = {"from_site": "HUB", "to_site": "VAN", "supply": "FTS", "quantity": 15}
     work.transfer(coordinator, req(body), body)
     card = stock_card.stock_card(coordinator, "HUB", "FTS")
-    assert [r.balance for r in card.rows] == [40, 50, 35]
+    assert [r.balance for r in card.rows] == [35, 50, 40]  # newest first
     assert card.closing == card.on_hand_now == 35
     as_of = stock_card.stock_card(
         coordinator, "HUB", "FTS", end=(past + timedelta(days=1)).isoformat()
     )
     assert as_of.closing == 40 and [r.quantity for r in as_of.rows] == [40]
     recent = stock_card.stock_card(coordinator, "HUB", "FTS", start=clock.today().isoformat())
-    assert recent.opening == 40 and [r.balance for r in recent.rows] == [50, 35]
+    assert recent.opening == 40 and [r.balance for r in recent.rows] == [35, 50]
     with pytest.raises(ValidationFailed) as error:
         stock_card.stock_card(coordinator, "HUB", "FTS", start="2026-02-01", end="2026-01-01")
     assert "end" in error.value.fields
