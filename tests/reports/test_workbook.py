@@ -25,6 +25,13 @@ CONTRACT = {
                                 "Transferred out", "Distributed", "Adjusted", "Closing"]),
     "Expiring Lots": ("ExpiringLots", ["Site", "Supply", "Lot", "Expires on", "Quantity",
                                        "Funding"]),
+    "By Quarter": ("ByQuarter", ["Quarter", "Supply", "Units distributed",
+                                 "Doses distributed"]),
+    "By Category": ("ByCategory", ["Category", "Units distributed", "Doses distributed"]),
+    "By Area": ("ByArea", ["Area", "Supply", "Units distributed", "Doses distributed"]),
+    "Received": ("Received", ["Site", "Supply", "Source", "Funding", "Units received",
+                              "Doses received"]),
+    "Write-offs": ("WriteOffs", ["Site", "Supply", "Reason", "Units", "Doses"]),
 }  # fmt: skip
 
 
@@ -64,8 +71,8 @@ def book(make, monkeypatch):
 
 def test_sheets_tables_and_headers_follow_the_contract(book):
     _, wb = book
-    assert wb.sheetnames == ["About", *CONTRACT]
-    assert not wb["About"].tables
+    assert wb.sheetnames == ["About", *CONTRACT, "Chart"]
+    assert not wb["About"].tables and not wb["Chart"].tables
     for sheet, (table, header) in CONTRACT.items():
         ws = wb[sheet]
         assert list(ws.tables) == [table]
@@ -83,12 +90,14 @@ def test_summary_cells(book):
     _, wb = book
     _, rows = table_rows(wb["Summary"], "Summary")
     assert [(r["Supply"], r["Category"], r["Unit"], r["Units distributed"],
-             r["Doses distributed"], r["Encounters"]) for r in rows] == [
-        ("NARCAN4", "naloxone_nasal", "box", 7, 14, "<11"),
-        ("FTS", "fentanyl_test_strip", "each", 60, 0, "<11"),
+             r["Doses distributed"], r["Encounters"], r["Units for others"]) for r in rows] == [
+        ("NARCAN4", "naloxone_nasal", "box", 7, 14, "<11", 0),
+        ("FTS", "fentanyl_test_strip", "each", 60, 0, "<11", 0),
     ]  # fmt: skip
     assert wb["Summary"]["D2"].value == 7  # under 1,000: shown the same without the separator
-    charts = wb["Summary"]._charts
+    # Nothing under or beside the table: the chart has a sheet of its own.
+    assert wb["Summary"].max_row == 3 and not wb["Summary"]._charts
+    charts = wb["Chart"]._charts
     assert len(charts) == 1 and charts[0].tagname == "barChart"
 
 
@@ -98,7 +107,7 @@ def test_chart_is_native_in_the_file(book):
         names = archive.namelist()
         assert any(name.startswith("xl/charts/chart") for name in names)
         chart = archive.read(next(n for n in names if n.startswith("xl/charts/chart"))).decode()
-    assert "<barChart>" in chart and "Summary" in chart
+    assert "<barChart>" in chart and "'Chart'!" in chart
 
 
 def test_by_month_and_by_site_cells(book):
@@ -183,6 +192,8 @@ def test_about_sheet(book):
     assert "whole quarters" in about["Counts of people"]
     assert about["Quarters"] == "Counts of people given for: 2026-Q1."
     assert about["Summary: Encounters"].startswith("Encounters at which each supply")
+    assert "tell about people" in about["By Area, Summary: Units for others"]
+    assert "units by area or for others" in about["Suppression"]
     assert "Reopened quarters" not in about
 
 

@@ -20,13 +20,18 @@ from tests.reports.test_workbook import CONTRACT, app, table_rows  # noqa: F401
 
 # The further columns after the contract's headers, in a Spanish workbook.
 SPANISH_EXTRAS = {
-    "Summary": ["Nombre del insumo", "Dosis por unidad"],
+    "Summary": ["Units for others", "Nombre del insumo", "Dosis por unidad"],
     "By Month": ["Nombre del insumo", "Categoría"],
     "By Site": ["Nombre del sitio", "Condado", "Nombre del insumo"],
     "Recipients": [],
     "Reversals": [],
     "Inventory": ["Nombre del sitio", "Nombre del insumo"],
     "Expiring Lots": ["Estado", "Nombre del insumo"],
+    "By Quarter": ["Año fiscal", "Desde", "Hasta", "Nombre del insumo", "Categoría"],
+    "By Category": ["Nombre de la categoría"],
+    "By Area": ["Nombre del insumo", "Categoría"],
+    "Received": ["Financiador", "Nombre del sitio", "Nombre del insumo"],
+    "Write-offs": ["Nombre del sitio", "Nombre del insumo"],
 }
 
 
@@ -45,7 +50,7 @@ def spanish(make, monkeypatch):
 
 def test_spanish_keeps_every_sheet_table_and_contract_header_in_english(spanish):
     _, wb = spanish
-    assert wb.sheetnames == ["About", *CONTRACT]
+    assert wb.sheetnames == ["About", *CONTRACT, "Chart"]
     for sheet, (table, header) in CONTRACT.items():
         ws = wb[sheet]
         assert list(ws.tables) == [table]
@@ -70,9 +75,11 @@ def test_spanish_about_sheet_chart_and_values(spanish):
     assert "se muestran como <" in about["Ocultación de cifras pequeñas"]
     text = " ".join(str(value) for value in about.values())
     assert "Funder report" not in text and "Definitions" not in text
-    summary = [row for row in wb["Summary"].iter_rows(values_only=True) if any(row)]
-    assert tuple(v for v in summary[3] if v) == ("Unidades entregadas por mes y categoría",)
-    assert summary[4][:3] == ("Mes", "Naloxona (nasal)", "Tiras reactivas de fentanilo")
+    chart = list(wb["Chart"].iter_rows(values_only=True))
+    assert chart[0][:3] == ("Mes", "Naloxona (nasal)", "Tiras reactivas de fentanilo")
+    _, categories = table_rows(wb["By Category"], "ByCategory")
+    assert categories[-1]["Category"] == "reversal_medication_total"
+    assert categories[-1]["Nombre de la categoría"].startswith("Todos los medicamentos")
     # Stored codes, numbers and dates stay as they are.
     _, rows = table_rows(wb["Summary"], "Summary")
     assert rows[0]["Category"] == "naloxone_nasal" and rows[0]["Units distributed"] == 7
@@ -99,7 +106,7 @@ def test_english_is_the_default_and_says_so(make, monkeypatch):
     assert about["Workbook language"] == "English"
     assert about["Sites"] == "All sites"
     found, _ = table_rows(wb["Summary"], "Summary")
-    assert found[6:] == ["Supply name", "Doses per unit"]
+    assert found[6:] == ["Units for others", "Supply name", "Doses per unit"]
 
 
 def test_an_unknown_language_is_refused_by_the_service(program):
@@ -162,3 +169,20 @@ def test_the_background_export_job_carries_the_language(program, make, app):  # 
     about = _about(wb)
     assert about["Programa"] and "quedan en inglés" in about["Idioma del libro"]
     assert next(wb["Events"].iter_rows(values_only=True))[:3] == ("Event", "Occurred at", "Date")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_about_rows_have_heights_and_labels_fit(make, monkeypatch, language):
+    dataset.build(make, monkeypatch)
+    filters = reporting.make_filters("2026-01-01", "2026-03-31", language=language)
+    wb = load_workbook(BytesIO(exports.read_archive(exports.funder_export(make.admin, filters))))
+    ws = wb["About"]
+    labels = [row[0].value for row in ws.iter_rows() if row[0].value]
+    # Bold labels are wider than their count of characters: room for the longest one.
+    assert ws.column_dimensions["A"].width >= max(len(label) for label in labels) * 1.1
+    width = ws.column_dimensions["B"].width
+    for row in ws.iter_rows():
+        text = row[1].value
+        if isinstance(text, str) and len(text) > width * 0.85:
+            # A wrapped row has the height of its lines: programs do not grow rows on opening.
+            assert ws.row_dimensions[row[1].row].height >= 30, text[:40]

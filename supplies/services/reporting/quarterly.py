@@ -1,8 +1,9 @@
 """Person-derived counts at one grain: whole closed quarters over the whole program.
 
 Whatever sites, funding source or dates a workbook was asked for, its Recipients and
-Reversals tables (and Summary's Encounters) come from here, computed for the closed
-quarters its period touches with no site or funding filter, so the same quarter's cell is
+Reversals tables (and Summary's Encounters, and the units split by answers about the person:
+By Area and Summary's Units for others) come from here, computed for the closed quarters
+its period touches with no site or funding filter, so the same quarter's cell is
 the same in every workbook and no two workbooks differ by a few people (DESIGN.md,
 "Privacy of published counts"). Open quarters, whose counts still grow, are left out.
 """
@@ -11,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from supplies.extensions import db
-from supplies.models import DistributionEvent
+from supplies.models import DistributionEvent, Site
 from supplies.services.common import clock
 from supplies.services.distribution import quarters as reporting_quarters
+from supplies.services.reporting import breakdowns
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.suppression import (
     SUPPRESSED,
@@ -21,6 +23,7 @@ from supplies.services.reporting.suppression import (
     shown_as,
     small,
     suppress_quarter,
+    suppress_units,
 )
 
 # Why Summary's Encounters is empty (the About sheet says it in the workbook's words).
@@ -47,6 +50,10 @@ class PersonDerived:
     # supply id -> shown encounters; None with a reason when the column stays empty
     encounters: dict[int, object] | None = None
     encounters_reason: str | None = None
+    # Units split by answers about the person, shown like Encounters (None: left empty).
+    by_area: dict[str, dict[int, object]] | None = None  # place -> supply id -> shown
+    for_others: dict[int, object] | None = None  # supply id -> shown
+    places: list[str] = field(default_factory=list)  # By Area's places when filled
 
 
 def _conditions(quarter) -> tuple[list, datetime, datetime]:
@@ -55,8 +62,9 @@ def _conditions(quarter) -> tuple[list, datetime, datetime]:
     return q.event_conditions(WholeProgram(), lower, upper), lower, upper
 
 
-def _quarter(quarter, below: int) -> dict:
-    """One closed quarter's counts and how each is shown."""
+def _quarter(quarter, below: int, counties: dict | None) -> dict:
+    """One closed quarter's counts and how each is shown (with By Area's and Units for
+    others' units when counties, site id -> county, are given)."""
     conditions, lower, upper = _conditions(quarter)
     counts = breakdown_counts(conditions)
     total = sum(n for _, n in counts["setting"])
@@ -82,7 +90,9 @@ def _quarter(quarter, below: int) -> dict:
             encounters[supply_id] = SUPPRESSED
         else:
             encounters[supply_id] = shown_as(count, below)
+    numbers = _units(lower, upper, below, counties) if counties is not None else {}
     return {
+        **numbers,
         "rows": rows,
         "reversals": {
             "quarter": quarter.label,
@@ -93,10 +103,43 @@ def _quarter(quarter, below: int) -> dict:
     }
 
 
+def _units(lower, upper, below: int, counties: dict) -> dict:
+    """One quarter's units by area and for others, as the workbook shows them.
+
+    By Area: per supply, the areas add up to By Quarter's total for the quarter, so small
+    cells get complements (suppress_units). Units for others: a cell of 1 to N-1 shows <N
+    and needs no complement, because its complement (units at encounters not for others:
+    for_others false or not recorded) is published nowhere: Summary, By Quarter, By Site
+    and By Month give all units of a supply, By Area splits them by area, not by
+    for_others, Recipients counts encounters, not units, and the event-level export, which
+    has every line, is for program staff only.
+    """
+    by_area, for_others = breakdowns.event_units(WholeProgram(), lower, upper, counties)
+    places = breakdowns.area_places(counties.values(), {place for place, _ in by_area})
+    cells: dict[tuple[str, int], object] = {}
+    for supply_id in {supply_id for _, supply_id in by_area}:
+        counts = [by_area.get((place, supply_id), 0) for place in places]
+        for place, cell in zip(places, suppress_units(counts, below), strict=True):
+            cells[(place, supply_id)] = cell
+    others = {supply_id: shown_as(units, below) for supply_id, units in for_others.items()}
+    return {"places": places, "by_area": cells, "for_others": others}
+
+
 def person_derived(filters, below: int) -> PersonDerived:
     """The person-derived tables for a workbook with these filters."""
     result = PersonDerived()
     touched = reporting_quarters.quarters_between(filters.start, filters.end)
+    whole = touched[0].starts_on == filters.start and touched[-1].ends_on == filters.end
+    if filters.site_ids is not None or filters.funding_id is not None:
+        result.encounters_reason = FILTERED
+    elif not whole:
+        result.encounters_reason = PARTIAL
+    # Units by area and for others are only worked out for a workbook that shows them.
+    counties = None
+    if result.encounters_reason is None:
+        counties = {
+            site: county for site, county in db.session.execute(db.select(Site.id, Site.county))
+        }
     per_quarter = []
     for quarter in touched:
         closed = reporting_quarters.closed_since(quarter)
@@ -104,33 +147,36 @@ def person_derived(filters, below: int) -> PersonDerived:
             result.open.append((quarter.label, reporting_quarters.closes_on(quarter)))
             continue
         result.published.append(quarter.label)
-        numbers = _quarter(quarter, below)
+        numbers = _quarter(quarter, below, counties)
         result.recipients.extend(numbers["rows"])
         result.reversals.append(numbers["reversals"])
         per_quarter.append(numbers)
     result.reopened = [quarter.label for quarter in reporting_quarters.reopened()]
-    whole = touched[0].starts_on == filters.start and touched[-1].ends_on == filters.end
-    if filters.site_ids is not None or filters.funding_id is not None:
-        result.encounters_reason = FILTERED
-    elif not whole:
-        result.encounters_reason = PARTIAL
-    elif result.open:
+    if result.encounters_reason is None and result.open:
         result.encounters_reason = OPEN
-    else:
-        result.encounters = _totals(per_quarter, below)
+    elif result.encounters_reason is None:
+        result.encounters = _totals([numbers["encounters"] for numbers in per_quarter])
+        result.by_area = {}
+        for (place, supply_id), cell in _totals([n["by_area"] for n in per_quarter]).items():
+            result.by_area.setdefault(place, {})[supply_id] = cell
+        result.for_others = _totals([numbers["for_others"] for numbers in per_quarter])
+        places = {place for numbers in per_quarter for place in numbers["places"]}
+        result.places = breakdowns.area_places((), places)
     return result
 
 
-def _totals(per_quarter: list[dict], below: int) -> dict[int, object]:
-    """Encounters per supply over the quarters: shown only where every quarter's is."""
+def _totals(per_quarter: list[dict]) -> dict:
+    """Cells over the quarters: a total shown only where every quarter's part is shown,
+    else "suppressed" (never <N, even when small: a <N total of two <N parts would narrow
+    each to 1..N-2)."""
     if len(per_quarter) == 1:
-        return per_quarter[0]["encounters"]
-    supplies = {supply for numbers in per_quarter for supply in numbers["encounters"]}
+        return per_quarter[0]
+    keys = {key for cells in per_quarter for key in cells}
     totals = {}
-    for supply in supplies:
-        parts = [numbers["encounters"].get(supply, 0) for numbers in per_quarter]
+    for key in keys:
+        parts = [cells.get(key, 0) for cells in per_quarter]
         if all(isinstance(part, int) for part in parts):
-            totals[supply] = sum(parts)
+            totals[key] = sum(parts)
         else:
-            totals[supply] = SUPPRESSED
+            totals[key] = SUPPRESSED
     return totals

@@ -17,7 +17,7 @@ from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.messages import msg
 from supplies.services.db.unit_of_work import snapshot
-from supplies.services.reporting import periods
+from supplies.services.reporting import breakdowns, periods
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.quarterly import PersonDerived, person_derived
 from supplies.vocab import INTERFACE_LANGUAGES
@@ -31,6 +31,11 @@ REPORT_STEPS = (
     "Reversals",
     "Inventory",
     "Expiring Lots",
+    "By Quarter",
+    "By Category",
+    "By Area",
+    "Received",
+    "Write-offs",
 )
 
 
@@ -76,6 +81,11 @@ class FunderReport:
     reversals: list[dict] = field(default_factory=list)
     inventory: list[dict] = field(default_factory=list)
     expiring: list[dict] = field(default_factory=list)
+    by_quarter: list[dict] = field(default_factory=list)
+    by_category: list[dict] = field(default_factory=list)
+    by_area: list[dict] = field(default_factory=list)
+    received: list[dict] = field(default_factory=list)
+    write_offs: list[dict] = field(default_factory=list)
     chart: list[dict] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     # Which quarters the person-derived tables cover, and why Summary's Encounters is empty.
@@ -155,16 +165,19 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     # Person-derived counts: whole closed quarters over the whole program, whatever the
     # filters (DESIGN.md, "Privacy of published counts").
     report.people = person_derived(filters, report.suppress_below)
-    encounters = report.people.encounters
+    encounters, for_others = report.people.encounters, report.people.for_others
     for supply in supplies:
         report.summary.append(
             {
                 **_units(supply, by_supply.get((supply.id,), 0)),
                 "encounters": None if encounters is None else encounters.get(supply.id, 0),
+                # Units split by an answer about the person: at the grain of Encounters.
+                "for_others": None if for_others is None else for_others.get(supply.id, 0),
             }
         )
     step("By Month")
-    _fill_months(report, supplies, _rollup(detail, (0, 2)))
+    monthly = _rollup(detail, (0, 2))
+    _fill_months(report, supplies, monthly)
     step("By Site")
     by_site = _rollup(detail, (1, 2))
     for site in sites:
@@ -183,6 +196,19 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
             report.inventory.append({**_site_cells(site), **_supply_cells(supply), **numbers})
     step("Expiring Lots")
     report.expiring = q.expiring(filters, upper)
+    step("By Quarter")
+    report.by_quarter = breakdowns.by_quarter(filters, report.months, monthly, supplies)
+    step("By Category")
+    report.by_category = breakdowns.by_category(report.summary, report.categories)
+    step("By Area")
+    # Like Units for others, at the person-derived grain; rows with empty cells otherwise.
+    places = report.people.places or breakdowns.area_places(site.county for site in sites)
+    report.by_area = breakdowns.area_rows(places, supplies, report.people.by_area)
+    changes = breakdowns.stock_changes(filters, lower, upper)
+    step("Received")
+    report.received = breakdowns.received(changes, sites, supplies)
+    step("Write-offs")
+    report.write_offs = breakdowns.write_offs(changes, sites, supplies)
     return report
 
 

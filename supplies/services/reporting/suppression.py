@@ -102,6 +102,20 @@ def suppress_quarter(breakdowns: dict[str, list[int]], below: int):
     }, True
 
 
+def suppress_units(counts: list[int], below: int) -> list:
+    """One supply's units of a quarter split by area, whose sum By Quarter publishes.
+
+    Units bound encounters from above (each hands out at least one), so a cell of 1 to
+    N-1 shows <N and complements protect it against the known total, as for a breakdown of
+    people. Where no complement can (the quarter's total is itself small), every cell is
+    hidden, zeros too: the table then says no more than By Quarter's total already does.
+    """
+    shown = suppress_group(counts, below)
+    if shown is not None:
+        return shown
+    return [f"<{below}" if small(count, below) else SUPPRESSED for count in counts]
+
+
 def _label(value) -> str:
     if value is None:
         return NOT_RECORDED

@@ -58,6 +58,8 @@ def _build_year(make):
     make.supply("KIT", category="wound_care")
     for code in FUNDING:
         make.funding(code)
+    make.area("Alder County", "NY")
+    make.area(zip3="123")
     before = (date.today() - date(YEAR - 1, 12, 1)).days
     sor_expiry = (date(YEAR + 1, 2, 1) - date.today()).days
     for code, _ in SITES:
@@ -97,13 +99,14 @@ def _build_year(make):
                     (("under_18", 2), ("18_24", 10), ("25_34", 35), ("35_44", 30)),
                 ),
                 "first_time": _weighted(rng, (("yes", 20), ("no", 75), ("unknown", 5))),
-                "for_others": _weighted(rng, ((True, 15), (False, 80), (None, 5))),
+                "for_others": _weighted(rng, ((True, 2), (False, 93), (None, 5))),
                 "language": _weighted(rng, (("en", 88), ("es", 10), ("other", 2))),
                 "resupply_reason": _weighted(
                     rng, (("none", 85), ("used_on_overdose", 8), ("lost_or_stolen", 4))
                 ),
                 "trained": _weighted(rng, ((True, 30), (False, 70))),
                 "reversals_reported": _weighted(rng, ((0, 90), (1, 8), (2, 2))),
+                "area": _weighted(rng, (("Alder County", 80), ("123", 6), ("456", 2), (None, 12))),
             }
             events.distribute(make.admin, OperationRequest.new(body["id"], body), body)
         day += timedelta(days=1)
@@ -222,12 +225,50 @@ class Published:
         self.cells: dict[tuple, set] = {}
         self.tags: dict[tuple, str] = {}
         self.groups: set[tuple] = set()
+        # (tag, (weight, mask)) -> an upper bound the supply tables give (the least of them).
+        self.bounds: dict[tuple, int] = {}
 
     def add(self, tag: str, weight: str, mask: int, shown) -> None:
         if shown is None:
             return  # an empty cell publishes nothing
         self.cells.setdefault((tag, weight, mask), set()).add(shown)
         self.tags.setdefault((weight, mask), tag)
+
+    def bound(self, tag: str, mask: int, units: int) -> None:
+        """Supply units bound a count of encounters from above: every encounter they
+        count handed out at least one of those units."""
+        key = ("count", mask)
+        self.bounds[(tag, key)] = min(self.bounds.get((tag, key), INF), units)
+        self.tags.setdefault(key, tag)
+
+    def unit_tables(self, report) -> None:
+        """The bounds Summary's Units for others and By Area give, as an attacker reads
+        them: a hidden cell of a supply is at most its interval's top, and at most the
+        supply's units over all areas (By Quarter's, exact) less the least of the others."""
+        truth, scope = self.truth, self.truth.scope(report.filters)
+        totals: dict[str, int] = {}
+        for row in report.by_quarter:
+            totals[row["supply"]] = totals.get(row["supply"], 0) + row["units"]
+        others = [(row["supply"], row["for_others"]) for row in report.summary]
+        if all(cell is not None for _, cell in others):
+            units = sum(min(_interval(cell)[1], totals[supply]) for supply, cell in others)
+            mask = scope & truth.value.get(("for_others", "true"), 0)
+            self.bound("recipients:for_others=true", mask, units)
+        columns: dict[str, list] = {}
+        for row in report.by_area:
+            if row["units"] is not None:
+                columns.setdefault(row["supply"], []).append((row["area"], row["units"]))
+        by_area: dict[str, float] = {}
+        for supply, cells in columns.items():
+            least = sum(_interval(cell)[0] for _, cell in cells)
+            for area, cell in cells:
+                low, high = _interval(cell)
+                top = min(high, totals[supply] - (least - low))
+                by_area[area] = by_area.get(area, 0) + top
+        for area, units in by_area.items():
+            events = truth.value.get(("area", area), 0)
+            if events:
+                self.bound(f"recipients:area={area}", scope & events, units)
 
     def workbook(self, report) -> None:
         filters, truth = report.filters, self.truth
@@ -258,6 +299,7 @@ class Published:
         for row in report.summary:
             scope = truth.scope(filters, supply=row["supply"]) & truth.supply.get(row["supply"], 0)
             self.add(f"summary:{row['supply']}", "count", scope, row["encounters"])
+        self.unit_tables(report)
 
 
 def _interval(shown) -> tuple[float, float]:
@@ -272,7 +314,7 @@ def _interval(shown) -> tuple[float, float]:
 class Attack:
     """Interval reasoning over every published cell: differencing and rows against totals."""
 
-    def __init__(self, published: Published):
+    def __init__(self, published: Published, unit_bounds: bool = False):
         self.published = published
         self.facts: dict[tuple, tuple[float, float]] = {}
         self.tags: dict[tuple, str] = dict(published.tags)
@@ -295,6 +337,11 @@ class Attack:
                 self.facts[key] = (max(lo, old_lo), min(hi, old_hi))
                 if value == f"<{BELOW}":
                     self.hidden[key] = tag
+        for (tag, key), units in published.bounds.items() if unit_bounds else ():
+            # Only where the attacker knows which cell the units bound: the same breakdown
+            # value over the same events, not another cell that happens to count them.
+            if self.tags.get(key) == tag:
+                self.tighten(key, 0, units, "units of Summary's Units for others or By Area")
 
     def tighten(self, key, lo, hi, how: str) -> bool:
         old_lo, old_hi = self.facts.get(key, (0, INF))
@@ -441,3 +488,38 @@ def _same_as_service(wb, report) -> None:
                 if isinstance(value, date) and not isinstance(value, datetime):
                     value = datetime(value.year, value.month, value.day)
                 assert cell.value == value, (table, key)
+
+
+def test_supply_units_by_area_bound_no_small_count_of_recipients(year):
+    """By Area and Summary's Units for others split units by answers about the person, and
+    an encounter hands out at least one unit: their units bound the Recipients cells of that
+    area, or of for_others, from above. Over every workbook a funder can request, those
+    bounds (with By Quarter's exact totals against each supply's hidden cells) recover
+    nothing, alone or with the differencing and row-against-total attack."""
+    started = time.monotonic()
+    truth = year
+    published = Published(truth)
+    filled = 0
+    for start, end in _periods():
+        for sites in _site_subsets():
+            for funding in (None, *FUNDING):
+                filters = reporting.make_filters(start.isoformat(), end.isoformat(), sites, funding)
+                report = reporting.funder_report(filters)
+                published.workbook(report)
+                cells = [row["units"] for row in report.by_area]
+                if report.people.by_area is None:
+                    # Filtered or not whole quarters: left empty, like Encounters.
+                    assert set(cells) <= {None}
+                    assert {row["for_others"] for row in report.summary} <= {None}
+                else:
+                    filled += 1
+                    # A quarter's small cells show <N; over quarters their totals are hidden.
+                    small = f"<{BELOW}" if len(report.people.published) == 1 else "suppressed"
+                    assert small in cells, "the data should have small areas"
+    # The whole program for each quarter, the first half and the year.
+    assert filled == 4 + 1 + 1
+    assert published.bounds, "the unit tables should bound some cells"
+    attack = Attack(published, unit_bounds=True)
+    attack.run()
+    assert not attack.problems, attack.problems[:10]
+    assert time.monotonic() - started < 60

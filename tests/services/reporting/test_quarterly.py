@@ -9,7 +9,11 @@ from openpyxl import load_workbook
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
 from supplies.services.reporting.quarterly import _totals
-from supplies.services.reporting.suppression import suppress_group, suppress_quarter
+from supplies.services.reporting.suppression import (
+    suppress_group,
+    suppress_quarter,
+    suppress_units,
+)
 from tests.reports import dataset
 
 
@@ -66,12 +70,17 @@ def test_the_about_sheet_says_which_quarters_and_why_in_both_languages(closed, m
     assert about["Quarters"].startswith("Counts of people given for: 2026-Q1.")
     assert "2026-Q2 (closes on 2026-07-01)" in about["Quarters"]
     assert about["Summary: Encounters"].startswith("Left empty: this workbook is limited")
+    units = about["By Area, Summary: Units for others"]
+    assert units.startswith("Left empty: this workbook is limited")
+    assert {row[2] for row in wb["By Area"].iter_rows(min_row=2, values_only=True)} == {None}
     spanish = reporting.make_filters("2026-02-01", "2026-02-28", language="es")
     wb = load_workbook(BytesIO(exports.read_archive(exports.funder_export(make.admin, spanish))))
     about = {row[0]: row[1] for row in wb["About"].iter_rows(values_only=True) if row[0]}
     assert "trimestres completos" in about["Cifras de personas"]
     assert about["Trimestres"] == "Cifras de personas dadas para: 2026-Q1."
     assert about["Summary: Encounters"].startswith("Se deja vacío: el período")
+    assert about["By Area, Summary: Units for others"].startswith("Se deja vacío: el período")
+    assert "zona" in about["Ocultación de cifras pequeñas"]
     assert '"suppressed"' in about["Ocultación de cifras pequeñas"]
 
 
@@ -91,10 +100,11 @@ def test_a_reopened_quarter_is_left_out_then_named(closed, make):
 
 
 def test_a_total_over_quarters_is_shown_only_where_every_part_is():
-    quarters = [{"encounters": {1: 40, 2: "<11", 3: 0}}, {"encounters": {1: 12, 2: 30, 3: 5}}]
-    assert _totals(quarters, 11) == {1: 52, 2: "suppressed", 3: 5}
+    quarters = [{1: 40, 2: "<11", 3: 0, 4: "<11"}, {1: 12, 2: 30, 3: 5, 4: 0}]
+    # A hidden part hides the total, as "suppressed" even where it is small (cell 4).
+    assert _totals(quarters) == {1: 52, 2: "suppressed", 3: 5, 4: "suppressed"}
     # One quarter: its own cells.
-    assert _totals(quarters[:1], 11) == {1: 40, 2: "<11", 3: 0}
+    assert _totals(quarters[:1]) == {1: 40, 2: "<11", 3: 0, 4: "<11"}
 
 
 def _range(cells, shown, index, below, total):
@@ -142,3 +152,13 @@ def test_a_quarter_that_cannot_protect_a_breakdown_hides_its_total_everywhere():
     shown, total_hidden = suppress_quarter({"a": [3, 30, 0], "b": [33, 0]}, 11)
     assert not total_hidden
     assert shown == {"a": ["<11", "suppressed", 0], "b": [33, 0]}
+
+
+def test_units_by_area_get_complements_or_hide_their_whole_column():
+    # By Quarter publishes the column's total: 5 + 10 = 15 protects both small cells once
+    # one more cell (the first zero) is hidden.
+    assert suppress_units([5, 0, 0, 10], 11) == ["<11", "suppressed", 0, "<11"]
+    # 3 + 4 = 7 cannot hide a cell of 1..10 from a known total: nothing of it is shown.
+    assert suppress_units([0, 3, 4, 0], 11) == ["suppressed", "<11", "<11", "suppressed"]
+    assert suppress_units([0, 60, 0, 20], 11) == [0, 60, 0, 20]
+    assert suppress_units([0, 3, 4, 0], 0) == [0, 3, 4, 0]

@@ -40,6 +40,8 @@ SHEETS = [
             _c("Units distributed", "units", INTEGER),
             _c("Doses distributed", "doses", INTEGER),
             _c("Encounters", "encounters", INTEGER),
+            # Named by DESIGN.md (secondary distribution), so English like the contract's.
+            _c("Units for others", "for_others", INTEGER),
             _c(_l("Supply name"), "supply_name"),
             _c(_l("Doses per unit"), "doses_per_unit", INTEGER),
         ],
@@ -119,7 +121,75 @@ SHEETS = [
             _c(_l("Supply name"), "supply_name"),
         ],
     ),
+    (
+        "By Quarter",
+        "ByQuarter",
+        [
+            _c("Quarter", "quarter"),
+            _c("Supply", "supply"),
+            _c("Units distributed", "units", INTEGER),
+            _c("Doses distributed", "doses", INTEGER),
+            _c(_l("Fiscal year"), "fiscal_year"),
+            _c(_l("From"), "from", DATE),
+            _c(_l("To"), "to", DATE),
+            _c(_l("Supply name"), "supply_name"),
+            _c(_l("Category"), "category"),
+        ],
+    ),
+    (
+        "By Category",
+        "ByCategory",
+        [
+            _c("Category", "category"),
+            _c("Units distributed", "units", INTEGER),
+            _c("Doses distributed", "doses", INTEGER),
+            _c(_l("Category name"), "category_name"),
+        ],
+    ),
+    (
+        "By Area",
+        "ByArea",
+        [
+            _c("Area", "area"),
+            _c("Supply", "supply"),
+            _c("Units distributed", "units", INTEGER),
+            _c("Doses distributed", "doses", INTEGER),
+            _c(_l("Supply name"), "supply_name"),
+            _c(_l("Category"), "category"),
+        ],
+    ),
+    (
+        "Received",
+        "Received",
+        [
+            _c("Site", "site"),
+            _c("Supply", "supply"),
+            _c("Source", "source"),
+            _c("Funding", "funding"),
+            _c("Units received", "units", INTEGER),
+            _c("Doses received", "doses", INTEGER),
+            _c(_l("Funder"), "funder"),
+            _c(_l("Site name"), "site_name"),
+            _c(_l("Supply name"), "supply_name"),
+        ],
+    ),
+    (
+        "Write-offs",
+        "WriteOffs",
+        [
+            _c("Site", "site"),
+            _c("Supply", "supply"),
+            _c("Reason", "reason"),
+            _c("Units", "units", INTEGER),
+            _c("Doses", "doses", INTEGER),
+            _c(_l("Site name"), "site_name"),
+            _c(_l("Supply name"), "supply_name"),
+        ],
+    ),
 ]
+# The chart's own sheet: its month x category block, which no table covers, and the chart
+# beside it (never over it), so no reader of the tables picks the block up.
+CHART_SHEET = "Chart"
 ROWS_FOR_TABLE = {
     "Summary": "summary",
     "ByMonth": "by_month",
@@ -128,4 +198,9 @@ ROWS_FOR_TABLE = {
     "Reversals": "reversals",
     "Inventory": "inventory",
     "ExpiringLots": "expiring",
+    "ByQuarter": "by_quarter",
+    "ByCategory": "by_category",
+    "ByArea": "by_area",
+    "Received": "received",
+    "WriteOffs": "write_offs",
 }

@@ -6,12 +6,15 @@ display names, the contract's headers and stored codes are never translated (DES
 funders' tools read them.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
+from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from supplies.services.common import clock
+from supplies.services.reporting.breakdowns import REVERSAL_TOTAL
 from supplies.services.reporting.quarterly import FILTERED, OPEN, PARTIAL, PersonDerived
 from supplies.services.reporting.report import FunderReport, ReportFilters
 from supplies.services.reporting.suppression import NOT_RECORDED, SUPPRESSED
@@ -30,15 +33,26 @@ def category_label(category: str) -> str:
     return str(label) if label is not None else category
 
 
+def category_name(category: str) -> str:
+    """By Category's name of a row: a category's heading, or the reversal medications'."""
+    if category == REVERSAL_TOTAL:
+        return _("All reversal medications (naloxone and nalmefene)")
+    return category_label(category)
+
+
 def localized_rows(table_name: str, rows: list[dict]) -> list[dict]:
     """A table's rows with the value words that are ours (not stored codes) translated."""
-    if table_name != "Recipients":
+    if table_name == "ByCategory":
+        return [{**row, "category_name": category_name(row["category"])} for row in rows]
+    # The columns where our own "not recorded" stands for a missing value.
+    column = {"Recipients": "value", "ByArea": "area"}.get(table_name)
+    if column is None:
         return rows
     not_recorded = _("not recorded")
     if not_recorded == NOT_RECORDED:
         return rows
     return [
-        {**row, "value": not_recorded} if row.get("value") == NOT_RECORDED else row for row in rows
+        {**row, column: not_recorded} if row.get(column) == NOT_RECORDED else row for row in rows
     ]
 
 
@@ -87,7 +101,8 @@ def _quarters_line(people: PersonDerived) -> str:
     return line
 
 
-def _encounters_line(people: PersonDerived) -> str:
+def _empty_reason(people: PersonDerived) -> str | None:
+    """Why the person-derived columns are empty in this workbook, if they are."""
     reasons = {
         FILTERED: _(
             "Left empty: this workbook is limited to some sites or a funding source, and "
@@ -99,9 +114,32 @@ def _encounters_line(people: PersonDerived) -> str:
         ),
         OPEN: _("Left empty: a quarter of the period has not closed yet."),
     }
-    if people.encounters_reason in reasons:
-        return reasons[people.encounters_reason]
-    return _("Encounters at which each supply was handed out, over the whole quarters above.")
+    return reasons.get(people.encounters_reason)
+
+
+def _encounters_line(people: PersonDerived) -> str:
+    return _empty_reason(people) or _(
+        "Encounters at which each supply was handed out, over the whole quarters above."
+    )
+
+
+def _units_line(people: PersonDerived) -> str:
+    return _empty_reason(people) or _(
+        "Units over the whole quarters above, for the whole program: an encounter hands out "
+        "at least one unit, so units split by area or by collecting for others tell about "
+        "people."
+    )
+
+
+def _quarter_kind() -> str:
+    first = current_app.config["FISCAL_YEAR_START"]
+    if first == 1:
+        return _("calendar quarters")
+    return _("the program's fiscal year, which starts in %(month)s", month=_month_name(first))
+
+
+def _month_name(month: int) -> str:
+    return format_date(date(2000, month, 1), "MMMM")
 
 
 def people_rows(report: FunderReport) -> list[tuple[str, object]]:
@@ -112,15 +150,18 @@ def people_rows(report: FunderReport) -> list[tuple[str, object]]:
             _("Counts of people"),
             _(
                 "To protect participants, counts of people and encounters (the Recipients and "
-                "Reversals sheets, and Encounters on Summary) are given only for whole "
-                "quarters once they have closed, and always for the whole program: all "
-                "sites and all funding sources, whatever sites, funding source or dates "
+                "Reversals sheets, and Encounters on Summary) and units split by answers "
+                "about the person (By Area, and Units for others on Summary) are given only "
+                "for whole quarters once they have closed, and always for the whole program: "
+                "all sites and all funding sources, whatever sites, funding source or dates "
                 "this workbook was asked for. Every workbook shows the same numbers for the "
-                "same quarter. Supply counts cover exactly what was asked."
+                "same quarter. Other supply counts cover exactly what was asked."
             ),
         ),
         (_("Quarters"), _quarters_line(people)),
         ("Summary: Encounters", _encounters_line(people)),
+        # Contract names, so English like "Summary: Encounters".
+        ("By Area, Summary: Units for others", _units_line(people)),
     ]
     if people.reopened:
         rows.append(
@@ -141,11 +182,12 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
     below = report.suppress_below
     suppression = (
         _(
-            "Counts of people from 1 to %(top)s are shown as <%(below)s. Some other counts "
-            'are shown as "%(suppressed)s": they may be large, and are hidden only so '
-            "that a hidden count cannot be worked out by subtracting from a total. A total "
-            "over several quarters is shown only when every quarter in it is shown. Supply "
-            "counts are never hidden.",
+            "Counts of people, and units by area or for others, from 1 to %(top)s are "
+            'shown as <%(below)s. Some other counts are shown as "%(suppressed)s": they '
+            "may be large, and are hidden only so that a hidden count cannot be worked out "
+            "by subtracting from a total. A total over several quarters is shown only when "
+            'every quarter in it is shown, else as "%(suppressed)s". Other supply counts '
+            "are never hidden.",
             top=below - 1,
             below=below,
             suppressed=SUPPRESSED,
@@ -157,7 +199,10 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
         (_("Program"), report.program),
         (
             _("Report"),
-            _("Funder report: supplies distributed, recipients, reversals and inventory"),
+            _(
+                "Funder report: supplies distributed, received and written off, recipients, "
+                "reversals and inventory"
+            ),
         ),
         *filter_rows(report.filters, report.timezone, report.generated_at),
         *people_rows(report),
@@ -203,6 +248,54 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
                 "Adjusted = Closing, for every site and supply. Adjusted includes write-offs "
                 "(expired, damaged, lost) and shelf count corrections."
             ),
+        ),
+        (
+            "Write-offs",
+            _(
+                "Stock written off (adjustments that took units away), by site, supply and "
+                "reason. These units are also in Inventory's Adjusted column."
+            ),
+        ),
+        (
+            "Received",
+            _(
+                "Units received by site, supply, source (purchase, donation, state program) "
+                "and funding source; each site and supply adds up to Inventory's Received."
+            ),
+        ),
+        (
+            "By Quarter",
+            _(
+                "Units per reporting quarter (%(quarters)s) and supply. A quarter the "
+                "period covers only in part gives the days it covers (From, To).",
+                quarters=_quarter_kind(),
+            ),
+        ),
+        (
+            "By Category",
+            _(
+                "Units and doses per supply category, and %(total)s: naloxone of every "
+                "formulation and nalmefene together.",
+                total=REVERSAL_TOTAL,
+            ),
+        ),
+        (
+            "By Area",
+            _(
+                "Units per area: the area recorded at the encounter, else the county of "
+                'the site. An area not on the program\'s list shows as "other area".'
+            ),
+        ),
+        (
+            "Units for others",
+            _(
+                "On Summary: units handed out at encounters where the person was "
+                "collecting for others too (secondary distribution)."
+            ),
+        ),
+        (
+            "Chart",
+            _("A chart of units by month and category, beside the numbers it shows."),
         ),
         (
             _("Funding filter"),

@@ -1,7 +1,9 @@
 """Writing the funder workbook (and the event-level export) with openpyxl, per DESIGN.md.
 
 Every data sheet holds one Excel table whose display name and first headers are fixed by
-the contract. Text that a spreadsheet could read as a formula (= + - @) is stored as text.
+the contract, and nothing else: the chart and the block it draws from have a sheet of
+their own (Chart), so a table reader or pandas reads each data sheet as exactly its table.
+Text that a spreadsheet could read as a formula (= + - @) is stored as text.
 """
 
 import warnings
@@ -19,6 +21,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from supplies.services.reporting.report import FunderReport
 from supplies.services.reporting.workbook.layout import (
+    CHART_SHEET,
     DATE,
     DATETIME,
     INTEGER,
@@ -70,7 +73,16 @@ def _column_width(values: list, number_format: str | None) -> int:
         return 0
     if all(type(value) is int for value in present):
         return max(_display_width(min(present), None), _display_width(max(present), None))
-    return max(_display_width(value, number_format) for value in present)
+    # Text by its length at C speed, whole numbers by their extremes; a Python call per
+    # cell would cost more than openpyxl's writing of it on the big tables.
+    texts = [value for value in present if type(value) is str]
+    numbers = [value for value in present if type(value) is int]
+    rest = [value for value in present if type(value) is not str and type(value) is not int]
+    widths = [max(map(len, texts), default=0)]
+    if numbers:
+        widths += [_display_width(min(numbers), None), _display_width(max(numbers), None)]
+    widths += [_display_width(value, number_format) for value in rest]
+    return max(widths)
 
 
 def _page_setup(ws, title_rows: str | None = "1:1") -> None:
@@ -157,18 +169,19 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     return last_row
 
 
-def _write_chart(ws, report: FunderReport, below_row: int) -> None:
-    """A small month x category block under the Summary table, and a bar chart of it."""
-    if not report.categories:
-        return
-    title_row = below_row + 3
-    header_row = title_row + 1
-    ws.append([])
-    ws.append([])
-    title = str(CHART_TITLE)
-    ws.append([_text_cell(ws, title, font=BOLD)])
+def _write_chart(ws, report: FunderReport) -> None:
+    """The chart's sheet: a month x category block from A1 and a bar chart beside it.
+
+    The block is no Excel table and sits on no data sheet, so neither a table reader nor
+    pandas reading a data sheet meets it; the chart starts two columns to its right, so
+    it covers no cell of it in Excel or LibreOffice.
+    """
     labels = [category_label(category) for category in report.categories]
-    ws.append([_text_cell(ws, label, font=BOLD) for label in [str(CHART_MONTH), *labels]])
+    headers = [str(CHART_MONTH), *labels]
+    for index, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(len(header), 8) + 2
+    _page_setup(ws)
+    ws.append([_text_cell(ws, header, font=BOLD) for header in headers])
     for row in report.chart:
         month_cell = WriteOnlyCell(ws, value=row["month"])
         month_cell.number_format = MONTH
@@ -178,22 +191,24 @@ def _write_chart(ws, report: FunderReport, below_row: int) -> None:
             cell.number_format = INTEGER
             cells.append(cell)
         ws.append(cells)
-    last_row = header_row + len(report.chart)
+    if not report.categories:
+        return
+    last_row = 1 + len(report.chart)
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.title = title
+    chart.title = str(CHART_TITLE)
     chart.y_axis.title = str(CHART_UNITS)
     chart.x_axis.title = str(CHART_MONTH)
     chart.x_axis.number_format = MONTH
-    last_col = len(report.categories) + 1
-    data = Reference(ws, min_col=2, max_col=last_col, min_row=header_row, max_row=last_row)
-    months = Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row)
+    last_col = len(headers)
+    data = Reference(ws, min_col=2, max_col=last_col, min_row=1, max_row=last_row)
+    months = Reference(ws, min_col=1, min_row=2, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(months)
     chart.width, chart.height = 22, 11
-    ws.add_chart(chart, f"{get_column_letter(len(SHEETS[0][2]) + 2)}2")
+    ws.add_chart(chart, f"{get_column_letter(last_col + 2)}1")
 
 
 def funder_workbook(report: FunderReport) -> Workbook:
@@ -206,9 +221,8 @@ def funder_workbook(report: FunderReport) -> Workbook:
     for title, table_name, columns in SHEETS:
         ws = wb.create_sheet(title)
         rows = localized_rows(table_name, getattr(report, ROWS_FOR_TABLE[table_name]))
-        last_row = _write_table(ws, table_name, columns, rows)
-        if table_name == "Summary":
-            _write_chart(ws, report, last_row)
+        _write_table(ws, table_name, columns, rows)
+    _write_chart(wb.create_sheet(CHART_SHEET), report)
     wb.properties.creator = report.program
     wb.properties.title = _("%(program)s: funder report", program=report.program)
     return wb
@@ -272,22 +286,51 @@ def write_rows_streaming(ws, columns: list[Column], rows: Iterable[Sequence], ta
     return count
 
 
+# Printed line height (points) of 11-point text, and how many characters of running text
+# a column of width W holds: fewer than W, since LibreOffice may draw with a wider font
+# than Excel's Calibri; a row a little too tall costs nothing, one too short cuts text.
+LINE_POINTS = 15
+CHARACTERS_PER_WIDTH = 0.85
+LABEL_WIDTH = (12, 40)
+VALUE_WIDTH = 100
+
+
+def _lines(text, width: float) -> int:
+    """How many lines wrapped text takes in a column of this width."""
+    if text is None or not isinstance(text, str):
+        return 1
+    per_line = max(int(width * CHARACTERS_PER_WIDTH), 1)
+    return sum(max(-(-len(part) // per_line), 1) for part in text.split("\n"))
+
+
 def write_about_streaming(ws, rows) -> None:
-    """The About sheet of a write-only workbook."""
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 100
+    """The About sheet of a write-only workbook: labels in A, wrapped text in B.
+
+    Column A is as wide as the longest label of the workbook's language (bold text is
+    wider), and every row is given the height its wrapped lines need: a spreadsheet
+    program does not grow the rows of a file it opens, and LibreOffice prints rows of
+    the default height over each other.
+    """
+    rows = list(rows)
+    longest = max((len(str(label)) for label, _ in rows if label), default=0)
+    label_width = min(max(round(longest * 1.15) + 3, LABEL_WIDTH[0]), LABEL_WIDTH[1])
+    ws.column_dimensions["A"].width = label_width
+    ws.column_dimensions["B"].width = VALUE_WIDTH
     _page_setup(ws, None)
-    for label, value in rows:
+    for number, (label, value) in enumerate(rows, start=1):
+        lines = max(_lines(label, label_width / 1.15), _lines(value, VALUE_WIDTH))
+        if lines > 1:
+            ws.row_dimensions[number].height = lines * LINE_POINTS
         label_cell = as_text_safe(WriteOnlyCell(ws), label)
         label_cell.font = BOLD
-        label_cell.alignment = Alignment(vertical="top")
+        label_cell.alignment = Alignment(vertical="top", wrap_text=True)
         cell = as_text_safe(WriteOnlyCell(ws), value)
         if isinstance(value, datetime):
             cell.number_format = DATETIME
-            cell.alignment = Alignment(horizontal="left")
+            cell.alignment = Alignment(horizontal="left", vertical="top")
         elif isinstance(value, date):
             cell.number_format = DATE
-            cell.alignment = Alignment(horizontal="left")
+            cell.alignment = Alignment(horizontal="left", vertical="top")
         else:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.append([label_cell, cell])
