@@ -164,6 +164,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def database_error(error: Exception):
+        if not faults.is_fault(error):
+            raise error  # a bug: the 500 page, with the traceback in the log
         # Disk full, database unreachable and busy each have their own status and words.
         fault = faults.classify(error)
         log.error(

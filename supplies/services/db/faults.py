@@ -83,6 +83,12 @@ _TEXTS = (
 )
 
 
+def is_fault(error: BaseException) -> bool:
+    """Whether the database failed (a fault to tell the user about), not the statement: a
+    value the driver refuses or malformed SQL is a bug, never "busy, try again"."""
+    return not isinstance(error, (exc.DataError, exc.ProgrammingError, exc.NotSupportedError))
+
+
 def classify(error: BaseException) -> Fault:
     """The kind of database failure an exception is (busy when nothing says otherwise)."""
     return FAULTS[_kind(error)]

@@ -10,6 +10,7 @@ from supplies.extensions import db
 from supplies.models import Balance, Batch, Site, Supply
 from supplies.services import catalog
 from supplies.services.common import clock, permissions
+from supplies.services.common import validation as v
 from supplies.services.common.errors import NotFound
 from supplies.services.common.messages import msg
 from supplies.vocab import BATCH_STATUSES
@@ -98,6 +99,13 @@ def search(user, query: LotQuery) -> LotPage:
     group soonest expiry first; with their units per site (the page's lots only)."""
     permissions.require(user, "manage_stock")
     today = clock.today()
+    # Codes are codes and lot numbers plain text: anything else finds nothing (PostgreSQL
+    # refuses a NUL byte in a query, and no lot number holds a control character).
+    unfindable = (query.site and not v.is_code(query.site)) or (
+        query.supply and not v.is_code(query.supply)
+    )
+    if unfindable or (query.lot and not v.is_plain_text(query.lot)):
+        return LotPage([], 0, query)
     at_site = None
     if query.site:
         at_site = db.session.execute(
@@ -178,7 +186,7 @@ def lot(user, supply_code: str, lot_number: str) -> Lot:
     permissions.require(user, "manage_stock")
     supply = catalog.supplies_by_code([supply_code]).get(supply_code) if supply_code else None
     row = None
-    if supply is not None and lot_number:
+    if supply is not None and lot_number and v.is_plain_text(lot_number):
         row = db.session.execute(
             db.select(func.min(Batch.expires_on), func.max(Batch.status)).where(
                 Batch.supply_id == supply.id, Batch.lot_number == lot_number

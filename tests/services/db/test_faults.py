@@ -5,7 +5,7 @@ import sqlite3
 import psycopg
 import pytest
 from psycopg import errors as pg
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from supplies.services.db import faults
@@ -51,3 +51,10 @@ def test_a_pool_with_no_free_connection_is_busy():
 def test_each_fault_has_its_own_status_and_words():
     found = list(faults.FAULTS.values())
     assert len({f.status for f in found}) == len({str(f.message) for f in found}) == 3
+
+
+def test_a_value_the_driver_refuses_is_a_bug_not_a_busy_database():
+    refused = DataError("SELECT 1", {}, ValueError("text cannot contain NUL bytes"))
+    assert not faults.is_fault(refused)
+    assert not faults.is_fault(ProgrammingError("SELEC 1", {}, ValueError("syntax")))
+    assert faults.is_fault(OperationalError("SELECT 1", {}, ValueError("database is locked")))
