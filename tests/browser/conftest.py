@@ -6,12 +6,16 @@ instead of a skip.
 
 import os
 import threading
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from supplies.extensions import db
+from supplies.services.db.operations import OperationRequest
+from supplies.services.distribution import events
 from tests.conftest import Factory, make_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -115,3 +119,15 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def distribute_days_ago(user, site, supply, quantity, days_ago):
+    """Record a distribution a minute before now, days_ago days back (never in the future)."""
+    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago, minutes=1)).isoformat()
+    body = {
+        "id": str(uuid.uuid4()),
+        "site": site,
+        "occurred_at": moment,
+        "items": [{"supply": supply, "quantity": quantity}],
+    }
+    events.distribute(user, OperationRequest.new(body["id"], body), body)

@@ -8,15 +8,11 @@ and deactivate an account. Screenshots at 320, 375 and 1366 px go to tests/artif
 """
 
 import re
-import uuid
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from supplies.services.db.operations import OperationRequest
-from supplies.services.distribution import events
 from supplies.services.stock import on_hand
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, distribute_days_ago, sign_in
 from tests.conftest import PASSWORD
 
 WIDTHS = (320, 375, 1366)
@@ -96,17 +92,6 @@ def _program(make):
     make.supply("SYR", category="syringe", name="Syringe 1 mL")
     make.funding("SOR")
     return make.user("coord@example.org", "coordinator")
-
-
-def _distribute(user, site, supply, quantity, days_ago):
-    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago, minutes=1)).isoformat()
-    body = {
-        "id": str(uuid.uuid4()),
-        "site": site,
-        "occurred_at": moment,
-        "items": [{"supply": supply, "quantity": quantity}],
-    }
-    events.distribute(user, OperationRequest.new(body["id"], body), body)
 
 
 def _start(page, language: str) -> None:
@@ -229,9 +214,9 @@ def test_overview_and_stock_card_say_when_stock_runs_out(
     live_make.receive("VAN", "FTS", 100, days_ago=60)
     live_make.receive("HUB", "FTS", 2000, days_ago=60)
     for days_ago in range(1, 28):
-        _distribute(coordinator, "VAN", "FTS", 3, days_ago)  # 21 a week: 3 a day
-        _distribute(coordinator, "HUB", "NARCAN4", 1, days_ago)  # twice a day: 54 rows
-        _distribute(coordinator, "HUB", "NARCAN4", 1, days_ago)
+        distribute_days_ago(coordinator, "VAN", "FTS", 3, days_ago)  # 21 a week: 3 a day
+        distribute_days_ago(coordinator, "HUB", "NARCAN4", 1, days_ago)  # twice a day: 54 rows
+        distribute_days_ago(coordinator, "HUB", "NARCAN4", 1, days_ago)
     words = WORDS[language]
     page = desktop
     _start(page, language)

@@ -4,13 +4,10 @@ Every number is read off the screen and checked against /api/v1/stock and check-
 """
 
 import re
-import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-from supplies.services.db.operations import OperationRequest
-from supplies.services.distribution import events
 from supplies.services.stock import on_hand
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import distribute_days_ago, screenshot, sign_in
 from tests.conftest import PASSWORD
 
 
@@ -21,18 +18,6 @@ def _program(make):
     make.supply("FTS", category="fentanyl_test_strip", name="Fentanyl test strip")
     make.funding("SOR")
     return make.user("coord@example.org", "coordinator")
-
-
-def _distribute(user, site, supply, quantity, days_ago):
-    # A minute ago, days_ago days back: never in the future, whatever the time of day.
-    moment = (datetime.now(timezone.utc) - timedelta(days=days_ago, minutes=1)).isoformat()
-    body = {
-        "id": str(uuid.uuid4()),
-        "site": site,
-        "occurred_at": moment,
-        "items": [{"supply": supply, "quantity": quantity}],
-    }
-    events.distribute(user, OperationRequest.new(body["id"], body), body)
 
 
 def _cell(page, site, supply) -> int:
@@ -136,8 +121,8 @@ def test_receive_transfer_count_and_stock_card(live_make, desktop, phone):
 
     # Some weeks of distributions for the chart, then the home page on a phone.
     for days_ago, quantity in ((0, 2), (8, 3), (30, 1)):
-        _distribute(coordinator, "HUB", "NARCAN4", quantity, days_ago)
-    _distribute(coordinator, "HUB", "FTS", 20, 3)
+        distribute_days_ago(coordinator, "HUB", "NARCAN4", quantity, days_ago)
+    distribute_days_ago(coordinator, "HUB", "FTS", 20, 3)
     sign_in(phone, "coord@example.org", PASSWORD)
     phone.wait_for_url("**/home")
     assert phone.locator("svg.chart-svg rect.bar").count() >= 3
