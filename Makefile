@@ -36,7 +36,8 @@ run: $(VENV)/.runtime translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	@echo "Demo sign-ins: admin@example.org / demo-admin-pass-2026, coordinator@example.org / demo-coord-pass-2026,"
-	@echo "               staff@example.org / demo-staff-pass-2026, funder@example.org / demo-funder-pass-2026"
+	@echo "               staff@example.org / demo-staff-pass-2026, funder@example.org / demo-funder-pass-2026,"
+	@echo "               partner@example.org / demo-partner-pass-2026"
 	@echo "Serving http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

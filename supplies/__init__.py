@@ -19,16 +19,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_security(app)
+    register_static_files(app)
     register_jobs(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, sign-in, CSRF protection and languages to the app."""
+    """Bind the database, migrations, sign-in, CSRF, compression and languages to the app."""
     from supplies import models  # noqa: F401  (registers the tables with the metadata)
     from supplies.database import configure_engine
-    from supplies.extensions import csrf, db, login_manager, migrate
+    from supplies.extensions import compress, csrf, db, login_manager, migrate
 
+    # First, so its after_request runs last: it compresses the finished response.
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -54,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from supplies.imports.views import bp as imports_bp
     from supplies.inventory.views import bp as inventory_bp
     from supplies.main.views import bp as main_bp
+    from supplies.partners.views import bp as partners_bp
     from supplies.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
@@ -64,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(distribute_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(partners_bp)
     # The API checks CSRF itself for session callers; bearer-token callers need none.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
@@ -89,6 +94,13 @@ def register_security(app: Flask) -> None:
     from supplies.security import register
 
     register(app)
+
+
+def register_static_files(app: Flask) -> None:
+    """Fingerprinted static URLs, cached for good (hashed once, now)."""
+    from supplies.web import assets
+
+    assets.register(app)
 
 
 def register_jobs(app: Flask) -> None:

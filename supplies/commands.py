@@ -62,7 +62,7 @@ def seed_demo(if_empty: bool, events: int) -> None:
 def create_user(
     email: str, role: str, sites: tuple, name: str | None, password: str | None
 ) -> None:
-    """Create an account with a role and, for staff, their sites."""
+    """Create an account with a role and, for staff, their sites (a partner: its agency)."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

@@ -86,6 +86,23 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "24")),
         # How many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Responses compressed by the app itself (Flask-Compress): pages, JSON, scripts and
+        # styles of 500 bytes or more, never downloads (workbooks and CSV are not listed).
+        # Behind a proxy that compresses (docs/deploy.md), COMPRESS_RESPONSES=0 turns it off.
+        "COMPRESS_REGISTER": env.get("COMPRESS_RESPONSES", "1") == "1",
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+        ],
+        "COMPRESS_MIN_SIZE": 500,
+        # Static files whose address carries no current hash (see supplies/web/assets.py):
+        # kept this many seconds; fingerprinted ones, a year.
+        "STATIC_MAX_AGE": int(env.get("STATIC_MAX_AGE", "300")),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
     }

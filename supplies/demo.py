@@ -23,6 +23,7 @@ from supplies.services.db.operations import OperationRequest
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.distribution import bundles
 from supplies.services.distribution import events as distribution
+from supplies.services.partners import requests as partner_requests
 from supplies.services.stock import work
 from supplies.services.stock.work import ReceiptLine
 
@@ -31,6 +32,7 @@ DEMO_USERS = [
     ("coordinator@example.org", "demo-coord-pass-2026", "coordinator"),
     ("staff@example.org", "demo-staff-pass-2026", "staff"),
     ("funder@example.org", "demo-funder-pass-2026", "funder"),
+    ("partner@example.org", "demo-partner-pass-2026", "partner"),
 ]
 
 SITES = [
@@ -253,8 +255,8 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
         users = {}
         for email, password, role in DEMO_USERS:
             sites = ("HUB", "NORTH") if role == "staff" else ()
-            if role == "staff":
-                continue
+            if role in ("staff", "partner"):
+                continue  # created once their sites exist
             users[role] = accounts.create_user(email, role, password, sites, name=role.title())
         admin = users["admin"]
         for code, name, kind, county in SITES:
@@ -315,6 +317,7 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
                 except InsufficientStock:
                     continue
         _stock_work(admin)
+        _partner_work(users)
     return {"sites": len(SITES), "supplies": len(SUPPLIES), "events": recorded}
 
 
@@ -341,3 +344,26 @@ def _stock_work(admin) -> None:
     work.adjust(admin, _request(body), body)
     body = {"site": "NORTH", "supply": "FTS", "counted": 250}
     work.count(admin, _request(body), body)
+
+
+def _partner_work(users: dict) -> None:
+    """The clinic's partner account: a request sent in part from HUB (lots on its slip, a
+    delivery on its Received page) and one still waiting in the coordinators' queue."""
+    email, password, role = DEMO_USERS[4]
+    partner = accounts.create_user(email, role, password, ("CLINIC",), name="Eastside Partner")
+    coordinator = users["coordinator"]
+    asked = {
+        "site": "CLINIC",
+        "items": [{"supply": "NARCAN4", "quantity": 12}, {"supply": "FTS", "quantity": 100}],
+    }
+    sent = partner_requests.submit(partner, _request(asked), asked).result["id"]
+    part = {"items": [{"supply": "NARCAN4", "quantity": 8}, {"supply": "FTS", "quantity": 100}]}
+    partner_requests.approve(coordinator, _request(part), sent, part)
+    partner_requests.fulfil(coordinator, _request({"f": sent}), sent, {"from_site": "HUB"})
+    needed_by = (clock.today() + timedelta(days=14)).isoformat()
+    waiting = {
+        "site": "CLINIC",
+        "items": [{"supply": "NARCAN4", "quantity": 6}, {"supply": "WOUND", "quantity": 10}],
+        "needed_by": needed_by,
+    }
+    partner_requests.submit(partner, _request(waiting), waiting)

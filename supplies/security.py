@@ -28,6 +28,16 @@ class SessionInterface(SecureCookieSessionInterface):
         configured = super().get_cookie_secure(app)
         return configured or (has_request_context() and request.is_secure)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """Save as usual, except on a static file: it neither sets nor varies by the cookie.
+
+        Otherwise each one re-signed the cookie and said "Vary: Cookie", and the browser's
+        cache, seeing the cookie changed, asked again for files it keeps for good (issue 26).
+        """
+        if has_request_context() and request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
 
 def register(app: Flask) -> None:
     """Add the headers after every request; set up cookies and proxies."""

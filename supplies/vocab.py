@@ -223,6 +223,30 @@ JOB_STATUSES = Vocabulary(
     {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed")}
 )
 
+# --- partner agencies (DESIGN.md: Supply request, Partner report) -----------------------
+
+# Where a partner's supply request stands.
+REQUEST_STATUSES = Vocabulary(
+    {
+        "submitted": _l("submitted"),
+        "approved": _l("approved"),
+        "fulfilled": _l("fulfilled"),
+        "declined": _l("declined"),
+        "cancelled": _l("cancelled"),
+    }
+)
+# Why a coordinator declines a request: codes only, no text, as for voids.
+DECLINE_REASONS = Vocabulary(
+    {
+        "out_of_stock": _l("out of stock"),
+        "not_offered_to_partners": _l("not offered to partners"),
+        "duplicate_request": _l("duplicate request"),
+        "quantity_too_large": _l("quantity too large"),
+        "agency_not_active": _l("agency not active"),
+        "other": _l("other"),
+    }
+)
+
 # --- people ------------------------------------------------------------------------------
 
 ROLES = Vocabulary(
@@ -231,6 +255,8 @@ ROLES = Vocabulary(
         "coordinator": _l("coordinator"),
         "staff": _l("staff"),
         "funder": _l("funder"),
+        # A partner agency's account: its own agency's requests, receipts and reports only.
+        "partner": _l("partner agency"),
     }
 )
 # The languages of the screens and of a workbook, each named in its own words.
@@ -261,5 +287,7 @@ STORED_VOCABULARIES = (
     ADJUSTMENT_REASONS,
     RECEIPT_SOURCES,
     AREA_KINDS,
+    REQUEST_STATUSES,
+    DECLINE_REASONS,
 )
 VALUE_LABELS = _merged(*STORED_VOCABULARIES)

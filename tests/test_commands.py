@@ -72,7 +72,7 @@ def test_seed_demo_loads_a_realistic_program(app):
         events = db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar()
         assert events >= 290
         roles = set(db.session.execute(db.select(User.role)).scalars())
-        assert roles == {"admin", "coordinator", "staff", "funder"}
+        assert roles == {"admin", "coordinator", "staff", "funder", "partner"}
     assert runner.invoke(args=["check-ledger"]).exit_code == 0
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0

@@ -14,6 +14,7 @@ staff of HUB asking about VAN are shown to get 403.
 
 import itertools
 import uuid
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -24,123 +25,151 @@ from supplies.services import catalog
 from supplies.services.accounts import tokens
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import bundles, events
+from supplies.services.partners import requests
 from supplies.services.stock import counting
 from tests.conftest import csrf_token_from, make_app, signed_in
 
-ROLES = ("anonymous", "admin", "coordinator", "staff", "funder")
-A, B, C, S, F = ROLES  # column order of EXPECTED
+ROLES = ("anonymous", "admin", "coordinator", "staff", "funder", "partner")
+A, B, C, S, F, P = ROLES  # column order of EXPECTED
 
 # fmt: off
-# "METHOD endpoint":                        (anon, admin, coord, staff, funder)
+# "METHOD endpoint":                        (anon, admin, coord, staff, funder, partner)
 EXPECTED = {
-    "GET static":                             (200, 200, 200, 200, 200),
+    "GET static":                             (200, 200, 200, 200, 200, 200),
     # auth
-    "GET auth.sign_in":                       (200, 302, 302, 302, 302),
-    "POST auth.sign_in":                      (200, 302, 302, 302, 302),
-    "POST auth.sign_out":                     (302, 302, 302, 302, 302),
-    "GET auth.change_password":               (302, 200, 200, 200, 200),
-    "POST auth.change_password":              (302, 200, 200, 200, 200),
-    "GET auth.reset_password":                (404, 404, 404, 404, 404),
-    "POST auth.reset_password":               (404, 404, 404, 404, 404),
+    "GET auth.sign_in":                       (200, 302, 302, 302, 302, 302),
+    "POST auth.sign_in":                      (200, 302, 302, 302, 302, 302),
+    "POST auth.sign_out":                     (302, 302, 302, 302, 302, 302),
+    "GET auth.change_password":               (302, 200, 200, 200, 200, 200),
+    "POST auth.change_password":              (302, 200, 200, 200, 200, 200),
+    "GET auth.reset_password":                (404, 404, 404, 404, 404, 404),
+    "POST auth.reset_password":               (404, 404, 404, 404, 404, 404),
     # main
-    "GET main.home":                          (302, 200, 200, 302, 200),  # staff: the screen
+    "GET main.home":                          (302, 200, 200, 302, 200, 302),  # staff: the screen
     # distribute: the distribution screen (staff of one site go straight to it)
-    "GET distribute.pick_site":               (302, 200, 200, 302, 403),
-    "GET distribute.screen":                  (302, 200, 200, 200, 403),
-    "POST distribute.screen":                 (302, 302, 302, 302, 403),
-    "POST distribute.void":                   (302, 302, 302, 403, 403),
-    "GET distribute.session_state":           (401, 200, 200, 200, 200),
-    "GET distribute.service_worker":          (200, 200, 200, 200, 200),
-    "GET distribute.manifest":                (200, 200, 200, 200, 200),
-    "GET distribute.offline":                 (200, 200, 200, 200, 200),
-    "POST main.set_language":                 (302, 302, 302, 302, 302),
+    "GET distribute.pick_site":               (302, 200, 200, 302, 403, 403),
+    "GET distribute.screen":                  (302, 200, 200, 200, 403, 403),
+    "POST distribute.screen":                 (302, 302, 302, 302, 403, 403),
+    "POST distribute.void":                   (302, 302, 302, 403, 403, 403),
+    "POST distribute.log":                    (401, 201, 201, 201, 403, 403),  # JSON
+    "GET distribute.today":                   (302, 200, 200, 200, 403, 403),
+    "GET distribute.session_state":           (401, 200, 200, 200, 200, 200),
+    "GET distribute.service_worker":          (200, 200, 200, 200, 200, 200),
+    "GET distribute.manifest":                (200, 200, 200, 200, 200, 200),
+    "GET distribute.offline":                 (200, 200, 200, 200, 200, 200),
+    "POST main.set_language":                 (302, 302, 302, 302, 302, 302),
     # admin: admins only
-    "GET admin.users":                        (302, 200, 403, 403, 403),
-    "GET admin.new_user":                     (302, 200, 403, 403, 403),
-    "POST admin.new_user":                    (302, 200, 403, 403, 403),
-    "GET admin.edit_user":                    (302, 200, 403, 403, 403),
-    "POST admin.edit_user":                   (302, 302, 403, 403, 403),
-    "POST admin.deactivate_user":             (302, 302, 403, 403, 403),
-    "POST admin.activate_user":               (302, 302, 403, 403, 403),
-    "POST admin.reset_password":              (302, 200, 403, 403, 403),
-    "GET admin.tokens":                       (302, 200, 403, 403, 403),
-    "POST admin.create_token":                (302, 200, 403, 403, 403),
-    "POST admin.revoke_token":                (302, 302, 403, 403, 403),
-    "GET admin.audit":                        (302, 200, 403, 403, 403),
+    "GET admin.users":                        (302, 200, 403, 403, 403, 403),
+    "GET admin.new_user":                     (302, 200, 403, 403, 403, 403),
+    "POST admin.new_user":                    (302, 200, 403, 403, 403, 403),
+    "GET admin.edit_user":                    (302, 200, 403, 403, 403, 403),
+    "POST admin.edit_user":                   (302, 302, 403, 403, 403, 403),
+    "POST admin.deactivate_user":             (302, 302, 403, 403, 403, 403),
+    "POST admin.activate_user":               (302, 302, 403, 403, 403, 403),
+    "POST admin.reset_password":              (302, 200, 403, 403, 403, 403),
+    "GET admin.tokens":                       (302, 200, 403, 403, 403, 403),
+    "POST admin.create_token":                (302, 200, 403, 403, 403, 403),
+    "POST admin.revoke_token":                (302, 302, 403, 403, 403, 403),
+    "GET admin.audit":                        (302, 200, 403, 403, 403, 403),
     # reports: admins, coordinators and funders (without a body the form re-renders)
-    "GET reports.index":                      (302, 200, 200, 403, 200),
-    "POST reports.index":                     (302, 200, 200, 403, 200),
-    "GET reports.job":                        (302, 404, 404, 403, 403),
-    "GET reports.archived":                   (302, 404, 404, 403, 404),
+    "GET reports.index":                      (302, 200, 200, 403, 200, 403),
+    "POST reports.index":                     (302, 200, 200, 403, 200, 403),
+    "GET reports.job":                        (302, 404, 404, 403, 403, 403),
+    "GET reports.archived":                   (302, 404, 404, 403, 404, 403),
     # inventory: coordinators and admins; staff count at their own sites
-    "GET inventory.stock_overview":           (302, 200, 200, 403, 403),
-    "GET inventory.receive":                  (302, 200, 200, 403, 403),
-    "POST inventory.receive":                 (302, 422, 422, 403, 403),
-    "GET inventory.transfer":                 (302, 200, 200, 403, 403),
-    "POST inventory.transfer":                (302, 422, 422, 403, 403),
-    "GET inventory.packing_slip":             (302, 404, 404, 403, 403),
-    "GET inventory.adjust":                   (302, 200, 200, 403, 403),
-    "POST inventory.adjust":                  (302, 422, 422, 403, 403),
-    "GET inventory.write_off_expired":        (302, 200, 200, 403, 403),
-    "POST inventory.write_off_expired":       (302, 200, 200, 403, 403),
-    "GET inventory.count_index":              (302, 200, 200, 200, 403),
-    "GET inventory.count_sheet":              (302, 200, 200, 200, 403),
-    "POST inventory.count_sheet":             (302, 422, 422, 422, 403),
-    "GET inventory.count_review":             (302, 404, 404, 404, 403),
-    "POST inventory.count_confirm":           (302, 302, 302, 403, 403),
-    "POST inventory.count_discard":           (302, 302, 302, 403, 403),
-    "GET inventory.lots":                     (302, 200, 200, 403, 403),
-    "POST inventory.lots":                    (302, 422, 422, 403, 403),
-    "GET inventory.lot_status":               (302, 404, 404, 403, 403),  # no lot named
-    "POST inventory.lot_status":              (302, 302, 302, 403, 403),
-    "GET inventory.stock_card":               (302, 200, 200, 200, 403),
+    "GET inventory.stock_overview":           (302, 200, 200, 403, 403, 403),
+    "GET inventory.receive":                  (302, 200, 200, 403, 403, 403),
+    "POST inventory.receive":                 (302, 422, 422, 403, 403, 403),
+    "GET inventory.transfer":                 (302, 200, 200, 403, 403, 403),
+    "POST inventory.transfer":                (302, 422, 422, 403, 403, 403),
+    "GET inventory.packing_slip":             (302, 404, 404, 403, 403, 403),
+    "GET inventory.adjust":                   (302, 200, 200, 403, 403, 403),
+    "POST inventory.adjust":                  (302, 422, 422, 403, 403, 403),
+    "GET inventory.write_off_expired":        (302, 200, 200, 403, 403, 403),
+    "POST inventory.write_off_expired":       (302, 200, 200, 403, 403, 403),
+    "GET inventory.count_index":              (302, 200, 200, 200, 403, 403),
+    "GET inventory.count_sheet":              (302, 200, 200, 200, 403, 403),
+    "POST inventory.count_sheet":             (302, 422, 422, 422, 403, 403),
+    "GET inventory.count_review":             (302, 404, 404, 404, 403, 403),
+    "POST inventory.count_confirm":           (302, 302, 302, 403, 403, 403),
+    "POST inventory.count_discard":           (302, 302, 302, 403, 403, 403),
+    "GET inventory.lots":                     (302, 200, 200, 403, 403, 403),
+    "POST inventory.lots":                    (302, 422, 422, 403, 403, 403),
+    "GET inventory.lot_status":               (302, 404, 404, 403, 403, 403),  # no lot named
+    "POST inventory.lot_status":              (302, 302, 302, 403, 403, 403),
+    "GET inventory.stock_card":               (302, 200, 200, 200, 403, 403),
     # catalog: sites, supplies, funding sources and par levels; coordinators and admins
-    "GET catalog.par_levels_index":           (302, 200, 200, 403, 403),
-    "GET catalog.par_levels_edit":            (302, 200, 200, 403, 403),
-    "POST catalog.par_levels_edit":           (302, 302, 302, 403, 403),
-    "GET catalog.catalog_list":               (302, 200, 200, 403, 403),
-    "GET catalog.catalog_edit":               (302, 200, 200, 403, 403),
-    "POST catalog.catalog_edit":              (302, 422, 422, 403, 403),
-    "POST catalog.catalog_active":            (302, 302, 302, 403, 403),
-    "GET catalog.areas_list":                 (302, 200, 200, 403, 403),
-    "POST catalog.areas_list":                (302, 422, 422, 403, 403),
-    "GET catalog.bundles_list":               (302, 200, 200, 403, 403),
-    "GET catalog.bundle_edit":                (302, 200, 200, 403, 403),
-    "POST catalog.bundle_edit":               (302, 422, 422, 403, 403),
-    "POST catalog.bundle_active":             (302, 302, 302, 403, 403),
+    "GET catalog.par_levels_index":           (302, 200, 200, 403, 403, 403),
+    "GET catalog.par_levels_edit":            (302, 200, 200, 403, 403, 403),
+    "POST catalog.par_levels_edit":           (302, 302, 302, 403, 403, 403),
+    "GET catalog.catalog_list":               (302, 200, 200, 403, 403, 403),
+    "GET catalog.catalog_edit":               (302, 200, 200, 403, 403, 403),
+    "POST catalog.catalog_edit":              (302, 422, 422, 403, 403, 403),
+    "POST catalog.catalog_active":            (302, 302, 302, 403, 403, 403),
+    "GET catalog.areas_list":                 (302, 200, 200, 403, 403, 403),
+    "POST catalog.areas_list":                (302, 422, 422, 403, 403, 403),
+    "GET catalog.bundles_list":               (302, 200, 200, 403, 403, 403),
+    "GET catalog.bundle_edit":                (302, 200, 200, 403, 403, 403),
+    "POST catalog.bundle_edit":               (302, 422, 422, 403, 403, 403),
+    "POST catalog.bundle_active":             (302, 302, 302, 403, 403, 403),
     # imports: admins and coordinators
-    "GET imports.index":                      (302, 200, 200, 403, 403),
-    "POST imports.index":                     (302, 422, 422, 403, 403),
-    "GET imports.upload":                     (302, 404, 404, 403, 403),
-    "POST imports.confirm":                   (302, 400, 400, 403, 403),
-    "GET imports.errors_csv":                 (302, 404, 404, 403, 403),
-    "GET imports.download_template":          (302, 404, 404, 403, 403),
+    "GET imports.index":                      (302, 200, 200, 403, 403, 403),
+    "POST imports.index":                     (302, 422, 422, 403, 403, 403),
+    "GET imports.upload":                     (302, 404, 404, 403, 403, 403),
+    "POST imports.confirm":                   (302, 400, 400, 403, 403, 403),
+    "GET imports.errors_csv":                 (302, 404, 404, 403, 403, 403),
+    "GET imports.download_template":          (302, 404, 404, 403, 403, 403),
+    # partners: a partner's own agency (CLINIC); coordinators' queue and decisions
+    "GET partners.home":                      (302, 302, 302, 403, 403, 200),  # coord: queue
+    "GET partners.new_request":               (302, 403, 403, 403, 403, 200),
+    "POST partners.new_request":              (302, 403, 403, 403, 403, 302),
+    "GET partners.requests":                  (302, 200, 200, 403, 403, 200),
+    "GET partners.received":                  (302, 200, 200, 403, 403, 200),
+    "GET partners.report":                    (302, 200, 200, 403, 403, 200),  # coord: reads
+    "POST partners.report":                   (302, 403, 403, 403, 403, 422),  # nothing received
+    "GET partners.request_detail":            (302, 200, 200, 403, 403, 200),
+    "POST partners.cancel":                   (302, 403, 403, 403, 403, 302),
+    "POST partners.approve":                  (302, 302, 302, 403, 403, 403),
+    "POST partners.fulfil":                   (302, 302, 302, 403, 403, 403),
+    "POST partners.decline":                  (302, 302, 302, 403, 403, 403),
+    "GET partners.slip":                      (302, 404, 404, 403, 403, 404),  # not sent yet
+    "GET partners.queue":                     (302, 200, 200, 403, 403, 403),
+    "GET partners.agencies":                  (302, 200, 200, 403, 403, 403),
     # api (the same status by session and by bearer token)
-    "GET api.openapi":                        (200, 200, 200, 200, 200),
-    "GET api.list_sites":                     (401, 200, 200, 200, 200),
-    "POST api.create_site":                   (401, 201, 201, 403, 403),
-    "GET api.list_supplies":                  (401, 200, 200, 200, 200),
-    "POST api.create_supply":                 (401, 201, 201, 403, 403),
-    "GET api.list_funding_sources":           (401, 200, 200, 200, 200),
-    "POST api.create_funding_source":         (401, 201, 201, 403, 403),
-    "GET api.list_areas":                     (401, 200, 200, 200, 200),
-    "POST api.create_area":                   (401, 201, 201, 403, 403),
-    "GET api.list_bundles":                   (401, 200, 200, 200, 403),
-    "POST api.create_bundle":                 (401, 201, 201, 403, 403),
-    "POST api.create_receipt":                (401, 201, 201, 403, 403),
-    "POST api.create_transfer":               (401, 201, 201, 403, 403),
-    "POST api.create_adjustment":             (401, 201, 201, 403, 403),
-    "POST api.create_count":                  (401, 201, 201, 202, 403),  # staff: for review
-    "POST api.confirm_count":                 (401, 201, 201, 403, 403),
-    "POST api.set_lot_status":                (401, 201, 201, 403, 403),
-    "GET api.stock":                          (401, 200, 200, 200, 403),
-    "POST api.create_distribution":           (401, 201, 201, 201, 403),
-    "POST api.void_distribution":             (401, 201, 201, 403, 403),
-    "GET api.list_distributions":             (401, 200, 200, 200, 403),
-    "GET api.funder_workbook":                (401, 422, 422, 403, 422),
-    "POST api.start_event_export":            (401, 422, 422, 403, 403),  # no period given
-    "GET api.job":                            (401, 404, 404, 404, 404),  # only one's own jobs
-    "GET api.job_download":                   (401, 404, 404, 404, 404),
+    "GET api.openapi":                        (200, 200, 200, 200, 200, 200),
+    "GET api.list_sites":                     (401, 200, 200, 200, 200, 403),
+    "POST api.create_site":                   (401, 201, 201, 403, 403, 403),
+    "GET api.list_supplies":                  (401, 200, 200, 200, 200, 403),
+    "POST api.create_supply":                 (401, 201, 201, 403, 403, 403),
+    "GET api.list_funding_sources":           (401, 200, 200, 200, 200, 403),
+    "POST api.create_funding_source":         (401, 201, 201, 403, 403, 403),
+    "GET api.list_areas":                     (401, 200, 200, 200, 200, 403),
+    "POST api.create_area":                   (401, 201, 201, 403, 403, 403),
+    "GET api.list_bundles":                   (401, 200, 200, 200, 403, 403),
+    "POST api.create_bundle":                 (401, 201, 201, 403, 403, 403),
+    "POST api.create_receipt":                (401, 201, 201, 403, 403, 403),
+    "POST api.create_transfer":               (401, 201, 201, 403, 403, 403),
+    "POST api.create_adjustment":             (401, 201, 201, 403, 403, 403),
+    "POST api.create_count":                  (401, 201, 201, 202, 403, 403),  # staff: for review
+    "POST api.confirm_count":                 (401, 201, 201, 403, 403, 403),
+    "POST api.set_lot_status":                (401, 201, 201, 403, 403, 403),
+    "GET api.stock":                          (401, 200, 200, 200, 403, 403),
+    "POST api.create_distribution":           (401, 201, 201, 201, 403, 403),
+    "POST api.void_distribution":             (401, 201, 201, 403, 403, 403),
+    "GET api.list_distributions":             (401, 200, 200, 200, 403, 403),
+    "GET api.funder_workbook":                (401, 422, 422, 403, 422, 403),
+    "POST api.start_event_export":            (401, 422, 422, 403, 403, 403),  # no period given
+    "GET api.job":                            (401, 404, 404, 404, 404, 404),  # only one's own jobs
+    "GET api.job_download":                   (401, 404, 404, 404, 404, 404),
+    # api: partner agencies' requests (a partner submits and cancels; coordinators decide)
+    "GET api.list_requests":                  (401, 200, 200, 403, 403, 200),
+    "POST api.create_request":                (401, 403, 403, 403, 403, 201),
+    "POST api.approve_request":               (401, 201, 201, 403, 403, 403),
+    "POST api.fulfil_request":                (401, 201, 201, 403, 403, 403),
+    "POST api.decline_request":               (401, 201, 201, 403, 403, 403),
+    "POST api.cancel_request":                (401, 403, 403, 403, 403, 201),
+    "POST api.create_partner_report":         (401, 403, 403, 403, 403, 201),
+    "GET api.list_partner_reports":           (401, 200, 200, 403, 403, 200),
 }
 # fmt: on
 
@@ -159,6 +188,10 @@ class World:
         kit = {"code": "HUB", "name": "Kit", "items": [{"supply": "FTS", "quantity": 1}]}
         bundles.create_bundle(make.admin, OperationRequest.new(None, kit), kit)
         self.counter = itertools.count(1)
+        # A partner agency and its partner account: the partner column signs in as it.
+        make.site("CLINIC", "partner_agency")
+        program["users"]["partner"] = make.user("partner@example.org", "partner", ("CLINIC",))
+        program["tokens"]["partner"] = make.token(program["users"]["partner"])
 
     def target_token_id(self) -> int:
         """A fresh token of the target account (revoking it is then always possible)."""
@@ -180,6 +213,12 @@ class World:
         assert not applied
         return outcome.result["id"]
 
+    def request_id(self) -> str:
+        """A fresh request of CLINIC's partner: one test strip, submitted."""
+        body = {"site": "CLINIC", "items": [{"supply": "FTS", "quantity": 1}]}
+        request = OperationRequest.new(None, body)
+        return requests.submit(self.program["users"]["partner"], request, body).result["id"]
+
     def code(self, prefix: str) -> str:
         """A code no earlier call used."""
         return f"{prefix}{next(self.counter)}"
@@ -200,6 +239,8 @@ URL_VALUES = {
     "operation_id": "00000000-0000-4000-8000-000000000000",
     "name": "no-such-workbook.xlsx",
     "count_id": lambda w: w.pending_count(),
+    "agency": "CLINIC",
+    "request_id": lambda w: w.request_id(),
 }
 
 
@@ -215,9 +256,22 @@ def _screen_form(world) -> dict:
 
 # Bodies for writes, by "METHOD endpoint": JSON for api.*, form fields otherwise.
 BODIES = {
+    "POST partners.new_request": lambda w: {
+        "lines-0-supply": "FTS",
+        "lines-0-quantity": "1",
+        "op": str(uuid.uuid4()),
+    },
+    "POST partners.approve": {"lines-0-supply": "FTS", "lines-0-quantity": "1"},
+    "POST partners.fulfil": {"from_site": "HUB"},
+    "POST partners.decline": {"reason": "other"},
     "POST main.set_language": {"lang": "es", "next": "/home"},
     "POST distribute.screen": _screen_form,
     "POST distribute.void": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "duplicate"},
+    "POST distribute.log": lambda w: {
+        "id": str(uuid.uuid4()),
+        "site": "HUB",
+        "items": [{"supply": "FTS", "quantity": 1}],
+    },
     "POST auth.sign_in": lambda w: {"email": "nobody@example.org", "password": "x" * 12},
     "POST admin.edit_user": lambda w: {"name": "Target", "role": "staff", "sites": ["HUB", "VAN"]},
     "POST admin.reset_password": lambda w: {"access": "temporary"},
@@ -269,6 +323,17 @@ BODIES = {
         "items": [{"supply": "FTS", "quantity": 1}],
     },
     "POST api.void_distribution": lambda w: {"reason": "duplicate"},
+    "POST api.create_request": lambda w: {
+        "site": "CLINIC",
+        "items": [{"supply": "FTS", "quantity": 1}],
+    },
+    "POST api.fulfil_request": {"from_site": "HUB"},
+    "POST api.decline_request": {"reason": "other"},
+    "POST api.create_partner_report": lambda w: {
+        "site": "CLINIC",
+        "month": date.today().strftime("%Y-%m"),
+        "items": [{"supply": "FTS", "quantity": 0}],
+    },
     "POST api.create_area": lambda w: {"zip3": f"{next(w.counter) % 1000:03d}"},
     "POST api.create_bundle": lambda w: {
         "code": w.code("B"),
@@ -292,6 +357,14 @@ OTHER_SITE = {
             "event_id": lambda w: w.event_id("VAN", w.program["users"]["staff_van"]),
         },
         "body": lambda w: {"operation_id": str(uuid.uuid4()), "reason": "duplicate"},
+    },
+    "GET distribute.today": {"url": {"code": "VAN"}},
+    "POST distribute.log": {
+        "body": lambda w: {
+            "id": str(uuid.uuid4()),
+            "site": "VAN",
+            "items": [{"supply": "FTS", "quantity": 1}],
+        }
     },
     "GET api.stock": {"query": {"site": "VAN"}},
     "GET api.list_bundles": {"query": {"site": "VAN"}},
@@ -317,6 +390,9 @@ OTHER_SITE = {
     },
 }
 
+# Screen routes that take JSON (the distribution screen's script posts the API's body).
+JSON_ROUTES = {"POST distribute.log"}
+
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -338,7 +414,7 @@ def test_every_route_has_a_rule(app):
     missing = unlisted(app)
     assert not missing, (
         "These routes have no expected outcome per role. Add a line for each to EXPECTED in "
-        "tests/test_route_matrix.py (anonymous, admin, coordinator, staff, funder):\n  "
+        "tests/test_route_matrix.py (anonymous, admin, coordinator, staff, funder, partner):\n  "
         + "\n  ".join(missing)
     )
     stale = [key for key in EXPECTED if key not in routes(app)]
@@ -422,7 +498,8 @@ def test_route_matrix(app, make, program, role):
         expected = EXPECTED[key][column]
         api = endpoint.startswith("api.")
         body = _resolve(BODIES.get(key), world)
-        response = session.request(method, _url(app, key, world), body, api)
+        as_json = api or key in JSON_ROUTES
+        response = session.request(method, _url(app, key, world), body, as_json)
         if key == "POST auth.sign_out":
             session.renew()
         if response.status_code != expected:
@@ -453,7 +530,7 @@ def test_staff_cannot_reach_another_site_by_any_route(app, make, program):
             if bearer:
                 response = _bearer(app, method, url, body, bearer)
             else:
-                response = session.request(method, url, body, api)
+                response = session.request(method, url, body, api or key in JSON_ROUTES)
             if response.status_code != 403:
                 wrong.append(f"{key} ({how}) for another site: {response.status_code}, not 403")
     assert not wrong, "\n".join(wrong)

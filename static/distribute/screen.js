@@ -1,10 +1,12 @@
 /* Enhances the distribution screen with an offline queue (form.js handles the form itself).
 
    Without this script the form is a plain POST. With it, a submission is first saved on the
-   device (queue.js), then sent to POST /api/v1/distributions with the session's CSRF token.
-   The server confirms (201, or 200 for a replay of the same id) and the entry is removed;
-   a refusal is shown to the user and kept until they fix or discard it. An entry the person
-   did not date is dated on the server's clock (this phone's, corrected by its offset). */
+   device (queue.js), then sent to POST /distribute/log (the API's body, with the session's
+   CSRF token) in one small round trip. The server confirms (201, or 200 for a replay of the
+   same id) with what the page shows of it (the confirmation, the site's on-hand figures, the
+   event's row of "today"), the page is updated in place and the entry removed; a refusal
+   is shown to the user and kept until they fix or discard it. An entry the person did not
+   date is dated on the server's clock (this phone's, corrected by its offset). */
 (function () {
   "use strict";
 
@@ -57,6 +59,21 @@
     try { localStorage.setItem(CLOCK_KEY, JSON.stringify(clockOffset)); } catch (error) { /* memory only */ }
   }
 
+  /** The offset from the page itself, when the server has just rendered it: a warm load
+      then makes no request of its own for it (issue 26). False for a stored copy of the
+      page (stored without data-served-at) or a browser without navigation timing. */
+  function learnClockFromPage() {
+    var servedAt = Number(root.dataset.servedAt);
+    root.removeAttribute("data-served-at");  // so no copy of this page made later carries it
+    var timing = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (!servedAt || !timing || !timing.responseStart) { return false; }
+    // This phone's clock when the page arrived: now, less the (monotonic) time since.
+    var arrived = Date.now() - (performance.now() - timing.responseStart);
+    clockOffset = servedAt - arrived;
+    try { localStorage.setItem(CLOCK_KEY, JSON.stringify(clockOffset)); } catch (error) { /* memory only */ }
+    return true;
+  }
+
   function syncClock() {
     var startedAt = Date.now();
     return fetch(root.dataset.session, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -96,7 +113,7 @@
     var timer = controller ? setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
     var startedAt = Date.now();
     var reached = false;  // whether the server may have seen this body (then it never changes)
-    return fetch(root.dataset.api, {
+    return fetch(root.dataset.log, {
       method: "POST",
       credentials: "same-origin",
       signal: controller ? controller.signal : undefined,
@@ -148,7 +165,7 @@
             return (dateEntry(entry) ? queue.put(entry) : Promise.resolve()).then(function () {
               return send(entry);
             }).then(function (outcome) {
-              if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; return null; }
+              if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; show(outcome.result); return null; }
               if (outcome.kind === "refused") {
                 entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
                 return queue.put(entry);
@@ -163,35 +180,97 @@
     }).then(function () {
       flushing = false;
       if (synced) {
-        refresh();
+        keepCopy();
         if (confirmEl.dataset.kind === "saved") { confirmEl.textContent = ""; }
       }
       return render();
     }, function () { flushing = false; return render(); });
   }
 
-  /* Swap the parts of the page that the server knows better: stock, hints, today's list. */
-  function refresh() {
-    return fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) {
-        if (!response.ok || response.redirected) { return null; }
-        if (window.caches) {
-          var copy = response.clone();
-          caches.open(PAGE_CACHE).then(function (cache) { return cache.put(location.href, copy); }).catch(function () {});
-        }
-        return response.text();
-      })
-      .then(function (html) {
-        if (!html) { return; }
-        var fresh = new DOMParser().parseFromString(html, "text/html");
-        document.querySelectorAll("[data-refresh][id]").forEach(function (el) {
-          var replacement = fresh.getElementById(el.id);
-          if (replacement) { el.replaceWith(document.importNode(replacement, true)); }
-        });
-        return render();  // the fresh hints, less what still waits on this phone
-      })
-      .catch(function () {});
+  /* --- the answer of a log: the page updated in place ------------------------------------ */
+
+  function fragment(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = (html || "").trim();
+    return holder.content.firstElementChild;
   }
+
+  /** Show what the server answered for a logged event: on-hand figures, the event in
+      "today", how many more there are. Nothing is fetched again. */
+  function show(answer) {
+    if (!answer || answer.site !== site) { return; }
+    (answer.stock || []).forEach(function (figure) {
+      var selector = '[data-supply="' + figure.supply + '"]';
+      var row = form.querySelector(".qty" + selector);
+      var hint = row && byId(row.dataset.field + "-hint");
+      if (hint) {
+        hint.dataset.usable = String(figure.usable);
+        hint.dataset.server = figure.hint;
+        hint.textContent = figure.hint;
+      }
+      var line = document.querySelector("#stock tr" + selector);
+      if (line) {
+        line.classList.toggle("low", Boolean(figure.low));
+        line.querySelector(".stock-usable").textContent = figure.text;
+        line.querySelector(".stock-flags").innerHTML = figure.flags;
+      }
+    });
+    var list = byId("today-list");
+    var item = fragment(answer.event);
+    if (list && item) {
+      var shown = byId(item.id);
+      if (shown) { shown.replaceWith(item); } else { list.prepend(item); }
+      var limit = parseInt(list.dataset.shown, 10) || 10;
+      while (list.children.length > limit) { list.lastElementChild.remove(); }
+      byId("today-none").hidden = true;
+    }
+    var more = fragment(answer.more);
+    if (more && byId("today-more")) { byId("today-more").replaceWith(more); }
+  }
+
+  /** Keep this page, as it now stands, for a reload without a network: what the worker
+      serves offline then shows the figures of the last log, not those of the last load. */
+  function keepCopy() {
+    if (!window.caches) { return; }
+    var copy = document.documentElement.cloneNode(true);
+    copy.removeAttribute("data-offline-ready");
+    copy.querySelector("#log-button").removeAttribute("disabled");  // disabled while sending
+    // What this visit's script drew or said: the next visit's draws it again.
+    copy.querySelectorAll(".flash:not(#form-error), .void-form").forEach(function (el) { el.remove(); });
+    copy.querySelectorAll(".void-link[aria-expanded]").forEach(function (el) { el.removeAttribute("aria-expanded"); });
+    ["js-confirmation", "sync-status", "queue-list", "attention-list"].forEach(function (id) {
+      var el = copy.querySelector("#" + id);
+      if (el) { el.textContent = ""; }
+    });
+    copy.querySelectorAll("[data-server]").forEach(function (hint) {
+      hint.textContent = hint.dataset.server;
+      hint.removeAttribute("data-server");
+    });
+    var html = new XMLSerializer().serializeToString(document.doctype) + copy.outerHTML;
+    var page = new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+    caches.open(PAGE_CACHE).then(function (cache) {
+      return cache.put(location.origin + location.pathname, page);
+    }).catch(function () {});
+  }
+
+  /* --- voiding: the page's one void form, opened under the event ------------------------- */
+
+  var voidTemplate = byId("void-template");
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("#today .void-link") : null;
+    if (!link || !voidTemplate) { return; }
+    event.preventDefault();
+    var item = link.closest("li");
+    var wasOpen = item.querySelector(".void-form");
+    document.querySelectorAll("#today .void-form").forEach(function (open) { open.remove(); });
+    document.querySelectorAll("#today .void-link[aria-expanded]").forEach(function (other) {
+      other.setAttribute("aria-expanded", "false");
+    });
+    if (wasOpen) { return; }  // a second tap closes it
+    link.insertAdjacentHTML("afterend", voidTemplate.innerHTML.split("__EVENT__").join(link.dataset.event));
+    item.querySelector(".void-form input[name=operation_id]").value = f.newId();
+    link.setAttribute("aria-expanded", "true");  // focus stays: the form is next in the tab order
+  });
 
   /* --- "same as last": the previous event's items at one tap ------------------------------ */
 
@@ -342,12 +421,11 @@
     }).then(function (outcome) {
       if (outcome.kind === "confirmed") {
         confirmEl.dataset.kind = "logged";
-        confirmEl.textContent = say("logged", { given: outcome.result.items.map(function (item) {
-          return item.quantity + " × " + item.name;
-        }).join(", ") });
+        confirmEl.textContent = outcome.result.confirmation;
         keepLast(read.body.items);
         f.resetForm();
-        refresh();
+        show(outcome.result);
+        keepCopy();
       } else if (outcome.kind === "refused") {
         // Nothing was recorded. The entry stays queued (a reload keeps it) until it is fixed
         // and accepted, or discarded; it is in the form to fix now, every value kept.
@@ -396,8 +474,12 @@
 
   function keep(cache, url) {
     return fetch(url, { credentials: "same-origin" }).then(function (response) {
-      if (response.ok && !response.redirected) { return cache.put(url, response); }
-      return null;
+      if (!response.ok || response.redirected) { return null; }
+      // Stored without the moment it was served: a copy read later must not set the clock.
+      return response.text().then(function (html) {
+        var body = html.replace(/ data-served-at="[^"]*"/, "");
+        return cache.put(url, new Response(body, { status: response.status, headers: response.headers }));
+      });
     });
   }
 
@@ -409,10 +491,17 @@
     });
   }
 
-  /* The worker's page for an address never stored, kept again on every visit so that it
-     is in the language the person reads now. */
+  /* The worker's page for an address never stored (the worker keeps it when installed),
+     kept again when it is not in the language the person reads now: not on every visit,
+     where it cost a round trip on a slow network (issue 26). */
   function keepOfflinePage(cache) {
-    return keep(cache, new URL(root.dataset.offline, location.href).href);
+    var url = new URL(root.dataset.offline, location.href).href;
+    return cache.match(url).then(function (kept) {
+      return kept ? kept.text() : "";
+    }).then(function (html) {
+      var lang = /<html lang="([^"]*)"/.exec(html);
+      return lang && lang[1] === document.documentElement.lang ? null : keep(cache, url);
+    });
   }
 
   if ("serviceWorker" in navigator && window.caches) {
@@ -433,6 +522,7 @@
   f.setEventId(f.newId());
   showLast();
   if (!byId("form-error").hidden) { f.focusFirstError(); }
-  syncClock();  // this visit's offset, before the first entry needs it
+  // This visit's offset, before the first entry needs it: from the page, else by asking.
+  if (!learnClockFromPage()) { syncClock(); }
   render().then(flush);
 })();

@@ -1,25 +1,37 @@
 /* Service worker for the distribution screen (scope: /distribute/).
 
    Pages: network first, so staff always see today's stock when online; the last good copy
-   is served when the network is gone or the server answers an error (5xx). Static files: cached copy at once, refreshed in the
-   background. Writes (the API) are never touched here: the page's queue owns them. */
+   is served when the network is gone or the server answers an error (5xx). Static files:
+   the pages name them by fingerprinted address (?v=<hash of the file>, issue 26), so a
+   stored copy is right for good and is answered without asking the network; an address
+   without one: the stored copy at once, refreshed in the background. Writes (the API) are
+   never touched here: the page's queue owns them. */
 "use strict";
 
-var VERSION = "v3";  // issue 19: the screen's scripts changed with its page
-var STATIC_CACHE = "distribute-static-" + VERSION;
+// The hash of every static file, and a version made of them: the server writes them in
+// when it serves this script, so a deploy that changes any file installs a new worker,
+// which precaches the new addresses and drops the old cache.
+var BUILD = {};  // filled in by the server: supplies/web/assets.py
+var FILES = BUILD.files || {};
+var STATIC_CACHE = "distribute-static-" + (BUILD.version || "dev");
 var PAGE_CACHE = "distribute-pages-v1";
 var SCOPE = self.registration.scope;
 var STATIC_ROOT = new URL("../static/", SCOPE).href;
-// Rendered by the server in the reader's language; the screen stores it again on each visit.
+// Rendered by the server in the reader's language; the screen stores it again when the
+// language changes.
 var OFFLINE_PAGE = new URL("offline", SCOPE).href;
-var PRECACHE = [
-  "app.css",
-  "distribute/distribute.css",
-  "distribute/queue.js",
-  "distribute/form.js",
-  "distribute/screen.js",
-  "distribute/icons/icon-192.png"
-].map(function (path) { return STATIC_ROOT + path; });
+
+/* The address the pages use for a static file: with its hash when the server gave one. */
+function fingerprinted(path) {
+  return STATIC_ROOT + path + (FILES[path] ? "?v=" + FILES[path] : "");
+}
+
+// The screen's own files (its scripts and styles, the shared stylesheet, the icon pages
+// name), by the addresses the pages use.
+var PRECACHE = Object.keys(FILES).filter(function (path) {
+  return path === "app.css" || path === "distribute/icons/icon-192.png" ||
+    /^distribute\/[^\/]+\.(js|css)$/.test(path);
+}).map(fingerprinted);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -40,15 +52,24 @@ self.addEventListener("activate", function (event) {
       return Promise.all(names.filter(function (name) {
         return name.indexOf("distribute-static-") === 0 && name !== STATIC_CACHE;
       }).map(function (name) { return caches.delete(name); }));
+    }).then(function () {
+      // The browser asks for a screen while the worker starts, instead of after: on a slow
+      // phone that start is no longer added to the round trip (issue 26).
+      var preload = self.registration.navigationPreload;
+      return preload ? preload.enable() : null;
     }).then(function () { return self.clients.claim(); })
   );
 });
 
-/* A copy to keep: without the "redirected" flag (a navigation may not be answered with it)
-   and without one-time messages such as "Logged: ...", which would be stale offline. */
+/* A copy to keep: without the "redirected" flag (a navigation may not be answered with it),
+   without one-time messages such as "Logged: ...", which would be stale offline, and
+   without the moment it was served. */
 function storable(response) {
   return response.text().then(function (html) {
     var body = html.replace(/<div class="flash [^"]*" role="[^"]*">[^<]*<\/div>/g, "");
+    // The moment the server rendered it sets the phone's clock offset: a stored copy, read
+    // later, must not (the screen then asks the server, issue 26).
+    body = body.replace(/ data-served-at="[^"]*"/, "");
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   });
 }
@@ -70,8 +91,10 @@ function fallback(request, response) {
   });
 }
 
-function page(request) {
-  return fetch(request).then(function (response) {
+function page(request, preloaded) {
+  return Promise.resolve(preloaded).then(function (response) {
+    return response || fetch(request);
+  }).then(function (response) {
     // The server answered but could not serve (its database down, a restart): the cached
     // screen still lets staff log to the queue, as when the network is gone (issue 23).
     if (response.status >= 500) { return fallback(request, response); }
@@ -91,8 +114,11 @@ function page(request) {
 }
 
 function asset(request) {
+  var pinned = new URL(request.url).searchParams.has("v");
   return caches.open(STATIC_CACHE).then(function (cache) {
     return cache.match(request).then(function (hit) {
+      // A fingerprinted copy never changes: no request at all (a warm load makes one, the page).
+      if (hit && pinned) { return hit; }
       var update = fetch(request).then(function (response) {
         if (response.ok) { cache.put(request, response.clone()); }
         return response;
@@ -109,7 +135,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate" && request.url.indexOf(SCOPE) === 0) {
-    event.respondWith(page(request));
+    event.respondWith(page(request, event.preloadResponse));
   } else if (request.url.indexOf(STATIC_ROOT) === 0) {
     event.respondWith(asset(request));
   }

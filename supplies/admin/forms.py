@@ -39,7 +39,9 @@ class UserForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
-    sites = SiteCheckboxes(_l("Sites (staff work only at these)"), choices=[])
+    sites = SiteCheckboxes(
+        _l("Sites (staff work only at these; a partner at its agency)"), choices=[]
+    )
     submit = SubmitField(_l("Save"))
 
 

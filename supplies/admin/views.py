@@ -14,7 +14,8 @@ from supplies.admin.forms import (
     UserForm,
 )
 from supplies.extensions import login_manager
-from supplies.i18n import translate
+from supplies.i18n import label, translate
+from supplies.services import catalog
 from supplies.services.accounts import audit_log, passwords
 from supplies.services.accounts import tokens as api_tokens
 from supplies.services.accounts import users as accounts
@@ -52,7 +53,7 @@ def users():
 def new_user():
     """Create an account; show its temporary password or set-password link once."""
     form = NewUserForm()
-    form.sites.choices = web.site_choices(current_user, active_only=False)
+    form.sites.choices = _site_choices()
     if form.validate_on_submit():
         temporary = passwords.temporary()
         try:
@@ -77,7 +78,7 @@ def edit_user(user_id: int):
     """Change an account's name, role and sites."""
     user = _user_or_404(user_id)
     form = UserForm(obj=None if request.method == "POST" else user)
-    form.sites.choices = web.site_choices(current_user, active_only=False)
+    form.sites.choices = _site_choices()
     if request.method == "GET":
         form.sites.data = [site.code for site in user.sites]
     if form.validate_on_submit():
@@ -154,6 +155,20 @@ def _show_access(user, access: str, temporary: str | None = None, revoked: bool 
     return render_template(
         "admin/user_access.html", user=user, temporary=temporary, link=link, revoked=revoked
     )
+
+
+def _site_choices() -> list[tuple[str, str]]:
+    """Every site as a checkbox, "Name (CODE)"; a partner agency says so: a partner's
+    account needs one."""
+    partner = label("partner_agency")
+    return [
+        (
+            site.code,
+            f"{site.name} ({site.code})"
+            + (f" · {partner}" if site.kind == "partner_agency" else ""),
+        )
+        for site in catalog.list_sites(current_user)
+    ]
 
 
 def _user_or_404(user_id: int):

@@ -13,9 +13,17 @@ from supplies.services import areas, catalog
 from supplies.services.common import schema as s
 from supplies.services.common import validation as v
 from supplies.services.distribution import bundles, events
+from supplies.services.partners import bodies as partners
 from supplies.services.reporting import exports
 from supplies.services.stock import bodies, counting
-from supplies.vocab import BATCH_STATUSES, INTERFACE_LANGUAGES, JOB_STATUSES, VOID_REASONS
+from supplies.vocab import (
+    BATCH_STATUSES,
+    DECLINE_REASONS,
+    INTERFACE_LANGUAGES,
+    JOB_STATUSES,
+    REQUEST_STATUSES,
+    VOID_REASONS,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE = s.DATE_SCHEMA
@@ -36,6 +44,12 @@ REQUEST_BODIES = (
     events.DISTRIBUTION,
     events.VOID,
     exports.EVENT_EXPORT,
+    partners.REQUEST,
+    partners.APPROVAL,
+    partners.FULFILMENT,
+    partners.DECLINE,
+    partners.CANCEL,
+    partners.REPORT,
 )
 _ERRORS = {
     400: "Malformed request (not a JSON object, or no CSRF token with a session).",
@@ -160,6 +174,8 @@ def _schemas() -> dict:
         "DistributionPage": {"type": "object", "properties": page, "required": list(page)},
         "Result": {"type": "object", "description": "What was recorded, as stored with the id."},
         "Job": _job_schema(),
+        "SupplyRequestRecord": _request_record(),
+        "PartnerReportRecord": _report_record(),
     }
 
 
@@ -344,6 +360,104 @@ def _job_paths() -> dict:
     }
 
 
+def _request_record() -> dict:
+    """A supply request as GET /requests lists it and its steps answer."""
+    line = {
+        "supply": s.CODE_SCHEMA,
+        "requested": {"type": "integer", "minimum": 1},
+        "approved": {"type": ["integer", "null"], "minimum": 0},
+    }
+    properties = {
+        "id": {"type": "string", "format": "uuid"},
+        "site": s.CODE_SCHEMA,
+        "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+        "needed_by": {"type": ["string", "null"], "format": "date"},
+        "decline_reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
+        "from_site": {"type": ["string", "null"]},
+        "transfer": {
+            "type": ["string", "null"],
+            "description": "The fulfilling transfer's id once fulfilled.",
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "items": {
+            "type": "array",
+            "items": {"type": "object", "properties": line, "required": list(line)},
+        },
+    }
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _report_record() -> dict:
+    """A partner's monthly report as GET /partner-reports lists it."""
+    line = {"supply": s.CODE_SCHEMA, "quantity": {"type": "integer", "minimum": 0}}
+    count = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "id": {"type": "string", "format": "uuid"},
+        "site": s.CODE_SCHEMA,
+        "month": {"type": "string", "pattern": partners.MONTH_PATTERN},
+        "items": {
+            "type": "array",
+            "items": {"type": "object", "properties": line, "required": list(line)},
+        },
+        "encounters": count,
+        "reversals_reported": count,
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    }
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _partner_paths(site: dict) -> dict:
+    request_id = {"name": "id", "in": "path", "required": True, "schema": s.UUID_SCHEMA}
+    status = {"type": "string", "enum": list(REQUEST_STATUSES)}
+    submit = _post("A partner agency asks for supplies", partners.REQUEST, 409, 422)["post"]
+    submit["description"] = "A partner account, for its own agency."
+    steps = {}
+    for step, summary, body, optional in (
+        ("approve", "Approve a submitted request in full or in part", partners.APPROVAL, True),
+        (
+            "fulfil",
+            "Fulfil an approved request: one transfer from a program site",
+            partners.FULFILMENT,
+            False,
+        ),
+        ("decline", "Decline a request with a reason code", partners.DECLINE, False),
+        ("cancel", "The partner withdraws its request", partners.CANCEL, True),
+    ):
+        operation = _post(summary, body, 404, 409, 422)["post"]
+        operation["description"] = (
+            "The same step again on a request already in its outcome answers 200 and "
+            "writes nothing; a request that has moved on answers 409."
+        )
+        if optional:
+            operation["requestBody"]["required"] = False
+        operation = {**operation, "operationId": f"{step}Request", "parameters": [request_id]}
+        steps[f"/requests/{{id}}/{step}"] = {"post": operation}
+    reports_list = _list(
+        "Partner monthly reports, newest month first (a partner: its agency's)",
+        "PartnerReportRecord",
+        [
+            {**site, "description": "A partner agency's code (a partner: its own)."},
+            _query("start", DATE, "Reports of months from this day's month on."),
+            _query("end", DATE, "Reports of months starting on or before this day."),
+        ],
+    )
+    report = _post("Send or correct a partner's monthly report", partners.REPORT, 404, 409, 422)
+    return {
+        "/requests": {
+            **_list(
+                "Supply requests, newest first (a partner: its agency's)",
+                "SupplyRequestRecord",
+                [_query("status", status, "Only requests with this status.")],
+            ),
+            "post": submit,
+        },
+        **steps,
+        "/partner-reports": {**reports_list, **report},
+    }
+
+
 def _paths() -> dict:
     site = _query("site", s.CODE_SCHEMA, "A site code (staff: an assigned site).")
     return {
@@ -382,6 +496,7 @@ def _paths() -> dict:
         **_distribution_paths(site),
         **_workbook_path(),
         **_job_paths(),
+        **_partner_paths(site),
         "/openapi.json": {
             "get": {
                 "summary": "This description",

@@ -18,6 +18,9 @@ from supplies.services.common.messages import msg
 from supplies.services.db import files
 from supplies.services.distribution import bundles, history
 from supplies.services.distribution import events as distribution
+from supplies.services.partners import bodies as partner_bodies
+from supplies.services.partners import reports as partner_reports
+from supplies.services.partners import requests as supply_requests
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
 from supplies.services.stock import bodies, counting, on_hand
@@ -50,6 +53,18 @@ ROLE_NEEDED = {
     "api.list_distributions": "see_events",
     "api.funder_workbook": "funder_reports",
     "api.start_event_export": "event_export",
+    "api.list_sites": "see_catalog",
+    "api.list_supplies": "see_catalog",
+    "api.list_funding_sources": "see_catalog",
+    "api.list_areas": "see_catalog",
+    "api.list_requests": "see_requests",
+    "api.create_request": "request_supplies",
+    "api.approve_request": "decide_requests",
+    "api.fulfil_request": "decide_requests",
+    "api.decline_request": "decide_requests",
+    "api.cancel_request": "request_supplies",
+    "api.create_partner_report": "report_partner",
+    "api.list_partner_reports": "see_partner_reports",
 }
 
 
@@ -301,6 +316,91 @@ def list_distributions():
             "next_page": page + 1 if page * per_page < total else None,
         }
     )
+
+
+# --- partner agencies: supply requests and monthly reports ----------------------------------
+
+
+def _request_id(request_id: str) -> str:
+    if not validation.is_uuid(request_id):
+        raise ApiError(404, "not_found", msg("No such request."))
+    return request_id.lower()
+
+
+def _optional_body(allowed) -> dict:
+    """A step's JSON body, or {} when none is sent."""
+    return json_body(allowed) if request.content_length else {}
+
+
+@bp.get("/requests")
+def list_requests():
+    """Supply requests the caller may see, newest first (a partner: its agency's)."""
+    status = support.query_text("status")
+    found = supply_requests.list_requests(g.api_user, status)
+    return jsonify([supply_requests.request_result(r) for r in found])
+
+
+@bp.post("/requests")
+def create_request():
+    """A partner asks for supplies for its agency."""
+    body = json_body(partner_bodies.REQUEST.names)
+    return written(supply_requests.submit(g.api_user, operation_request(body), body))
+
+
+@bp.post("/requests/<request_id>/approve")
+def approve_request(request_id: str):
+    """Approve a submitted request in full, or in part with items."""
+    body = _optional_body(partner_bodies.APPROVAL.names)
+    request_id = _request_id(request_id)
+    outcome = supply_requests.approve(g.api_user, operation_request(body), request_id, body)
+    return written(outcome)
+
+
+@bp.post("/requests/<request_id>/fulfil")
+def fulfil_request(request_id: str):
+    """Send the approved units as one transfer from a program site."""
+    body = json_body(partner_bodies.FULFILMENT.names)
+    request_id = _request_id(request_id)
+    outcome = supply_requests.fulfil(g.api_user, operation_request(body), request_id, body)
+    return written(outcome)
+
+
+@bp.post("/requests/<request_id>/decline")
+def decline_request(request_id: str):
+    """Decline a request with a reason code."""
+    body = json_body(partner_bodies.DECLINE.names)
+    request_id = _request_id(request_id)
+    outcome = supply_requests.decline(g.api_user, operation_request(body), request_id, body)
+    return written(outcome)
+
+
+@bp.post("/requests/<request_id>/cancel")
+def cancel_request(request_id: str):
+    """The partner withdraws its request."""
+    body = _optional_body(partner_bodies.CANCEL.names)
+    request_id = _request_id(request_id)
+    return written(supply_requests.cancel(g.api_user, operation_request(body), request_id))
+
+
+@bp.post("/partner-reports")
+def create_partner_report():
+    """A partner's monthly report (the same agency and month again corrects it)."""
+    body = json_body(partner_bodies.REPORT.names)
+    return written(partner_reports.submit(g.api_user, operation_request(body), body))
+
+
+@bp.get("/partner-reports")
+def list_partner_reports():
+    """Monthly reports the caller may see (a partner: its agency's), newest month first."""
+    code = support.query_text("site")
+    site_id = None
+    if code is not None:
+        site = catalog.site_by_code(code, active_only=False)
+        permissions.require(g.api_user, "see_partner_reports", site.id)
+        site_id = site.id
+    start, end = support.query_date("start"), support.query_date("end")
+    found = partner_reports.list_reports(g.api_user, site_id, start, end)
+    return jsonify([partner_reports.report_result(r) for r in found])
 
 
 # --- reports -----------------------------------------------------------------------------

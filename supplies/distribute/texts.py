@@ -68,7 +68,6 @@ def screen_texts() -> dict:
         "discard_question": _(
             "Discard this distribution (%(given)s)? It was never recorded.", given=GIVEN
         ),
-        "logged": _("Logged: %(given)s.", given=GIVEN),
         "saved_offline": _(
             "Saved on this phone: %(given)s. It will be sent when the connection is back.",
             given=GIVEN,

@@ -19,7 +19,7 @@ from supplies.services.common.errors import DomainError
 from supplies.services.stock import on_hand, overview, write_off
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
-from supplies.web import access, screens
+from supplies.web import access, partners, screens
 from supplies.web import forms as web
 from supplies.web.plurals import counted
 
@@ -31,7 +31,9 @@ def stock_overview():
     """Sites by supplies against par, restock suggestions, lots to watch, the weekly chart."""
     access.require(current_user, "manage_stock")
     screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
-    return render_template("inventory/overview.html", **screen)
+    return render_template(
+        "inventory/overview.html", **screen, **partners.with_partners(current_user)
+    )
 
 
 # --- receive -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from supplies import i18n
 from supplies.services.accounts import users
 from supplies.services.stock import overview
 from supplies.urls import safe_next
+from supplies.web import partners
 
 bp = Blueprint("main", __name__)
 
@@ -14,14 +15,18 @@ bp = Blueprint("main", __name__)
 @bp.get("/home")
 @login_required
 def home():
-    """Each role's home: stock overview, distribution screen, or the funder's page."""
+    """Each role's home: stock overview, distribution screen, the agency's page, or the funder's."""
     if current_user.role in ("admin", "coordinator"):
         # The coordinator's home is the stock overview (issue 4).
         screen = overview.home_screen(current_user, overview.SiteFilter.from_query(request.args))
-        return render_template("inventory/overview.html", welcome=True, **screen)
+        more = partners.with_partners(current_user)
+        return render_template("inventory/overview.html", welcome=True, **screen, **more)
     if current_user.role == "staff":
         # Staff work at the table: their home is the distribution screen (or site picker).
         return redirect(url_for("distribute.pick_site"))
+    if current_user.role == "partner":
+        # A partner agency's people see their own agency only: its page is their home.
+        return redirect(url_for("partners.home"))
     return render_template("main/home_funder.html")
 
 

@@ -10,6 +10,12 @@ from supplies.models.imported_file import ImportedFile, ImportRun
 from supplies.models.job import Job, StoredFile, StoredFileChunk
 from supplies.models.operation import Operation
 from supplies.models.par_level import ParLevel
+from supplies.models.partner import (
+    PartnerReport,
+    PartnerReportLine,
+    SupplyRequest,
+    SupplyRequestLine,
+)
 from supplies.models.revision import Revision
 from supplies.models.session import UserSession
 from supplies.models.site import Site
@@ -37,6 +43,8 @@ __all__ = [
     "Movement",
     "Operation",
     "ParLevel",
+    "PartnerReport",
+    "PartnerReportLine",
     "QuarterState",
     "Revision",
     "SignInThrottle",
@@ -44,6 +52,8 @@ __all__ = [
     "StoredFile",
     "StoredFileChunk",
     "Supply",
+    "SupplyRequest",
+    "SupplyRequestLine",
     "User",
     "UserSession",
     "user_sites",

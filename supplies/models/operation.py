@@ -20,6 +20,12 @@ OPERATION_KINDS = (
     "supply",
     "funding_source",
     "import",
+    "request",
+    "request_approve",
+    "request_fulfil",
+    "request_decline",
+    "request_cancel",
+    "partner_report",
 )
 
 

@@ -23,7 +23,14 @@ KEYWORDS = {
     "pattern", "format", "properties", "required", "additionalProperties", "items",
     "minItems", "maxItems", "title", "description", "default",
 }  # fmt: skip
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+
+
+def pattern_matches(pattern: str, value: str) -> bool:
+    """A `pattern` keyword read as ECMA-262 reads it, as the document's readers do: `$`
+    only at the very end (Python's also matches before a final newline, so "\\n" passed
+    `^$`) and `\\d`, `\\w` ASCII only (Python's take any script's digits and letters)."""
+    return re.search(re.sub(r"(?<!\\)\$", r"\\Z", pattern), value, re.ASCII) is not None
 
 
 def _format_ok(fmt: str, value: str) -> bool:
@@ -67,7 +74,7 @@ def errors(spec: dict, schema: dict, value, path: str = "") -> list[str]:
     if isinstance(value, str):
         if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
             found.append(f"{path}: bad length")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not pattern_matches(schema["pattern"], value):
             found.append(f"{path}: does not match {schema['pattern']}")
         if "format" in schema and not _format_ok(schema["format"], value):
             found.append(f"{path}: not a {schema['format']}")

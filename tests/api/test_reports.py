@@ -42,7 +42,7 @@ def test_funder_token_gets_the_workbook(program, make, api):
     tables = _tables(response.data)
     assert set(tables) == {
         "Summary", "ByMonth", "BySite", "Recipients", "Reversals", "Inventory", "ExpiringLots",
-        "ByQuarter", "ByCategory", "ByArea", "Received", "WriteOffs",
+        "ByQuarter", "ByCategory", "ByArea", "Received", "WriteOffs", "SubRecipients",
     }  # fmt: skip
     entry = db.session.execute(
         db.select(AuditEntry).where(AuditEntry.action == "report.export")

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from supplies.extensions import db
 from supplies.models import DistributionEvent
 from supplies.services.db.operations import OperationRequest
+from supplies.services.partners import requests as partner_requests
 from supplies.services.stock import counting, work
 from supplies.services.stock.counting import CountEntry
 from tests.conftest import PASSWORD
@@ -85,7 +86,23 @@ def world(live_make):
         "users": users,
         "transfer": moved.result["id"],
         "count": count.result["id"],
+        **_partner_world(make, users),
     }
+
+
+def _partner_world(make, users) -> dict:
+    """A partner agency, its partner, and a request sent, one approved and one waiting."""
+    make.site("CLINIC", kind="partner_agency", name="Eastside clinic")
+    users["partner"] = partner = make.user("partner@example.org", "partner", sites=("CLINIC",))
+
+    def ask(units):
+        body = {"site": "CLINIC", "items": [{"supply": "FTS", "quantity": units}]}
+        return partner_requests.submit(partner, _request(body), body).result["id"]
+
+    sent, approved, waiting = ask(10), ask(20), ask(30)
+    partner_requests.fulfil(make.admin, _request(), sent, {"from_site": "HUB"})
+    partner_requests.approve(make.admin, _request(), approved, {})
+    return {"requests": {"sent": sent, "approved": approved, "waiting": waiting}}
 
 
 def _pages(role: str, world) -> list[str]:
@@ -117,6 +134,13 @@ def _pages(role: str, world) -> list[str]:
         "/account/password",
         "/distribute/",
         "/distribute/sites/HUB",
+        "/partners/queue",
+        "/partners/agencies",
+        "/partners/CLINIC/requests",
+        "/partners/CLINIC/received",
+        "/partners/CLINIC/report",
+        *(f"/partners/requests/{r}" for r in world["requests"].values()),
+        f"/partners/requests/{world['requests']['sent']}/slip",
     ]
     admin = [
         "/admin/users",
@@ -139,6 +163,17 @@ def _pages(role: str, world) -> list[str]:
             "/account/password",
         ],
         "funder": ["/home", "/reports/", "/account/password"],
+        "partner": [
+            "/partners/",
+            "/partners/CLINIC/requests/new",
+            "/partners/CLINIC/requests",
+            "/partners/CLINIC/received",
+            "/partners/CLINIC/report",
+            f"/partners/requests/{world['requests']['sent']}",
+            f"/partners/requests/{world['requests']['waiting']}",
+            f"/partners/requests/{world['requests']['sent']}/slip",
+            "/account/password",
+        ],
     }[role]
 
 
@@ -177,7 +212,7 @@ def _check(page, url: str, axe_source: str, problems: list, language: str) -> No
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("role", ["admin", "coordinator", "staff", "funder"])
+@pytest.mark.parametrize("role", ["admin", "coordinator", "staff", "funder", "partner"])
 def test_every_page_of_a_role_passes_axe(browser, live_app, world, axe_source, role, language):
     context = _context(browser, live_app[1], language)
     page = context.new_page()
@@ -381,14 +416,14 @@ def test_staff_logs_a_distribution_in_spanish_with_the_keyboard(
         assert (event.resupply_reason, event.reversals_reported) == ("used_on_overdose", 1)
 
         # Void it by keyboard: open "Anular…", pick "Se registró dos veces", send.
-        _tab_until(page, "e.tagName === 'SUMMARY' && e.closest('#today')")
+        _tab_until(page, "e.classList.contains('void-link') && e.closest('#today')")
         page.keyboard.press("Enter")
         _tab_until(page, "e.name === 'reason'")
         page.keyboard.press("Space")
         for _ in range(3):
             page.keyboard.press("ArrowDown")
         assert _checked(page, "reason") == "duplicate"
-        _tab_until(page, "e.type === 'submit' && e.closest('.void')")
+        _tab_until(page, "e.type === 'submit' && e.closest('.void-form')")
         page.keyboard.press("Enter")
         expect(page.get_by_role("status").filter(has_text="Se anuló la entrega")).to_contain_text(
             "Se registró dos veces"

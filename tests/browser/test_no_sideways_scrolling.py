@@ -9,6 +9,7 @@ measured by the label that is its target. One server and one program serve the m
 
 import threading
 import uuid
+from datetime import date
 
 import pytest
 from werkzeug.serving import make_server
@@ -16,12 +17,13 @@ from werkzeug.serving import make_server
 from supplies.extensions import db
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import bundles, events
+from supplies.services.partners import reports, requests
 from supplies.services.stock import work
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Factory, make_app
 
 WIDTHS = (320, 375)
-ROLES = ("admin", "coordinator", "staff", "funder")
+ROLES = ("admin", "coordinator", "staff", "funder", "partner")
 LANGUAGES = ("en", "es")
 # Pages the menus lead to that are actions, not pages.
 SKIPPED = ("/sign-out", "/language", "/logout")
@@ -29,9 +31,12 @@ SKIPPED = ("/sign-out", "/language", "/logout")
 EXTRA = {
     "admin": ["/inventory/bundles", "/inventory/bundles/usual/edit", "/distribute/sites/HUB"],
     "coordinator": ["/inventory/bundles/new", "/inventory/areas", "/distribute/sites/VAN"],
-    "staff": [],
+    "staff": ["/distribute/sites/HUB/today"],  # the rest of a busy day (issue 26)
     "funder": [],
+    "partner": [],
 }
+# Pages of records the served program makes (a partner's requests and slip), by role.
+MADE: dict[str, list[str]] = {}
 
 MENU_LINKS = """() => {
   const links = document.querySelectorAll(
@@ -96,6 +101,7 @@ def served(tmp_path_factory):
         make.supply("WOUND", category="wound_care", name="Wound care kit with gauze and tape")
         make.funding("SOR")
         make.area("Doña Ana County", "NM")
+        make.site("CLINIC", kind="partner_agency", name="Eastside Recovery Clinic and Shelter")
         make.receive("HUB", "NARCAN4", 40, lot="N1", funding="SOR")
         make.receive("HUB", "NARCAN4", 5, lot="OLD", expires_in_days=-3)
         make.receive("HUB", "FTS", 300)
@@ -113,10 +119,11 @@ def served(tmp_path_factory):
         }
         bundles.create_bundle(make.admin, OperationRequest.new(None, kit), kit)
         for role in ROLES:
-            sites = ("HUB",) if role == "staff" else ()
+            sites = {"staff": ("HUB",), "partner": ("CLINIC",)}.get(role, ())
             make.user(f"{role}@example.org", role, sites=sites)
         given = {"id": str(uuid.uuid4()), "site": "HUB", "items": kit["items"]}
         events.distribute(make.admin, OperationRequest.new(given["id"], given), given)
+        _partner_requests(make)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -127,6 +134,40 @@ def served(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _partner_requests(make) -> None:
+    """The clinic's requests: one sent (a slip, a delivery, a report), one approved, one
+    waiting; their pages join the partner's and the coordinator's (issue 24)."""
+    partner = make.user("clinic-partner@example.org", "partner", sites=("CLINIC",))
+
+    def ask(items):
+        body = {"site": "CLINIC", "items": items, "needed_by": None}
+        return requests.submit(partner, OperationRequest.new(None, body), body).result["id"]
+
+    sent = ask([{"supply": "NARCAN4", "quantity": 6}, {"supply": "WOUND", "quantity": 4}])
+    body = {"from_site": "HUB"}
+    requests.fulfil(make.admin, OperationRequest.new(None, body), sent, body)
+    approved = ask([{"supply": "FTS", "quantity": 40}, {"supply": "NARCAN4", "quantity": 2}])
+    part = {"items": [{"supply": "FTS", "quantity": 25}, {"supply": "NARCAN4", "quantity": 2}]}
+    requests.approve(make.admin, OperationRequest.new(None, part), approved, part)
+    waiting = ask([{"supply": "WOUND", "quantity": 12}, {"supply": "FTS", "quantity": 100}])
+    month = f"{date.today():%Y-%m}"
+    report = {"site": "CLINIC", "month": month, "items": [{"supply": "WOUND", "quantity": 1}]}
+    reports.submit(partner, OperationRequest.new(None, report), report)
+    mine = [f"/partners/requests/{sent}", f"/partners/requests/{sent}/slip"]
+    MADE["partner"] = [
+        *mine,
+        f"/partners/requests/{waiting}",
+        f"/partners/CLINIC/report?month={month}",
+    ]
+    MADE["coordinator"] = [
+        *mine,
+        f"/partners/requests/{approved}",
+        f"/partners/requests/{waiting}",
+        "/partners/CLINIC/report",
+        "/partners/CLINIC/received",
+    ]
 
 
 def _sign_in(page, role: str) -> None:
@@ -164,7 +205,7 @@ def test_no_page_scrolls_sideways_and_targets_are_big_enough(browser, served, ro
         _sign_in(page, role)
         pages = _menu_pages(page)
         assert len(pages) >= 3, pages
-        pages += EXTRA[role]
+        pages += EXTRA[role] + MADE.get(role, [])
         for href in pages:
             page.set_viewport_size({"width": WIDTHS[0], "height": 640})
             response = page.goto(href)

@@ -109,19 +109,57 @@ def test_a_refused_entry_stays_queued_across_a_reload_until_discarded(hub, fast_
     assert abs(event.occurred_at - clock.now()) < timedelta(minutes=2)
 
 
-def test_the_screen_comes_from_the_cache_when_the_server_answers_an_error(hub, fast_phone):
+def test_the_screen_comes_from_the_cache_when_the_server_answers_an_error(
+    hub, fast_phone, live_app
+):
     # Issue 23: with the database down the server answers 502 or 503; the service worker
     # shows the last good screen (staff keep logging to the queue), as when offline.
     _screen(fast_phone)
     fast_phone.wait_for_selector("html[data-offline-ready]", state="attached")
     answered = []
 
-    def database_down(route):
-        answered.append(route.request.url)
-        route.fulfill(status=502, body="the database cannot be reached")
+    def database_down(**_address):
+        answered.append(_address)
+        return "the database cannot be reached", 502
 
-    fast_phone.context.route("**/distribute/sites/HUB", database_down)
-    fast_phone.reload()
-    expect(fast_phone.get_by_label(NARCAN, exact=True)).to_be_visible()
+    # The server itself answers the error: the worker takes the screen from the browser's
+    # navigation preload (issue 26), a request the page's routes never see.
+    app = live_app[0]
+    screen = app.view_functions["distribute.screen"]
+    app.view_functions["distribute.screen"] = database_down
+    try:
+        fast_phone.reload()
+        expect(fast_phone.get_by_label(NARCAN, exact=True)).to_be_visible()
+    finally:
+        app.view_functions["distribute.screen"] = screen
     assert answered  # the server was asked, and answered an error
     assert "cannot be reached" not in fast_phone.content()
+
+
+def test_the_screen_learns_the_clock_from_itself_and_stored_copies_do_not_carry_it(hub, fast_phone):
+    # Issue 26: a warm load makes one request, the screen; the offset comes from the moment
+    # the server rendered it, not from a request of its own. A stored copy, read offline
+    # hours later, must not set the clock: it is stored without that moment.
+    _screen(fast_phone)
+    fast_phone.wait_for_selector("html[data-offline-ready]", state="attached")
+    offset = fast_phone.evaluate("JSON.parse(localStorage.getItem('distribute-clock-offset'))")
+    assert abs(offset + 3600e3) < 5e3, offset  # the phone is an hour fast
+    asked = fast_phone.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(name => name.includes('/distribute/session'))"
+    )
+    assert asked == []
+    assert fast_phone.locator("#distribute[data-served-at]").count() == 0  # read, then dropped
+    stored_screens = """async () => {
+      const cache = await caches.open('distribute-pages-v1');
+      const texts = await Promise.all((await cache.keys()).map(
+        async (request) => (await cache.match(request)).text()));
+      return texts.filter(text => text.includes('id="distribute"'));
+    }"""
+    stored = fast_phone.evaluate(stored_screens)  # kept by the page, first visit
+    assert stored and not any("data-served-at" in text for text in stored)
+    fast_phone.reload()  # now through the service worker, which stores the screen again
+    expect(fast_phone.get_by_label(NARCAN, exact=True)).to_be_visible()
+    fast_phone.wait_for_timeout(500)
+    stored = fast_phone.evaluate(stored_screens)
+    assert stored and not any("data-served-at" in text for text in stored)

@@ -128,7 +128,9 @@ def test_the_screen_gives_its_scripts_spanish(client, auth, make, program):
         "one": "{n} entrega requiere su atención abajo.",
         "other": "{n} entregas requieren su atención abajo.",
     }
-    assert texts["logged"] == "Registrado: {given}."
+    assert texts["saved_offline"] == (
+        "Guardado en este teléfono: {given}. Se enviará cuando vuelva la conexión."
+    )
     assert "<h1>Registrar una entrega" in html and ">Registrar entrega</button>" in html
     assert ">¿Para quién es?</legend>" in html and ">Persona que usa drogas</label>" in html
     assert re.search(r'-hint"[^>]*>10 en existencia \(caja\)', html)
@@ -165,8 +167,12 @@ def test_spanish_errors_and_void_on_the_plain_form(app, client, auth, make, prog
     assert f'id="{narcan.group(1)}-error">solo hay 10 disponibles' in html
     logged = client.post(SCREEN, data={**base, narcan.group(1): "2"}, follow_redirects=True)
     assert "Registrado: 2 × Narcan 4 mg nasal spray." in logged.get_data(as_text=True)
-    screen = logged.get_data(as_text=True)
-    void_url = re.search(r'action="(/distribute/sites/HUB/events/[^"]+/void)"', screen).group(1)
+    # "Anular…" is a link: this screen again, with the event's void form open (issue 26).
+    link = re.search(r'href="([^"]+)"[^>]*>Anular…</a>', logged.get_data(as_text=True))
+    screen = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    void_url = re.search(r'action="(/distribute/sites/HUB/events/[0-9a-f-]+/void)"', screen).group(
+        1
+    )
     operation = re.search(r'name="operation_id" value="([^"]+)"', screen).group(1)
     data = {
         "csrf_token": csrf_token_from(screen),

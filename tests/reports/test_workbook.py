@@ -32,6 +32,8 @@ CONTRACT = {
     "Received": ("Received", ["Site", "Supply", "Source", "Funding", "Units received",
                               "Doses received"]),
     "Write-offs": ("WriteOffs", ["Site", "Supply", "Reason", "Units", "Doses"]),
+    "Sub-recipients": ("SubRecipients", ["Partner", "County", "Supply", "Units received",
+                                         "Units reported given out"]),
 }  # fmt: skip
 
 

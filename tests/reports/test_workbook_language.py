@@ -24,7 +24,7 @@ SPANISH_EXTRAS = {
     "By Month": ["Nombre del insumo", "Categoría"],
     "By Site": ["Nombre del sitio", "Condado", "Nombre del insumo"],
     "Recipients": [],
-    "Reversals": [],
+    "Reversals": ["Contactos en agencias aliadas"],
     "Inventory": ["Nombre del sitio", "Nombre del insumo"],
     "Expiring Lots": ["Estado", "Nombre del insumo"],
     "By Quarter": ["Año fiscal", "Desde", "Hasta", "Nombre del insumo", "Categoría"],
@@ -32,6 +32,7 @@ SPANISH_EXTRAS = {
     "By Area": ["Nombre del insumo", "Categoría"],
     "Received": ["Financiador", "Nombre del sitio", "Nombre del insumo"],
     "Write-offs": ["Nombre del sitio", "Nombre del insumo"],
+    "Sub-recipients": ["Nombre de la agencia aliada", "Nombre del insumo"],
 }
 
 

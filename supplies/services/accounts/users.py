@@ -75,6 +75,12 @@ def sites_for(fields: v.Fields, role, site_codes) -> list[Site]:
             sites.append(site)
     if role == "staff" and not site_codes:
         fields.fail("sites", msg("staff need at least one site"))
+    if role == "partner":
+        # A partner account sees one agency's requests, receipts and reports: exactly one.
+        if len(site_codes) != 1:
+            fields.fail("sites", msg("a partner account needs exactly one partner agency"))
+        elif sites and sites[0].kind != "partner_agency":
+            fields.fail("sites", msg("%(code)s is not a partner agency", code=sites[0].code))
     return sites
 
 

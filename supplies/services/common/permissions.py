@@ -4,7 +4,9 @@ from supplies.models import User
 from supplies.services.common.errors import Forbidden
 from supplies.services.common.messages import msg
 
-# Actions that need a site only check it for staff; the other roles work everywhere.
+# Actions that need a site check it for staff and partners (their assigned sites; a
+# partner has one, its agency); the other roles work everywhere. A role not named in an
+# action's set is refused it: the partner role is named only by the partner actions below.
 _ROLES_FOR = {
     "distribute": {"admin", "coordinator", "staff"},
     "void_any": {"admin", "coordinator"},
@@ -17,14 +19,24 @@ _ROLES_FOR = {
     "see_events": {"admin", "coordinator", "staff"},
     "administer": {"admin"},
     "import_data": {"admin", "coordinator"},
+    # The program's lists of sites, supplies, funding sources and areas (the API's GETs).
+    "see_catalog": {"admin", "coordinator", "staff", "funder"},
+    # Partner agencies (DESIGN.md, roles: supply requests and partner monthly reports).
+    "request_supplies": {"partner"},
+    "see_requests": {"admin", "coordinator", "partner"},
+    "decide_requests": {"admin", "coordinator"},
+    "report_partner": {"partner"},
+    "see_partner_reports": {"admin", "coordinator", "partner"},
 }
+_SITE_BOUND = ("staff", "partner")
 
 
 def can(user: User, action: str, site_id: int | None = None) -> bool:
-    """True when the user's role allows the action at the site (staff: assigned sites only)."""
+    """True when the user's role allows the action at the site (staff and partners: their
+    assigned sites only)."""
     if user is None or not user.active or user.role not in _ROLES_FOR[action]:
         return False
-    if user.role == "staff" and site_id is not None:
+    if user.role in _SITE_BOUND and site_id is not None:
         return site_id in user.site_ids
     return True
 
@@ -39,6 +51,6 @@ def require(user: User, action: str, site_id: int | None = None) -> None:
 
 def visible_site_ids(user: User) -> set[int] | None:
     """The sites whose stock and events a user may see; None means all of them."""
-    if user.role == "staff":
+    if user.role in _SITE_BOUND:
         return user.site_ids
     return None

@@ -28,8 +28,10 @@ from supplies.services.distribution.events import VOID_WINDOW
 
 # How far back "given most at this site" looks when ordering the supplies.
 POPULAR_WINDOW = timedelta(days=90)
+# The day's own page lists at most this many (the newest).
 RECENT_LIMIT = 200
-# "Today, briefly": the screen lists this many, the rest behind "more".
+# "Today, briefly": the screen lists this many; the rest are on the day's own page, so a
+# busy day (hundreds of events) does not weigh on the screen (issue 26).
 TODAY_SHOWN = 10
 # Supplies shown open on the screen (most given first); the rest fold away.
 FIRST_SUPPLIES = 5
@@ -166,11 +168,80 @@ def split_supplies(
     )
 
 
-def today_briefly(user, items: list["RecentEvent"]) -> tuple[list, list]:
-    """(first, more): the user's own events first, then the others', newest first each;
-    TODAY_SHOWN of them, the rest behind "more"."""
-    ordered = sorted(items, key=lambda item: item.event.user_id != user.id)  # stable
-    return ordered[:TODAY_SHOWN], ordered[TODAY_SHOWN:]
+@dataclass(frozen=True)
+class TodayBriefly:
+    """The screen's "today": its first events (the user's own first) and how many in all."""
+
+    first: list[RecentEvent]
+    total: int
+
+
+def today_briefly(user, site_id: int, now: datetime | None = None) -> TodayBriefly:
+    """The user's own recent events first, then the others' of today, newest first each;
+    TODAY_SHOWN of them (read as such, not all of a busy day), and how many there are."""
+    permissions.require(user, "see_events", site_id)
+    now = now or clock.now()
+    start, mine_since = _window(now)
+    newest = (DistributionEvent.occurred_at.desc(), DistributionEvent.id)
+    own = list(
+        db.session.execute(
+            db.select(DistributionEvent)
+            .where(
+                DistributionEvent.site_id == site_id,
+                DistributionEvent.user_id == user.id,
+                (DistributionEvent.occurred_at >= start)
+                | (DistributionEvent.recorded_at >= mine_since),
+            )
+            .order_by(*newest)
+            .limit(TODAY_SHOWN)
+        ).scalars()
+    )
+    others = []
+    if len(own) < TODAY_SHOWN:
+        others = db.session.execute(
+            db.select(DistributionEvent)
+            .where(
+                DistributionEvent.site_id == site_id,
+                DistributionEvent.occurred_at >= start,
+                DistributionEvent.user_id.is_(None) | (DistributionEvent.user_id != user.id),
+            )
+            .order_by(*newest)
+            .limit(TODAY_SHOWN - len(own))
+        ).scalars()
+    total = count_recent(user, site_id, now)
+    void_any = permissions.can(user, "void_any")
+    first = [_recent(event, user, void_any, start, mine_since) for event in [*own, *others]]
+    return TodayBriefly(first, total)
+
+
+def count_recent(user, site_id: int, now: datetime | None = None) -> int:
+    """How many events the day's list holds (recent_events, before its limit)."""
+    permissions.require(user, "see_events", site_id)
+    start, mine_since = _window(now or clock.now())
+    return db.session.execute(
+        db.select(func.count())
+        .select_from(DistributionEvent)
+        .where(DistributionEvent.site_id == site_id, _listed(user, start, mine_since))
+    ).scalar_one()
+
+
+def recent_event(
+    user, site_id: int, event_id: str, now: datetime | None = None
+) -> RecentEvent | None:
+    """One event as the site's "today" list shows it (just logged, or being voided); None
+    when that list would not hold it."""
+    permissions.require(user, "see_events", site_id)
+    start, mine_since = _window(now or clock.now())
+    event = db.session.execute(
+        db.select(DistributionEvent).where(
+            DistributionEvent.id == event_id,
+            DistributionEvent.site_id == site_id,
+            _listed(user, start, mine_since),
+        )
+    ).scalar_one_or_none()
+    if event is None:
+        return None
+    return _recent(event, user, permissions.can(user, "void_any"), start, mine_since)
 
 
 def last_site(user, sites: list[Site]) -> Site | None:
@@ -241,32 +312,37 @@ def paper_tally_moment(day_text: str | None, time_text: str | None) -> datetime 
     return moment
 
 
+def _window(now: datetime) -> tuple[datetime, datetime]:
+    """(start of today on the program's clock, start of the staff void window)."""
+    return clock.start_of_day(clock.local_date(now)), now - VOID_WINDOW
+
+
+def _listed(user, start: datetime, mine_since: datetime):
+    """The events "today" lists: today's at the site, and the user's own still voidable."""
+    return (DistributionEvent.occurred_at >= start) | (
+        (DistributionEvent.user_id == user.id) & (DistributionEvent.recorded_at >= mine_since)
+    )
+
+
+def _recent(event, user, void_any: bool, start: datetime, mine_since: datetime) -> RecentEvent:
+    return RecentEvent(
+        event,
+        event.voided_at is None
+        and (void_any or (event.user_id == user.id and event.recorded_at >= mine_since)),
+        event.occurred_at >= start,
+    )
+
+
 def recent_events(user, site_id: int, now: datetime | None = None) -> list[RecentEvent]:
     """Today's events at the site, plus the user's own from the last 24 hours, newest first."""
     permissions.require(user, "see_events", site_id)
     now = now or clock.now()
-    start = clock.start_of_day(clock.local_date(now))
-    mine_since = now - VOID_WINDOW
+    start, mine_since = _window(now)
     events = db.session.execute(
         db.select(DistributionEvent)
-        .where(
-            DistributionEvent.site_id == site_id,
-            (DistributionEvent.occurred_at >= start)
-            | (
-                (DistributionEvent.user_id == user.id)
-                & (DistributionEvent.recorded_at >= mine_since)
-            ),
-        )
+        .where(DistributionEvent.site_id == site_id, _listed(user, start, mine_since))
         .order_by(DistributionEvent.occurred_at.desc(), DistributionEvent.id)
         .limit(RECENT_LIMIT)
     ).scalars()
     void_any = permissions.can(user, "void_any")
-    return [
-        RecentEvent(
-            event,
-            event.voided_at is None
-            and (void_any or (event.user_id == user.id and event.recorded_at >= mine_since)),
-            event.occurred_at >= start,
-        )
-        for event in events
-    ]
+    return [_recent(event, user, void_any, start, mine_since) for event in events]

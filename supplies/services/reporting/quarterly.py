@@ -15,7 +15,7 @@ from supplies.extensions import db
 from supplies.models import DistributionEvent, Site
 from supplies.services.common import clock
 from supplies.services.distribution import quarters as reporting_quarters
-from supplies.services.reporting import breakdowns
+from supplies.services.reporting import breakdowns, sub_recipients
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.suppression import (
     SUPPRESSED,
@@ -82,6 +82,11 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
             *conditions
         )
     ).scalar_one()
+    # What partner agencies report for the quarter's months joins the program's counts
+    # here, at the quarter's grain over the whole program, never per partner.
+    partner_encounters, partner_reversals = sub_recipients.quarter_counts(
+        quarter.starts_on, quarter.ends_on
+    )
     by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
     encounters = {}
     for supply_id, count in by_supply.items():
@@ -96,8 +101,9 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
         "rows": rows,
         "reversals": {
             "quarter": quarter.label,
-            "reversals": shown_as(int(reversals), below),
+            "reversals": shown_as(int(reversals) + partner_reversals, below),
             "trained": trained["true"],
+            "partner_encounters": shown_as(partner_encounters, below),
         },
         "encounters": encounters,
     }

@@ -17,7 +17,7 @@ from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.messages import msg
 from supplies.services.db.unit_of_work import snapshot
-from supplies.services.reporting import breakdowns, periods
+from supplies.services.reporting import breakdowns, periods, sub_recipients
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.quarterly import PersonDerived, person_derived
 from supplies.vocab import INTERFACE_LANGUAGES
@@ -36,6 +36,7 @@ REPORT_STEPS = (
     "By Area",
     "Received",
     "Write-offs",
+    "Sub-recipients",
 )
 
 
@@ -86,6 +87,7 @@ class FunderReport:
     by_area: list[dict] = field(default_factory=list)
     received: list[dict] = field(default_factory=list)
     write_offs: list[dict] = field(default_factory=list)
+    sub_recipients: list[dict] = field(default_factory=list)
     chart: list[dict] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     # Which quarters the person-derived tables cover, and why Summary's Encounters is empty.
@@ -209,6 +211,8 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     report.received = breakdowns.received(changes, sites, supplies)
     step("Write-offs")
     report.write_offs = breakdowns.write_offs(changes, sites, supplies)
+    step("Sub-recipients")
+    report.sub_recipients = sub_recipients.rows(filters, lower, upper, sites, supplies)
     return report
 
 

@@ -13,7 +13,11 @@ cannot drift apart):
    rate at all.
 4. Where the rate is above zero, days left = usable units (available, unexpired) divided
    by the rate, rounded down: "runs out in about N days". No rate, no forecast.
-5. A site and supply whose days left are fewer than RESTOCK_LEAD_DAYS (default 14: the
+5. A partner agency (a site of kind partner_agency) hands supplies on outside the ledger,
+   so its rate comes from its monthly reports instead: the median of the units it
+   reported handing out in its last three reported months before the current one,
+   divided by the days of an average month. Its ledger movements are not its use.
+6. A site and supply whose days left are fewer than RESTOCK_LEAD_DAYS (default 14: the
    time a restock takes to arrive) is flagged on the overview, and restock suggestions
    then ask for enough to cover the lead time as well as the par target.
 """
@@ -27,17 +31,23 @@ from flask import current_app
 from sqlalchemy import and_, case, func, literal
 
 from supplies.extensions import db
-from supplies.models import Movement
+from supplies.models import Movement, PartnerReport, PartnerReportLine, Site
 from supplies.services.common import clock
 
 WEEKS = 4
+PARTNER_MONTHS = 3
+DAYS_A_MONTH = 365.25 / 12
+PARTNER_KIND = "partner_agency"
 OUTFLOW_KINDS = ("distribute", "void", "transfer_out")
 DEFAULT_LEAD_DAYS = 14
 
 
 @dataclass(frozen=True)
 class Rate:
-    """A site's use of a supply: the four weekly outflows (oldest first) and units a day."""
+    """A site's use of a supply: the four weekly outflows (oldest first) and units a day.
+
+    For a partner agency `weekly` holds its reported months' units instead (oldest first).
+    """
 
     weekly: tuple[int, ...]
     per_day: float
@@ -98,12 +108,79 @@ def rates(
         query = query.where(Movement.site_id.in_(list(site_ids)))
     if supply_ids is not None:
         query = query.where(Movement.supply_id.in_(list(supply_ids)))
+    partners = _partner_ids(site_ids)
     found = {}
     for site_id, supply_id, *weekly in db.session.execute(query):
+        if site_id in partners:
+            continue  # a partner's transfers back are not use: its reports say what is
         rate = rate_of(tuple(int(units or 0) for units in weekly))
         if rate.per_day > 0:
             found[(site_id, supply_id)] = rate
+    if partners:
+        for key, months in _partner_months(sorted(partners), supply_ids, now).items():
+            rate = Rate(months, median(months) / DAYS_A_MONTH)
+            if rate.per_day > 0:
+                found[key] = rate
     return found
+
+
+def _partner_ids(site_ids: list[int] | None) -> set[int]:
+    query = db.select(Site.id).where(Site.kind == PARTNER_KIND)
+    if site_ids is not None:
+        query = query.where(Site.id.in_(list(site_ids)))
+    return set(db.session.execute(query).scalars())
+
+
+def _partner_months(
+    site_ids: list[int], supply_ids: list[int] | None, now: datetime
+) -> dict[tuple[int, int], tuple[int, ...]]:
+    """(site id, supply id) -> units reported in each of the agency's last three reported
+    months before the current one (oldest first; a month it reported without the supply
+    counts as 0)."""
+    if not site_ids:
+        return {}
+    this_month = clock.local_date(now).replace(day=1)
+    months = (
+        db.select(PartnerReport.id, PartnerReport.site_id, PartnerReport.month)
+        .where(PartnerReport.site_id.in_(site_ids), PartnerReport.month < this_month)
+        .order_by(PartnerReport.site_id, PartnerReport.month.desc())
+    )
+    latest: dict[int, list] = {}
+    for report_id, site_id, month in db.session.execute(months):
+        kept = latest.setdefault(site_id, [])
+        if len(kept) < PARTNER_MONTHS:
+            kept.append((month, report_id))
+    report_ids = [report_id for kept in latest.values() for _, report_id in kept]
+    if not report_ids:
+        return {}
+    lines = db.select(
+        PartnerReportLine.report_id, PartnerReportLine.supply_id, PartnerReportLine.quantity
+    ).where(PartnerReportLine.report_id.in_(report_ids))
+    if supply_ids is not None:
+        lines = lines.where(PartnerReportLine.supply_id.in_(list(supply_ids)))
+    units: dict[tuple[str, int], int] = {}
+    supplies_of: dict[int, set[int]] = {}
+    site_of = {report_id: site for site, kept in latest.items() for _, report_id in kept}
+    for report_id, supply_id, quantity in db.session.execute(lines):
+        units[(report_id, supply_id)] = quantity
+        supplies_of.setdefault(site_of[report_id], set()).add(supply_id)
+    found = {}
+    for site_id, kept in latest.items():
+        ordered = sorted(kept)
+        for supply_id in supplies_of.get(site_id, ()):
+            found[(site_id, supply_id)] = tuple(
+                units.get((report_id, supply_id), 0) for _, report_id in ordered
+            )
+    return found
+
+
+def partner_monthly(
+    site_ids: list[int], supply_ids: list[int] | None = None, now: datetime | None = None
+) -> dict[tuple[int, int], float]:
+    """(site id, supply id) -> units a month a partner agency reports handing out: the
+    median of its last three reported months before the current one."""
+    months = _partner_months(site_ids, supply_ids, now or clock.now())
+    return {key: float(median(units)) for key, units in months.items()}
 
 
 @dataclass(frozen=True)

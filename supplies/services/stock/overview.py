@@ -16,6 +16,7 @@ EXPIRY_WINDOWS = (30, 60, 90)
 SHOW_OPTIONS = ("attention", "all")
 PAGE_SIZE = 25  # sites per page of the grid: 25 x 40 supplies is still a readable table
 LIST_ROWS = 50  # rows per list of lots or suggestions; the lots page has every lot
+PARTNER_KIND = "partner_agency"
 
 __all__ = ["WeeklyUnits", "home_screen", "stock_overview", "weekly_distribution"]
 
@@ -331,7 +332,12 @@ def stock_overview(user, wanted: SiteFilter | None = None) -> Overview:
     """Sites needing attention (or all, by kind and county) a page at a time, with their cells."""
     permissions.require(user, "see_stock")
     today = clock.today()
-    query = db.select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    # Partner agencies hold what they received outside the program's stock (their
+    # reports, not the ledger, say what they handed out): they are shown apart, from
+    # services.partners, and are no source of restock suggestions.
+    query = (
+        db.select(Site).where(Site.active.is_(True), Site.kind != PARTNER_KIND).order_by(Site.code)
+    )
     visible = permissions.visible_site_ids(user)
     if visible is not None:
         query = query.where(Site.id.in_(visible))

@@ -40,6 +40,12 @@ class PackingSlip:
 def packing_slip(user, operation_id: str) -> PackingSlip:
     """The slip of a recorded transfer (coordinators and admins)."""
     permissions.require(user, "manage_stock")
+    return read_slip(operation_id)
+
+
+def read_slip(operation_id: str) -> PackingSlip:
+    """The slip of a recorded transfer, for a caller that has checked who may read it
+    (a partner reads the slip of its own fulfilled request: services.partners)."""
     # Operation ids are UUIDs: anything else is looked for nowhere (PostgreSQL refuses a
     # NUL byte in a query, and a path may carry one).
     operation = db.session.get(Operation, operation_id) if v.is_uuid(operation_id) else None

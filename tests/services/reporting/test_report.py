@@ -104,7 +104,9 @@ def test_inventory_reconciles_to_the_unit(q1):
 
 
 def test_reversals_and_training_per_quarter_over_the_whole_program(q1):
-    assert q1.reversals == [{"quarter": "2026-Q1", "reversals": 3, "trained": 2}]
+    assert q1.reversals == [
+        {"quarter": "2026-Q1", "reversals": 3, "trained": 2, "partner_encounters": 0}
+    ]
 
 
 def test_recipients_breakdowns_add_up_to_the_encounters(q1):

@@ -88,6 +88,7 @@ SHEETS = [
             _c("Quarter", "quarter"),
             _c("Reversals reported", "reversals", INTEGER),
             _c("Encounters with training", "trained", INTEGER),
+            _c(_l("Partner encounters"), "partner_encounters", INTEGER),
         ],
     ),
     (
@@ -186,6 +187,19 @@ SHEETS = [
             _c(_l("Supply name"), "supply_name"),
         ],
     ),
+    (
+        "Sub-recipients",
+        "SubRecipients",
+        [
+            _c("Partner", "partner"),
+            _c("County", "county"),
+            _c("Supply", "supply"),
+            _c("Units received", "received", INTEGER),
+            _c("Units reported given out", "reported", INTEGER),
+            _c(_l("Partner name"), "partner_name"),
+            _c(_l("Supply name"), "supply_name"),
+        ],
+    ),
 ]
 # The chart's own sheet: its month x category block, which no table covers, and the chart
 # beside it (never over it), so no reader of the tables picks the block up.
@@ -203,4 +217,5 @@ ROWS_FOR_TABLE = {
     "ByArea": "by_area",
     "Received": "received",
     "WriteOffs": "write_offs",
+    "SubRecipients": "sub_recipients",
 }

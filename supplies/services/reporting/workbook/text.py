@@ -264,6 +264,23 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
             ),
         ),
         (
+            "Sub-recipients",
+            _(
+                "Per partner agency and supply: units it received from the program in the "
+                "period, and units it reported handing out in its monthly reports for the "
+                "months the period touches. Reports do not say which funding source paid, "
+                "so with a funding filter that column is empty."
+            ),
+        ),
+        (
+            _("Partner encounters"),
+            _(
+                "On Reversals: encounters partner agencies reported for the quarter's "
+                "months, over all of them; the reversals they reported are in Reversals "
+                "reported. Never shown per partner."
+            ),
+        ),
+        (
             "By Quarter",
             _(
                 "Units per reporting quarter (%(quarters)s) and supply. A quarter the "

@@ -1,0 +1,1 @@
+"""Partner agencies' screens (issue 24): requests, deliveries, monthly reports, the queue."""
