@@ -123,8 +123,15 @@
       reached = true;
       learnClock(response, startedAt);
       return response.json().catch(function () { return null; }).then(function (data) {
-        if (response.status === 200 || response.status === 201) {
+        // Confirmed only by the server's own answer for this entry: a page that a redirect
+        // led to (an ended session's sign-in form answers 200) must never empty the queue.
+        var confirmed = (response.status === 200 || response.status === 201) && !response.redirected && data && String(data.id).toLowerCase() === String(entry.id).toLowerCase();
+        if (confirmed) {
           return queue.remove(entry.id).then(function () { return { kind: "confirmed", result: data }; });
+        }
+        if (response.redirected || response.status === 200 || response.status === 201) {
+          sessionEnded = true;
+          return { kind: "kept" };
         }
         var error = (data && data.error) || { code: "error", message: say("server_answered", { n: response.status }), fields: {} };
         if (error.code === "csrf" && !retried) {

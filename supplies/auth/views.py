@@ -50,6 +50,8 @@ PASSWORD_CHANGE_ENDPOINTS = {
     "main.set_language",
     "static",
 }
+# Endpoints outside /api/ that the screens' scripts call and read as JSON.
+SCRIPT_ENDPOINTS = {"distribute.log", "distribute.session_state"}
 
 
 def _start_session(user) -> None:
@@ -104,6 +106,9 @@ def enforce_session_rules():
             # absolute limit, a reset): forget the cookie's contents.
             session.clear()
         return None
+    # The screens' scripts read JSON: a redirect to a page would look like success to them
+    # (fetch follows it to a 200), and the offline queue would drop what it holds.
+    api = api or request.endpoint in SCRIPT_ENDPOINTS or request.is_json
     now = int(time.time())
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     seen = session.get("seen")

@@ -433,3 +433,26 @@ def test_staff_logs_a_distribution_in_spanish_with_the_keyboard(
         assert db.session.get(DistributionEvent, event.id).void_reason == "duplicate"
     finally:
         context.close()
+
+
+# --- a partner agency's request, with the keyboard alone (issue 24) --------------------------
+
+
+def test_a_partner_requests_supplies_with_the_keyboard(desktop, world):
+    page = desktop
+    page.goto("/")
+    _tab_to(page, "email")
+    page.keyboard.type("partner@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.pathname !== '/'")
+    page.goto("/partners/CLINIC/requests/new")
+    # The first supply's box, a number, then past the other boxes to the button.
+    _tab_until(page, "e.name === 'lines-0-quantity'")
+    page.keyboard.type("6")
+    _tab_to(page, "Send the request")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/partners/requests/**")
+    expect(page.get_by_role("status").filter(has_text="Request sent")).to_contain_text("6 units")
+    assert "Submitted" in page.inner_text("main")

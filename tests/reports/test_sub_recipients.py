@@ -108,7 +108,7 @@ def test_partner_counts_join_the_programs_quarter_never_per_partner(make, quarte
     assert row["Quarter"] == quarter.label
     # 2 + 1 reversals reported by partners (no events): small, so shown as <11.
     assert row["Reversals reported"] == "<11"
-    assert row["Partner encounters"] == 15
+    assert row["Partner encounters"] == 15  # 12 at CLINIC, 3 at SHELTER: two agencies
     for title, table in (("Recipients", "Recipients"), ("Reversals", "Reversals"),
                          ("Sub-recipients", "SubRecipients")):  # fmt: skip
         header, rows = table_rows(wb[title], table)
@@ -169,3 +169,11 @@ def test_sub_recipients_agree_with_an_independent_recomputation(make, quarter):
         assert row["Units received"] == received.get(key, 0), key
         assert row["Units reported given out"] == reported.get(key, 0), key
     assert {(r["Partner"], r["Supply"]) for r in rows} >= set(received) | set(reported)
+
+
+def test_encounters_one_agency_alone_reported_are_suppressed(make, quarter):
+    # With SHELTER's count taken out, the program's partner total would be CLINIC's own.
+    db.session.execute(text("UPDATE partner_reports SET encounters = NULL WHERE encounters = 3"))
+    db.session.commit()
+    _, reversals = table_rows(_workbook(make, quarter)["Reversals"], "Reversals")
+    assert [row["Partner encounters"] for row in reversals] == ["suppressed"]

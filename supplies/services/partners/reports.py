@@ -158,12 +158,25 @@ def _limits(site_id: int, month: date) -> dict[int, tuple[int, int, int]]:
     now = usage.received([site_id])
     before = usage.reported([site_id], months_to=month - timedelta(days=1))
     other = usage.reported([site_id], leave_out=month)
+    # A month already reported after this one must still fit what had arrived by its end
+    # once this month's units count too (correcting October must not make November's
+    # report exceed what the agency held by the end of November).
+    later = [
+        (usage.received([site_id], clock.start_of_day(next_month(after))),
+         usage.reported([site_id], months_to=after, leave_out=month))
+        for after in db.session.execute(
+            db.select(PartnerReport.month)
+            .where(PartnerReport.site_id == site_id, PartnerReport.month > month)
+            .order_by(PartnerReport.month)
+        ).scalars()
+    ]  # fmt: skip
     found = {}
     for key in set(by_end) | set(now) | set(other):
         supply_id = key[1]
         left = min(
             by_end.get(key, 0) - before.get(key, 0),
             now.get(key, 0) - other.get(key, 0),
+            *(arrived.get(key, 0) - spent.get(key, 0) for arrived, spent in later),
         )
         found[supply_id] = (by_end.get(key, 0), other.get(key, 0), max(left, 0))
     return found
@@ -222,6 +235,8 @@ def submit(actor, request: OperationRequest, body: dict) -> OperationResult:
         # One report of an agency at a time: its row is locked, so two corrections of
         # different months cannot both spend the same received units.
         db.session.execute(db.select(Site.id).where(Site.id == site.id).with_for_update())
+        # Again inside the write: a quarter closed meanwhile is not changed after all.
+        _require_open(month)
         limits = _limits(site.id, month)
         over = v.Fields()
         for name, supply, quantity in lines:

@@ -84,8 +84,13 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     ).scalar_one()
     # What partner agencies report for the quarter's months joins the program's counts
     # here, at the quarter's grain over the whole program, never per partner.
-    partner_encounters, partner_reversals = sub_recipients.quarter_counts(
+    partner_encounters, partner_reversals, reporting_agencies = sub_recipients.quarter_counts(
         quarter.starts_on, quarter.ends_on
+    )
+    # Reported by one agency alone, the program's partner total would be that agency's own
+    # count: shown only where two or more agencies' counts make it up.
+    shown_partner_encounters = (
+        shown_as(partner_encounters, below) if reporting_agencies != 1 else SUPPRESSED
     )
     by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
     encounters = {}
@@ -103,7 +108,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
             "quarter": quarter.label,
             "reversals": shown_as(int(reversals) + partner_reversals, below),
             "trained": trained["true"],
-            "partner_encounters": shown_as(partner_encounters, below),
+            "partner_encounters": shown_partner_encounters,
         },
         "encounters": encounters,
     }

@@ -78,13 +78,17 @@ def rows(filters, lower, upper, sites: list[Site], supplies: list[Supply]) -> li
     return found
 
 
-def quarter_counts(starts_on: date, ends_on: date) -> tuple[int, int]:
-    """Encounters and reversals every partner reported for the months of one quarter,
-    over the whole program (person-derived: shown only at the quarter's grain)."""
-    encounters, reversals = db.session.execute(
+def quarter_counts(starts_on: date, ends_on: date) -> tuple[int, int, int]:
+    """Encounters and reversals every partner reported for the months of one quarter, over
+    the whole program (person-derived: shown only at the quarter's grain), and how many
+    agencies reported encounters."""
+    encounters, reversals, agencies = db.session.execute(
         db.select(
             db.func.coalesce(db.func.sum(PartnerReport.encounters), 0),
             db.func.coalesce(db.func.sum(PartnerReport.reversals_reported), 0),
+            db.func.count(db.distinct(PartnerReport.site_id)).filter(
+                PartnerReport.encounters.is_not(None)
+            ),
         ).where(PartnerReport.month >= starts_on, PartnerReport.month <= ends_on)
     ).one()
-    return int(encounters), int(reversals)
+    return int(encounters), int(reversals), int(agencies)

@@ -122,6 +122,19 @@ def test_units_cannot_be_reported_before_they_arrived(stocked):
     assert "(at most 0)" in refused.value.message
 
 
+def test_an_earlier_month_cannot_take_units_a_later_month_already_reported(stocked):
+    # 100 arrived two months back; 100 more arrive this month. Last month reported all 100:
+    # two months back can then report none, though 100 more are on hand now, for by the end
+    # of last month only 100 had arrived in all.
+    clinic = stocked["users"]["clinic"]
+    _send(stocked["coordinator"], "CLINIC", "FTS", 100, date.today())
+    _report(clinic, _month(1), [{"supply": "FTS", "quantity": 100}])
+    with pytest.raises(ValidationFailed) as refused:
+        _report(clinic, _month(2), [{"supply": "FTS", "quantity": 1}])
+    assert "(at most 0)" in refused.value.message
+    _report(clinic, _month(0), [{"supply": "FTS", "quantity": 100}])  # this month's are there
+
+
 def test_a_report_is_corrected_until_its_quarter_closes(app, stocked):
     clinic = stocked["users"]["clinic"]
     month = _month(4)

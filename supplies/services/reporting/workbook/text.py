@@ -277,7 +277,8 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
             _(
                 "On Reversals: encounters partner agencies reported for the quarter's "
                 "months, over all of them; the reversals they reported are in Reversals "
-                "reported. Never shown per partner."
+                "reported. Never shown per partner: when a single agency reported "
+                "encounters in a quarter, its cell reads suppressed."
             ),
         ),
         (
