@@ -51,6 +51,8 @@ class Rate:
 
     weekly: tuple[int, ...]
     per_day: float
+    # What the rate is read from: "weeks" of the ledger, or a partner's monthly "reports".
+    basis: str = "weeks"
 
     def days_left(self, usable: int) -> int | None:
         """Whole days the usable units last at this rate; None without a rate."""
@@ -118,7 +120,7 @@ def rates(
             found[(site_id, supply_id)] = rate
     if partners:
         for key, months in _partner_months(sorted(partners), supply_ids, now).items():
-            rate = Rate(months, median(months) / DAYS_A_MONTH)
+            rate = Rate(months, median(months) / DAYS_A_MONTH, basis="reports")
             if rate.per_day > 0:
                 found[key] = rate
     return found

@@ -217,7 +217,9 @@ def test_units_with_partners_are_received_less_reported(stocked):
         reports.with_partners(stocked["users"]["clinic"])
 
 
-def test_a_partners_run_out_forecast_follows_its_reports(make, partners, open_quarters):
+def test_a_partners_run_out_forecast_follows_its_reports(
+    make, partners, open_quarters, client, auth
+):
     make.receive("HUB", "FTS", 1000, days_ago=200)
     coordinator, clinic = partners["coordinator"], partners["users"]["clinic"]
     _send(coordinator, "CLINIC", "FTS", 400, _month(3) + timedelta(days=1))
@@ -230,9 +232,15 @@ def test_a_partners_run_out_forecast_follows_its_reports(make, partners, open_qu
     rate = forecast.rates([clinic_id])[(clinic_id, fts)]
     assert rate.weekly == (30, 90, 60)
     assert rate.per_day == pytest.approx(60 / (365.25 / 12))
+    assert rate.basis == "reports"
     (holding,) = reports.partner_holdings(clinic, clinic_id)
     assert (holding.received, holding.reported, holding.with_partner) == (350, 180, 170)
     assert holding.per_month == 60 and holding.months_left == pytest.approx(170 / 60)
+    # The stock card says where the rate comes from: the agency's reports, not weeks of use.
+    auth.login("coord@example.org")
+    card = client.get("/inventory/stock-card?site=CLINIC&supply=FTS").get_data(as_text=True)
+    assert "from the median of its last monthly reports" in card
+    assert "the median week of the last four" not in card
 
 
 def test_the_programs_stock_overview_leaves_partners_out_and_recalls_still_reach_them(
