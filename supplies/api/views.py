@@ -13,7 +13,7 @@ from supplies.jobs import runner, store, tasks
 from supplies.services import areas, catalog
 from supplies.services.accounts import tokens
 from supplies.services.common import permissions, validation
-from supplies.services.common.errors import DomainError
+from supplies.services.common.errors import DomainError, ValidationFailed
 from supplies.services.common.messages import msg
 from supplies.services.db import files
 from supplies.services.distribution import bundles, history
@@ -397,6 +397,12 @@ def list_partner_reports():
     if code is not None:
         site = catalog.site_by_code(code, active_only=False)
         permissions.require(g.api_user, "see_partner_reports", site.id)
+        if site.kind != partner_bodies.PARTNER_KIND:
+            # A bad value of the query, like an unknown code: 422, as the document says.
+            raise ValidationFailed(
+                msg("%(site)s is not a partner agency.", site=site.code),
+                {"site": msg("is not a partner agency")},
+            )
         site_id = site.id
     start, end = support.query_date("start"), support.query_date("end")
     found = partner_reports.list_reports(g.api_user, site_id, start, end)

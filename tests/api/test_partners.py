@@ -230,6 +230,11 @@ def test_odd_input_gets_named_errors_not_500(api, agencies):
         assert api.post("/partner-reports", clinic, body).status_code == 422, month
     assert api.get("/partner-reports", coordinator, start="yesterday").status_code == 422
     assert api.get("/partner-reports", coordinator, site="NOPE").status_code == 422
+    # A program site is no partner agency: a bad value of the query, as the document says
+    # (found by schemathesis: it answered an undocumented 404).
+    not_partner = api.get("/partner-reports", coordinator, site="HUB")
+    assert not_partner.status_code == 422
+    assert not_partner.get_json()["error"]["fields"] == {"site": "is not a partner agency"}
 
 
 def test_back_dated_receipts_count_for_their_month(app, api, agencies, program):
