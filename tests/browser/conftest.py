@@ -7,6 +7,7 @@ instead of a skip.
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -63,19 +64,28 @@ def browser():
         instance.close()
 
 
+@contextmanager
+def serving(app):
+    """Serve the app on a free port of 127.0.0.1 from a thread; yields its base url."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def live_app(database):
     """The app on a free port of 127.0.0.1, with a fresh database; yields (app, base url)."""
     app = make_app(database, SERVER_NAME=None, WTF_CSRF_SSL_STRICT=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with serving(app) as base_url:
+        yield app, base_url
 
 
 @pytest.fixture

@@ -3,19 +3,17 @@ answer, never reloaded, and the server holds exactly one event for the id the pa
 online, after an offline replay, and after an answer lost on the way. One server and one
 program serve the module; each test signs in its own staff member in a fresh browser."""
 
-import threading
 import uuid
 
 import psycopg
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import events
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, screenshot, serving
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, Factory, _postgres_admin_url, make_app
 
 NARCAN = "Narcan 4 mg nasal spray"
@@ -52,15 +50,8 @@ def served(tmp_path_factory):
         for name in ("online", "offline", "lost"):
             make.user(f"{name}@example.org", "staff", sites=("HUB",))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with serving(app) as base_url:
+        yield app, base_url
     if schema:
         with psycopg.connect(_postgres_admin_url(TEST_DATABASE_URL), autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
