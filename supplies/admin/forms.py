@@ -91,3 +91,12 @@ class AuditFilterForm(FlaskForm):
     start = DateField(_l("From"), validators=[Optional(), plausible_date])
     end = DateField(_l("To"), validators=[Optional(), plausible_date])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(1, 100000)])
+
+    def person_id(self) -> int | None:
+        """The chosen person's id, or None for anyone.
+
+        Optional() lets a blank or whitespace-only choice through without the
+        choice check, so whitespace means "anyone" here rather than an error.
+        """
+        chosen = (self.user.data or "").strip()
+        return int(chosen) if chosen.isdigit() else None

@@ -250,8 +250,8 @@ def audit():
     if form.validate():
         page = audit_log.search(
             current_user,
-            user_id=int(form.user.data) if form.user.data else None,
-            action=form.action.data or None,
+            user_id=form.person_id(),
+            action=(form.action.data or "").strip() or None,
             start=form.start.data,
             end=form.end.data,
             page=form.page.data or 1,
