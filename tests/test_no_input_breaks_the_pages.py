@@ -5,6 +5,7 @@ staff, with the values that once caused 500s and with random text.
 The JSON API has its own, body by body: tests/api/test_no_input_breaks_the_api.py.
 """
 
+import os
 import re
 from urllib.parse import quote
 
@@ -17,8 +18,11 @@ from tests.conftest import csrf_token_from, signed_in
 
 # Values that broke something once, or could: a NUL byte (PostgreSQL refuses it in a
 # query), dates near the ends of the calendar (the day after 9999-12-31 overflows), huge
-# numbers (past PostgreSQL's integers), path tricks, long and odd text.
+# numbers (past PostgreSQL's integers), path tricks, long and odd text, whitespace alone
+# (WTForms' Optional() lets it past a choice check).
 NASTY = [
+    "\r",
+    " \t\n",
     "H\x00UB",
     "a\x00b",
     "\x00",
@@ -138,7 +142,9 @@ def test_the_values_that_once_broke_pages_break_none(app, browsers):
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("RANDOM_PAGE_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 @example(data=None)

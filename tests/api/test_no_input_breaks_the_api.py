@@ -1,5 +1,6 @@
 """No input, however malformed, produces a 500: random bodies and queries for every endpoint."""
 
+import os
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, example, given, settings
@@ -82,7 +83,9 @@ def _bodies():
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("RANDOM_API_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(case=_bodies())
 # PostgreSQL refuses a NUL byte in text: these once got that far.
@@ -131,7 +134,9 @@ def test_random_bodies_never_cause_a_server_error(make, program, api, case):
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("RANDOM_API_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     path=st.sampled_from(
