@@ -279,7 +279,7 @@ def _known_lots() -> dict[tuple[int, str], set]:
 
 @dataclass
 class Event:
-    """Rows that form one distribution event, written through the distribution service."""
+    """Rows that form one distribution event, checked together and written by applying.py."""
 
     site: object
     occurred_at: datetime
@@ -288,16 +288,6 @@ class Event:
     field_rows: dict = field(default_factory=dict)
     items: list[tuple[int, object, int]] = field(default_factory=list)
     bad: bool = False
-
-    def body(self) -> dict:
-        """The request body the distribution service takes."""
-        values = {name: value for name, value in self.fields.items() if value is not None}
-        return {
-            "site": self.site.code,
-            "occurred_at": self.occurred_at.isoformat(),
-            "items": [{"supply": s.code, "quantity": q} for _, s, q in self.items],
-            **values,
-        }
 
 
 def _event_readers() -> dict:
