@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export APP_ENV ?= development
 
-.PHONY: run test test-browser lint format bench clean translations messages mutation
+.PHONY: run test test-browser lint format bench clean translations messages mutation mutation-focus
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ mutation: $(VENV)/.dev translations
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/python tests/mutation_score.py
+
+# One module's mutants against a few test files (see tests/mutation_focus.py), e.g.
+# make mutation-focus MODULE=supplies.services.imports.values TESTS=tests/imports/test_reading.py
+mutation-focus: $(VENV)/.dev translations
+	$(BIN)/python tests/mutation_focus.py $(MODULE) $(TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
