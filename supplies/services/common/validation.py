@@ -214,8 +214,15 @@ def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None
         return None
     if not isinstance(value, str):
         raise _bad(msg("must be a date and time in ISO 8601"))
+    text = value.strip()
+    if len(text) > 10 and text[10] not in "Tt ":
+        # fromisoformat takes any character between the date and the time.
+        raise _bad(msg("must be a date and time in ISO 8601"))
+    if text[-1:] in ("Z", "z"):
+        # RFC 3339 allows either case for UTC; fromisoformat reads neither on every Python.
+        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise _bad(msg("must be a date and time in ISO 8601")) from None
     # Before any arithmetic: a year near 1 or 9999 overflows once an offset is applied.
