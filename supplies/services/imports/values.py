@@ -90,8 +90,9 @@ def _from_serial(number: float) -> datetime:
 
 def _text_moment(value: str) -> datetime:
     cleaned = value.strip()
+    iso = cleaned[:-1] + "+00:00" if cleaned[-1:] in ("Z", "z") else cleaned  # UTC, either case
     try:
-        return datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("/", "-"))
+        return datetime.fromisoformat(iso.replace("/", "-"))
     except ValueError:
         pass
     day_part, _, time_part = cleaned.partition(" ")
