@@ -259,7 +259,11 @@ def check_stock(rows, columns, found: dict[str, Lookup], progress=None):
 
 
 def _has_error(check: RowChecker, row: int, name: str, since: int) -> bool:
-    label = check.columns[name].label if name in check.columns else None
+    if name not in check.columns:
+        # No such column in the file: no error of the row is about its cell (others with no
+        # column, such as a missing lot number, must not hide this one).
+        return False
+    label = check.columns[name].label
     return any(e.row == row and e.column == label for e in check.errors[since:])
 
 
