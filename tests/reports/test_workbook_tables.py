@@ -42,7 +42,8 @@ SCOPES = {
 #   10 + 1 units needed to protect them against By Quarter's total: the column is hidden.
 # - ZIMHI 2 and OPVEE 1 at 123 alone: hidden likewise, the zeros as "suppressed".
 # - FTS 0, 60, 0, 20: nothing small, shown. KIT 5, 0, 0, 10: two small cells whose sum (15)
-#   protects them once one complement is hidden (the first zero, Alder County).
+#   zeros cannot protect (a hidden cell is 0 or 11 and up, so neither small cell could be 4):
+#   hidden likewise.
 # Units for others: NARCAN4 3, OPVEE 1 (small), FTS 50.
 # 2025-Q4: NARCAN4 5 at Alder County (the hub's county), for others: its column hidden.
 # Over both quarters a total is shown only where both parts are; else "suppressed".
@@ -64,6 +65,7 @@ SHOWN_BY_AREA = {
         ("not recorded", "FTS"): 20,
         ("123", "KIT"): "<11",
         ("Alder County", "KIT"): "suppressed",
+        ("Birch County", "KIT"): "suppressed",
         ("not recorded", "KIT"): "<11",
     },
 }

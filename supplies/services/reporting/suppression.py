@@ -7,12 +7,13 @@ quarter's encounters: a count of 1 to N-1 (N = SUPPRESS_BELOW) shows "<N", and f
 cells are hidden as "suppressed" (complementary cells, which may be large) until nobody
 can narrow a "<N" cell below 1..N-1 by subtracting rows from their total.
 
-The reasoning protected against: a "<N" cell lies in 1..N-1, a "suppressed" one in 0 and
-up, the others are exact. With the quarter's total known (some breakdown fully shown), a
-breakdown whose k "<N" cells and complements add up to S lets a "<N" cell be anything from
-1 to N-1 exactly when at least one complement is hidden and S >= N - 1 + (k - 1). Where a
-breakdown cannot meet that, no breakdown of the quarter is left fully shown (each hides at
-least one cell), so the total itself is never known and bounds nothing from above.
+The reasoning protected against: a "<N" cell lies in 1..N-1; a "suppressed" one is 0 or N
+and up, never 1..N-1 (that would have shown "<N"); the others are exact. With the
+quarter's total known (some breakdown fully shown), the hidden cells of a breakdown add up
+to a known S, and complements are added until every "<N" cell could still be any of 1 to
+N-1 under that reasoning (`protected`). Where a breakdown cannot meet that, no breakdown
+of the quarter is left fully shown (each hides at least one cell), so the total itself is
+never known and bounds nothing from above.
 """
 
 from collections import Counter
@@ -70,7 +71,6 @@ def suppress_group(counts: list[int], below: int, total_known: bool = True):
     hidden = {i for i, count in enumerate(counts) if small(count, below)}
     if total_known and not hidden:
         return list(counts)
-    need = below - 1 + len(hidden) - 1 if total_known else 0
     candidates = sorted(
         (i for i in range(len(counts)) if i not in hidden),
         key=lambda i: (counts[i] == 0, counts[i]),
@@ -78,16 +78,33 @@ def suppress_group(counts: list[int], below: int, total_known: bool = True):
     chosen: set[int] = set()
     total = sum(counts[i] for i in hidden)
     for i in candidates:
-        if chosen and total >= need:
+        if chosen and (not total_known or protected(total, len(hidden), len(chosen), below)):
             break
         chosen.add(i)
         total += counts[i]
-    if total_known and (not chosen or total < need):
+    if total_known and not protected(total, len(hidden), len(chosen), below):
         return None
     return [
         f"<{below}" if i in hidden else SUPPRESSED if i in chosen else count
         for i, count in enumerate(counts)
     ]
+
+
+def protected(hidden_sum: int, smalls: int, complements: int, below: int) -> bool:
+    """Whether each of `smalls` "<N" cells could be any of 1 to N-1, when they and
+    `complements` "suppressed" cells are known to add up to hidden_sum.
+
+    A reader who fixes one "<N" cell at a value must find the rest of the sum a possible
+    total of the other "<N" cells (each 1 to N-1) and the complements (each 0, or N and up).
+    """
+    if complements == 0:
+        return False
+    others_low, others_high = smalls - 1, (smalls - 1) * (below - 1)
+    for value in range(1, below):
+        rest = hidden_sum - value
+        if not (others_low <= rest <= others_high or rest >= others_low + below):
+            return False
+    return True
 
 
 def suppress_quarter(breakdowns: dict[str, list[int]], below: int):

@@ -155,9 +155,12 @@ def test_a_quarter_that_cannot_protect_a_breakdown_hides_its_total_everywhere():
 
 
 def test_units_by_area_get_complements_or_hide_their_whole_column():
-    # By Quarter publishes the column's total: 5 + 10 = 15 protects both small cells once
-    # one more cell (the first zero) is hidden.
-    assert suppress_units([5, 0, 0, 10], 11) == ["<11", "suppressed", 0, "<11"]
+    # By Quarter publishes the column's total: 5 + 10 = 15 with hidden zeros would let a
+    # reader rule out 4 for either small cell (the other would be 11, or the zeros 11 and
+    # the other 0), since a hidden cell is 0 or 11 and up: nothing of it is shown.
+    assert suppress_units([5, 0, 0, 10], 11) == ["<11", "suppressed", "suppressed", "<11"]
+    # 5 + 30 = 35 protects both: with either small cell at 1..10, the rest is 25..34.
+    assert suppress_units([5, 30, 0, 10], 11) == ["<11", "suppressed", 0, "<11"]
     # 3 + 4 = 7 cannot hide a cell of 1..10 from a known total: nothing of it is shown.
     assert suppress_units([0, 3, 4, 0], 11) == ["suppressed", "<11", "<11", "suppressed"]
     assert suppress_units([0, 60, 0, 20], 11) == [0, 60, 0, 20]

@@ -239,7 +239,7 @@ def test_filters_name_the_bad_field(make):
         ([5, 30, 40], 11, ["<11", "suppressed", 40]),
         # Hidden cells add up to at least N-1 + (k-1), so no <N cell is narrowed.
         ([5, 7, 40, 60], 11, ["<11", "<11", "suppressed", 60]),
-        ([3, 12, 14, 50], 11, ["<11", "suppressed", 14, 50]),
+        ([3, 12, 14, 50], 11, ["<11", "suppressed", "suppressed", 50]),
         ([10, 11, 0], 11, ["<11", "suppressed", 0]),
         ([1, 2, 3], 0, [1, 2, 3]),
         ([4, 12, 12, 50], 5, ["<5", "suppressed", 12, 50]),

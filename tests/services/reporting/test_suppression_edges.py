@@ -1,0 +1,153 @@
+"""Small-cell suppression at its edges, each rule as a funder would read the table."""
+
+import itertools
+
+import pytest
+
+from supplies.services.reporting.suppression import (
+    shown_as,
+    small,
+    suppress_group,
+    suppress_quarter,
+    suppress_units,
+)
+
+
+def test_a_count_of_one_to_ten_is_small_and_zero_or_eleven_is_not():
+    assert [small(n, 11) for n in (0, 1, 10, 11)] == [False, True, True, False]
+    assert [shown_as(n, 11) for n in (0, 1, 10, 11)] == [0, "<11", "<11", 11]
+
+
+def test_with_suppression_off_nothing_is_hidden_even_where_the_total_is_kept_unknown():
+    assert suppress_group([5, 3, 0], 0, total_known=False) == [5, 3, 0]
+    assert suppress_group([5, 3, 0], -1, total_known=False) == [5, 3, 0]
+
+
+def test_a_breakdown_kept_from_giving_the_total_away_hides_one_cell_whatever_the_threshold():
+    # With a threshold of 1 no count is small, yet the total must still not be read off.
+    assert suppress_group([5, 3], 1, total_known=False) == [5, "suppressed"]
+    assert suppress_group([5, 3], 1) == [5, 3]
+
+
+def test_once_the_total_is_unknown_one_hidden_zero_protects_and_the_other_zeros_are_shown():
+    assert suppress_group([3, 0, 0], 11, total_known=False) == ["<11", "suppressed", 0]
+    shown, total_hidden = suppress_quarter({"age": [3, 0, 0], "language": [0, 3, 0]}, 11)
+    assert total_hidden
+    assert shown == {"age": ["<11", "suppressed", 0], "language": ["suppressed", "<11", 0]}
+
+
+def test_a_breakdown_with_nobody_in_it_hides_only_one_zero_when_the_total_is_kept_unknown():
+    assert suppress_group([0, 0, 0], 11, total_known=False) == ["suppressed", 0, 0]
+
+
+def test_a_hidden_ten_of_a_known_total_of_ten_cannot_be_protected_by_zeros():
+    # "<11" + "suppressed" = 10: a hidden cell is 0 or 11 and up, so the zero would be 0
+    # and the small cell exactly 10. No complement can protect it against the total.
+    assert suppress_group([10, 0, 0], 11) is None
+    assert suppress_units([10, 0, 0], 11) == ["<11", "suppressed", "suppressed"]
+    assert suppress_group([9, 0, 0], 11) is None
+    # With the total unknown, one hidden zero is enough (the total could be large).
+    assert suppress_group([10, 0, 0], 11, total_known=False) == ["<11", "suppressed", 0]
+
+
+def test_a_quarter_with_nothing_small_shows_every_cell_and_its_total():
+    assert suppress_quarter({"age": [20, 0, 30], "area": [50]}, 11) == (
+        {"age": [20, 0, 30], "area": [50]},
+        False,
+    )
+
+
+def test_units_too_few_to_protect_hide_every_area_zeros_included():
+    assert suppress_units([0, 4, 0], 11) == ["suppressed", "<11", "suppressed"]
+    assert suppress_units([0, 0, 0], 11) == [0, 0, 0]
+
+
+def test_a_hidden_cell_cannot_be_recovered_from_the_row_total_and_the_complement():
+    """Twelve encounters, all shown by training status; one of them for others.
+
+    A "suppressed" cell is never 1 to 10 (that would show "<11"), so it is 0 or 11 and up:
+    "<11" + "suppressed" = 12 would force the complement to 11 and the small cell to 1.
+    No complement can protect it against the known 12, so the total is kept unknown.
+    """
+    shown, total_hidden = suppress_quarter({"trained": [0, 0, 12], "for_others": [1, 0, 11]}, 11)
+    assert total_hidden
+    assert shown == {"trained": [0, 0, "suppressed"], "for_others": ["<11", 0, "suppressed"]}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open privacy bug: units published in full bound the hidden total from above",
+)
+def test_one_person_collecting_for_others_cannot_be_read_off_the_workbook(app, make, monkeypatch):
+    """Twelve encounters in a closed quarter, one of them collecting for others."""
+    from supplies.services.reporting import report as reporting
+    from tests.reports.dataset import Ledger
+
+    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    ledger = Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    for day in range(1, 13):
+        extra = {"for_others": True} if day == 1 else {}
+        ledger.distribute(f"2026-02-{day:02d}T12:00", "HUB", {"FTS": 1}, **extra)
+    ledger.at("2026-04-10T08:00")
+    report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
+    rows = {(r["breakdown"], r["value"]): r["encounters"] for r in report.recipients}
+    assert rows[("age_band", "not recorded")] == 12  # the quarter's total, in full
+    cells = [rows[("for_others", value)] for value in ("true", "false", "not recorded")]
+    # A funder: "<11" + 0 + "suppressed" = 12 and a "suppressed" cell is never 1 to 10,
+    # so it is 11 and the "<11" is exactly 1.
+    assert cells != ["<11", 0, "suppressed"]
+
+
+def test_every_area_off_the_programs_list_adds_up_under_other_area(app, make, monkeypatch):
+    from supplies.extensions import db
+    from supplies.models import Area
+    from supplies.services.reporting.suppression import breakdown_counts
+    from tests.reports.dataset import Ledger
+
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    for county in ("Alder County", "Cedar County", "Dogwood County"):
+        make.area(county, "NY")
+    ledger = Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    for area in ("Cedar County", "Dogwood County", "Dogwood County", "Alder County", None):
+        ledger.distribute("2026-02-02T12:00", "HUB", {"FTS": 1}, area=area)
+    # Two of the areas are no longer on the program's list (stored events keep them).
+    db.session.execute(db.delete(Area).where(Area.name != "Alder County"))
+    db.session.commit()
+    counts = dict(breakdown_counts([])["area"])
+    assert counts == {"Alder County": 1, "other area": 3, "not recorded": 1}
+
+
+def _possible_values(cells: list, hidden_sum: int, below: int) -> list[set[int]]:
+    """Every value each "<N" cell could take, by trying every filling of the hidden cells:
+    "<N" is 1..N-1, "suppressed" is 0 or N and up (a reader knows 1..N-1 shows "<N")."""
+    choices = [
+        range(1, below) if cell == f"<{below}" else [0, *range(below, hidden_sum + 1)]
+        for cell in cells
+        if not isinstance(cell, int)
+    ]
+    small_at = [i for i, cell in enumerate(c for c in cells if not isinstance(c, int))
+                if cell == f"<{below}"]  # fmt: skip
+    seen = [set() for _ in small_at]
+    for filling in itertools.product(*choices):
+        if sum(filling) == hidden_sum:
+            for slot, i in enumerate(small_at):
+                seen[slot].add(filling[i])
+    return seen
+
+
+@pytest.mark.parametrize("below", [3, 4])
+def test_no_small_cell_of_a_breakdown_with_a_known_total_can_be_narrowed(below):
+    """Every breakdown of three or four cells up to 8 each, tried exhaustively."""
+    for size in (3, 4):
+        for counts in itertools.product(range(9), repeat=size):
+            shown = suppress_group(list(counts), below)
+            if shown is None or all(isinstance(cell, int) for cell in shown):
+                continue  # the total is then kept unknown, or nothing is small
+            hidden_sum = sum(counts) - sum(cell for cell in shown if isinstance(cell, int))
+            for values in _possible_values(shown, hidden_sum, below):
+                assert values == set(range(1, below)), (counts, shown, values)
