@@ -25,14 +25,13 @@ def _last_quarter() -> quarters.Quarter:
     return quarters.quarter_of(quarters.quarter_of(date.today()).starts_on - timedelta(days=1))
 
 
-def _send(coordinator, site, supply, quantity, day):
-    moment = datetime.combine(day, datetime.min.time()) + timedelta(hours=11)
-    body = {
-        "from_site": "HUB",
-        "to_site": site,
-        "items": [{"supply": supply, "quantity": quantity}],
-        "occurred_at": moment.isoformat(),
-    }
+def _send(coordinator, site, supply, quantity, day=None):
+    """A transfer from the hub, at 11:00 on a past day, or now (no day)."""
+    items = [{"supply": supply, "quantity": quantity}]
+    body = {"from_site": "HUB", "to_site": site, "items": items}
+    if day is not None:
+        moment = datetime.combine(day, datetime.min.time()) + timedelta(hours=11)
+        body["occurred_at"] = moment.isoformat()
     transfers.transfer(coordinator, op(body), body)
 
 
@@ -70,8 +69,9 @@ def quarter(app, make, program):
     _report(clinic, "CLINIC", months[1], [{"supply": fts, "quantity": 20}])
     _report(shelter, "SHELTER", third, [{"supply": fts, "quantity": 15}], encounters=3,
             reversals_reported=1)  # fmt: skip
-    # Something outside the quarter, which its workbook must leave out.
-    _send(coordinator, "CLINIC", "FTS", 7, date.today())
+    # Something outside the quarter, which its workbook must leave out: now (11:00 today
+    # was in the future before 11:00, or in UTC's tomorrow in the evening in New York).
+    _send(coordinator, "CLINIC", "FTS", 7)
     app.config["REPORTING_CLOSE_DAYS"] = 1  # and now the quarter has closed
     return q
 

@@ -45,14 +45,12 @@ def _stocked(api, admin, days_ago):
     assert api.post("/receipts", admin, body).status_code == 201
 
 
-def _give_on(api, token, day: date):
-    moment = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=12)
-    body = {
-        "id": new_id(),
-        "site": "HUB",
-        "occurred_at": moment.isoformat(),
-        "items": [{"supply": "FTS", "quantity": 1}],
-    }
+def _give_on(api, token, day: date | None):
+    """One unit given at noon UTC on a past day, or now (no day)."""
+    body = {"id": new_id(), "site": "HUB", "items": [{"supply": "FTS", "quantity": 1}]}
+    if day is not None:
+        moment = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=12)
+        body["occurred_at"] = moment.isoformat()
     return api.post("/distributions", token, body)
 
 
@@ -75,7 +73,8 @@ def test_a_distribution_or_void_in_a_closed_quarter_is_refused_until_reopened(ap
         f"/distributions/{given.get_json()['id']}/void", admin, {"reason": "entered_in_error"}
     )
     assert void.status_code == 409
-    assert _give_on(api, admin, today).status_code == 201  # today's quarter is open
+    # Now, not noon today: before noon UTC that would be in the future.
+    assert _give_on(api, admin, None).status_code == 201  # today's quarter is open
     with app.app_context(), transaction():
         quarters.reopen(None, last)
     assert _give_on(api, admin, last.ends_on).status_code == 201
