@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from supplies.extensions import db
-from supplies.models import DistributionEvent, Site
+from supplies.models import DistributionEvent, DistributionLine, Site
 from supplies.services.common import clock
 from supplies.services.distribution import quarters as reporting_quarters
 from supplies.services.reporting import breakdowns, sub_recipients
@@ -68,8 +68,20 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     conditions, lower, upper = _conditions(quarter)
     counts = breakdown_counts(conditions)
     total = sum(n for _, n in counts["setting"])
+    by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
+    # What the rest of the workbook tells of the total, were it kept unknown: units are
+    # published in full and every encounter hands out at least one; a supply's encounters,
+    # shown exactly from N up, are at most the total.
+    units = db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(DistributionLine.quantity), 0))
+        .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
+        .where(*conditions)
+    ).scalar_one()
+    at_least = max((n for n in by_supply.values() if not small(n, below)), default=0)
     shown, total_hidden = suppress_quarter(
-        {name: [n for _, n in values] for name, values in counts.items()}, below
+        {name: [n for _, n in values] for name, values in counts.items()},
+        below,
+        total_bounds=(at_least, int(units)),
     )
     rows = [
         {"quarter": quarter.label, "breakdown": name, "value": label, "encounters": cell}
@@ -92,7 +104,6 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     shown_partner_encounters = (
         shown_as(partner_encounters, below) if reporting_agencies != 1 else SUPPRESSED
     )
-    by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
     encounters = {}
     for supply_id, count in by_supply.items():
         if total_hidden and count == total and not small(count, below):

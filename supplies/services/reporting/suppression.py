@@ -90,6 +90,13 @@ def suppress_group(counts: list[int], below: int, total_known: bool = True):
     ]
 
 
+def reachable(total: int, smalls: int, complements: int, below: int) -> bool:
+    """Whether `smalls` cells of 1 to N-1 and `complements` cells of 0 or N and up (what a
+    reader knows of "<N" and "suppressed") can add up to total."""
+    low, high = smalls, smalls * (below - 1)
+    return low <= total <= high or (complements > 0 and total >= low + below)
+
+
 def protected(hidden_sum: int, smalls: int, complements: int, below: int) -> bool:
     """Whether each of `smalls` "<N" cells could be any of 1 to N-1, when they and
     `complements` "suppressed" cells are known to add up to hidden_sum.
@@ -99,24 +106,62 @@ def protected(hidden_sum: int, smalls: int, complements: int, below: int) -> boo
     """
     if complements == 0:
         return False
-    others_low, others_high = smalls - 1, (smalls - 1) * (below - 1)
-    for value in range(1, below):
-        rest = hidden_sum - value
-        if not (others_low <= rest <= others_high or rest >= others_low + below):
-            return False
-    return True
+    return all(reachable(hidden_sum - v, smalls - 1, complements, below) for v in range(1, below))
 
 
-def suppress_quarter(breakdowns: dict[str, list[int]], below: int):
+def protected_within(shown: dict[str, list], below: int, low: int, high: int) -> bool:
+    """With the quarter's total kept unknown but known to lie in low..high (units published
+    in full bound it from above, exact counts by supply from below), whether every "<N"
+    cell could still be any of 1 to N-1: some total in that range fits every breakdown
+    with the cell at that value."""
+    groups = [
+        (
+            sum(cell for cell in cells if isinstance(cell, int)),
+            sum(1 for cell in cells if cell == f"<{below}"),
+            sum(1 for cell in cells if cell == SUPPRESSED),
+        )
+        for cells in shown.values()
+    ]
+    upper = high
+    for known, smalls, complements in groups:
+        if complements == 0:
+            upper = min(upper, known + smalls * (below - 1))
+    # Past this total every breakdown's hidden cells fit any value of any "<N" cell.
+    free_from = max(known for known, _, _ in groups) + max(s for _, s, _ in groups) + 2 * below
+    if upper >= max(low, free_from) and all(c > 0 for _, _, c in groups):
+        return True
+    totals = [
+        total
+        for total in range(max(low, 0), min(upper, free_from) + 1)
+        if all(reachable(total - known, s, c, below) for known, s, c in groups)
+    ]
+    return all(
+        any(reachable(total - known - v, smalls - 1, complements, below) for total in totals)
+        for known, smalls, complements in groups
+        for v in (range(1, below) if smalls else ())
+    )
+
+
+def suppress_quarter(breakdowns: dict[str, list[int]], below: int, total_bounds=None):
     """Every breakdown of one quarter, suppressed together; and whether its total is kept
-    unknowable (then every breakdown hides at least one cell)."""
+    unknowable (then every breakdown hides at least one cell).
+
+    total_bounds, (low, high), is what other published numbers tell of the total. Where
+    they narrow it too far for the hidden total to protect the "<N" cells, every cell of
+    the quarter's breakdowns is "suppressed", small ones too: nothing of it is shown.
+    """
+    if below <= 0:
+        return {name: list(counts) for name, counts in breakdowns.items()}, False
     shown = {name: suppress_group(counts, below) for name, counts in breakdowns.items()}
     if all(values is not None for values in shown.values()):
         return shown, False
-    return {
+    shown = {
         name: suppress_group(counts, below, total_known=False)
         for name, counts in breakdowns.items()
-    }, True
+    }
+    if total_bounds is not None and not protected_within(shown, below, *total_bounds):
+        shown = {name: [SUPPRESSED] * len(counts) for name, counts in breakdowns.items()}
+    return shown, True
 
 
 def suppress_units(counts: list[int], below: int) -> list:

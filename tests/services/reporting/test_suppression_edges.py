@@ -74,10 +74,6 @@ def test_a_hidden_cell_cannot_be_recovered_from_the_row_total_and_the_complement
     assert shown == {"trained": [0, 0, "suppressed"], "for_others": ["<11", 0, "suppressed"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open privacy bug: units published in full bound the hidden total from above",
-)
 def test_one_person_collecting_for_others_cannot_be_read_off_the_workbook(app, make, monkeypatch):
     """Twelve encounters in a closed quarter, one of them collecting for others."""
     from supplies.services.reporting import report as reporting
@@ -94,11 +90,12 @@ def test_one_person_collecting_for_others_cannot_be_read_off_the_workbook(app, m
     ledger.at("2026-04-10T08:00")
     report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
     rows = {(r["breakdown"], r["value"]): r["encounters"] for r in report.recipients}
-    assert rows[("age_band", "not recorded")] == 12  # the quarter's total, in full
     cells = [rows[("for_others", value)] for value in ("true", "false", "not recorded")]
-    # A funder: "<11" + 0 + "suppressed" = 12 and a "suppressed" cell is never 1 to 10,
-    # so it is 11 and the "<11" is exactly 1.
-    assert cells != ["<11", 0, "suppressed"]
+    # Kept unknown, the total is still 12: FTS went to 12 encounters (at least 12) in 12
+    # units (at most 12). "<11" + 0 + "suppressed" = 12, and a "suppressed" cell is never
+    # 1 to 10, so it would be 11 and the "<11" exactly 1: the quarter shows nothing.
+    assert cells == ["suppressed", "suppressed", "suppressed"]
+    assert {cell for (_, _), cell in rows.items()} == {"suppressed"}
 
 
 def test_every_area_off_the_programs_list_adds_up_under_other_area(app, make, monkeypatch):
@@ -151,3 +148,23 @@ def test_no_small_cell_of_a_breakdown_with_a_known_total_can_be_narrowed(below):
             hidden_sum = sum(counts) - sum(cell for cell in shown if isinstance(cell, int))
             for values in _possible_values(shown, hidden_sum, below):
                 assert values == set(range(1, below)), (counts, shown, values)
+
+
+def test_a_hidden_total_that_other_tables_pin_down_hides_the_whole_quarter():
+    breakdowns = {"trained": [0, 0, 12], "for_others": [1, 0, 11]}
+    # Units and encounters by supply say the total is 12: the "<11" would be 1.
+    shown, total_hidden = suppress_quarter(breakdowns, 11, total_bounds=(12, 12))
+    assert total_hidden and shown == {
+        "trained": ["suppressed"] * 3,
+        "for_others": ["suppressed"] * 3,
+    }
+    # Known only to lie between 12 and 40: the "<11" could be anything from 1 to 10.
+    shown, _ = suppress_quarter(breakdowns, 11, total_bounds=(12, 40))
+    assert shown["for_others"] == ["<11", 0, "suppressed"]
+    # A breakdown of small cells alone bounds the total by itself (3 + 4: at most 20),
+    # which still leaves every cell free here: the quarter is shown.
+    shown, _ = suppress_quarter({"a": [3, 4], "b": [7, 0]}, 11, total_bounds=(0, 1000))
+    assert shown == {"a": ["<11", "<11"], "b": ["<11", "suppressed"]}
+    # But with a total of at least 20 the two small cells would be 10 each.
+    shown, _ = suppress_quarter({"a": [3, 4], "b": [7, 0]}, 11, total_bounds=(20, 1000))
+    assert shown == {"a": ["suppressed"] * 2, "b": ["suppressed"] * 2}
