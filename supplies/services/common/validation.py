@@ -208,6 +208,12 @@ def plausible_date(day: date) -> date:
     return day
 
 
+def utc_as_offset(text: str) -> str:
+    """ISO 8601 text with a trailing Z or z (UTC; RFC 3339 allows either case) written as
+    +00:00, which fromisoformat reads on every Python."""
+    return text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+
+
 def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None:
     """An ISO 8601 time (local time of the program when no offset), at most 5 minutes ahead."""
     if value is None:
@@ -218,11 +224,8 @@ def instant(value, tz_name: str, now: datetime | None = None) -> datetime | None
     if len(text) > 10 and text[10] not in "Tt ":
         # fromisoformat takes any character between the date and the time.
         raise _bad(msg("must be a date and time in ISO 8601"))
-    if text[-1:] in ("Z", "z"):
-        # RFC 3339 allows either case for UTC; fromisoformat reads neither on every Python.
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(utc_as_offset(text))
     except ValueError:
         raise _bad(msg("must be a date and time in ISO 8601")) from None
     # Before any arithmetic: a year near 1 or 9999 overflows once an offset is applied.

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from supplies.services.common.messages import msg
+from supplies.services.common.validation import utc_as_offset
 
 EXCEL_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (it counts 1900 as a leap year)
 # Serial numbers from 2000-01-01 to 2099-12-31: anything else is not a plausible date here.
@@ -90,9 +91,8 @@ def _from_serial(number: float) -> datetime:
 
 def _text_moment(value: str) -> datetime:
     cleaned = value.strip()
-    iso = cleaned[:-1] + "+00:00" if cleaned[-1:] in ("Z", "z") else cleaned  # UTC, either case
     try:
-        return datetime.fromisoformat(iso.replace("/", "-"))
+        return datetime.fromisoformat(utc_as_offset(cleaned).replace("/", "-"))
     except ValueError:
         pass
     day_part, _, time_part = cleaned.partition(" ")

@@ -69,19 +69,22 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     counts = breakdown_counts(conditions)
     total = sum(n for _, n in counts["setting"])
     by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
-    # What the rest of the workbook tells of the total, were it kept unknown: units are
-    # published in full and every encounter hands out at least one; a supply's encounters,
-    # shown exactly from N up, are at most the total.
-    units = db.session.execute(
+    # What the rest of the workbook tells of the total, were it kept unknown: every
+    # encounter hands out at least one unit, and units are published in full (the ledger's
+    # Distributed nets voids by their own date, so the smaller of it and the events' own
+    # units); a supply's encounters, shown exactly from N up, are at most the total.
+    event_units = db.session.execute(
         db.select(db.func.coalesce(db.func.sum(DistributionLine.quantity), 0))
         .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
         .where(*conditions)
     ).scalar_one()
+    ledger_units = sum(q.distributed(WholeProgram(), lower, upper, ()).values())
+    units = min(int(event_units), ledger_units)
     at_least = max((n for n in by_supply.values() if not small(n, below)), default=0)
     shown, total_hidden = suppress_quarter(
         {name: [n for _, n in values] for name, values in counts.items()},
         below,
-        total_bounds=(at_least, int(units)),
+        total_bounds=(at_least, units),
     )
     rows = [
         {"quarter": quarter.label, "breakdown": name, "value": label, "encounters": cell}

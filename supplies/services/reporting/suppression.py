@@ -13,7 +13,9 @@ quarter's total known (some breakdown fully shown), the hidden cells of a breakd
 to a known S, and complements are added until every "<N" cell could still be any of 1 to
 N-1 under that reasoning (`protected`). Where a breakdown cannot meet that, no breakdown
 of the quarter is left fully shown (each hides at least one cell), so the total itself is
-never known and bounds nothing from above.
+not shown. What the rest of the workbook tells of it still bounds it (units from above,
+a supply's exact encounters from below): where those bounds leave a "<N" cell less than
+all of 1..N-1 (`protected_within`), every cell of the quarter's breakdowns is hidden.
 """
 
 from collections import Counter
