@@ -165,7 +165,9 @@ def _schemas() -> dict:
         "Error": _error_schema(),
         **{body.title: body.json_schema() for body in REQUEST_BODIES},
         "SiteRecord": catalog.SITE.record_schema(not_null=("active",)),
-        "SupplyRecord": catalog.SUPPLY.record_schema(not_null=("tracks_lots", "active")),
+        "SupplyRecord": catalog.SUPPLY.record_schema(
+            not_null=("tracks_lots", "offered_to_partners", "active")
+        ),
         "FundingSourceRecord": catalog.FUNDING_SOURCE.record_schema(not_null=("active",)),
         "AreaRecord": areas.AREA_RECORD,
         "BundleRecord": bundles.BUNDLE_RECORD,

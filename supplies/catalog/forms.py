@@ -33,6 +33,8 @@ class SupplyForm(OperationForm):
     unit = select_field(_l("Unit"), SUPPLY_UNITS, blank=_l("Choose a unit"))
     doses_per_unit = StringField(_l("Doses per unit (reversal medications)"))
     tracks_lots = BooleanField(_l("Tracks lots and expiry"))
+    # Checked on a new supply: partner agencies may ask for it unless unticked.
+    offered_to_partners = BooleanField(_l("Offered to partner agencies"), default=True)
 
 
 class FundingForm(OperationForm):

@@ -46,7 +46,7 @@ KINDS = {
         SupplyForm,
         catalog.create_supply,
         catalog.update_supply,
-        ("name", "category", "unit", "doses_per_unit", "tracks_lots"),
+        ("name", "category", "unit", "doses_per_unit", "tracks_lots", "offered_to_partners"),
         "supply",
     ),
     "funding": (
@@ -59,13 +59,17 @@ KINDS = {
 }
 
 
+# Check boxes: their True or False goes to the service as it is.
+BOOLEANS = ("tracks_lots", "offered_to_partners")
+
+
 def _body(form, names) -> dict:
     body = {}
     for name in names:
         value = form[name].data
         if name == "doses_per_unit":
             value = web.as_number(value) if value else 0
-        elif name != "tracks_lots":
+        elif name not in BOOLEANS:
             value = web.blank_to_none(value)
         body[name] = value
     return body

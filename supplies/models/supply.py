@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supplies.extensions import db
@@ -22,6 +22,8 @@ class Supply(db.Model):
     doses_per_unit: Mapped[int] = mapped_column(default=0)
     tracks_lots: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Partner agencies may ask for it on a supply request (issue 24).
+    offered_to_partners: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<Supply {self.code}>"

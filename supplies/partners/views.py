@@ -122,12 +122,17 @@ def home():
 
 
 def _request_choices(form: RequestForm) -> dict:
-    """The supplies offered, one line each (GET), and the supplies by code for the labels."""
+    """The supplies offered, one line each (GET), and the supplies by code for the labels
+    (a line posted from an older form keeps its supply's name even if no longer offered)."""
     offered = requests.requestable_supplies(current_user)
     if request.method == "GET":
         for supply in offered:
             form.lines.append_entry({"supply": supply.code})
-    return {supply.code: supply for supply in offered}
+    labels = {supply.code: supply for supply in offered}
+    posted = {entry.form.supply.data for entry in form.lines} - set(labels)
+    if posted:
+        labels.update({x.code: x for x in catalog.list_supplies() if x.code in posted})
+    return labels
 
 
 @bp.route("/<agency>/requests/new", methods=["GET", "POST"])

@@ -45,6 +45,7 @@ SUPPLY = s.Body(
         0, 100, default=0, description="Doses in one unit (a reversal medication: 1 or more)."
     ),
     tracks_lots=s.boolean(default=False, description="Lot number and expiry kept per receipt."),
+    offered_to_partners=s.boolean(default=True, description="Partner agencies may ask for it."),
     active=s.boolean(default=True),
 )
 FUNDING_SOURCE = s.Body(
@@ -58,7 +59,9 @@ FUNDING_SOURCE = s.Body(
     active=s.boolean(default=True),
 )
 SITE_EDIT = SITE.only("name", "kind", "county")
-SUPPLY_EDIT = SUPPLY.only("name", "category", "unit", "doses_per_unit", "tracks_lots")
+SUPPLY_EDIT = SUPPLY.only(
+    "name", "category", "unit", "doses_per_unit", "tracks_lots", "offered_to_partners"
+)
 FUNDING_SOURCE_EDIT = FUNDING_SOURCE.only("name", "funder", "starts_on", "ends_on")
 
 
@@ -223,6 +226,7 @@ def supply_result(supply: Supply) -> dict:
         "unit": supply.unit,
         "doses_per_unit": supply.doses_per_unit,
         "tracks_lots": supply.tracks_lots,
+        "offered_to_partners": supply.offered_to_partners,
         "active": supply.active,
     }
 
@@ -349,7 +353,8 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
 
 
 def update_supply(actor, request: OperationRequest, code, body: dict) -> OperationResult:
-    """Change a supply's name, category, unit or doses; lot tracking is fixed once stocked."""
+    """Change a supply's name, category, unit, doses or whether partner agencies may ask
+    for it; lot tracking is fixed once stocked."""
     fields = v.Fields()
     values = SUPPLY_EDIT.read(body, fields)
     _check_medication(values, fields)

@@ -50,6 +50,7 @@ ENDPOINTS = {
         "unit",
         "doses_per_unit",
         "tracks_lots",
+        "offered_to_partners",
         "active",
     },
     "/funding-sources": {"id", "code", "name", "funder", "starts_on", "ends_on", "active"},

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from supplies.api import openapi
+from supplies.services import catalog
 from supplies.services.stock import on_hand, transfers
 from tests.api.jsonschema_check import errors, resolve
 from tests.api.test_openapi_schema import _forbidden
@@ -117,6 +118,42 @@ def test_fulfilment_with_too_little_stock_moves_nothing(api, agencies, program):
     listed = api.get("/requests", coordinator).get_json()
     # Nothing of the step stays: the approval it made on the way rolled back with it.
     assert listed[0]["status"] == "submitted"
+
+
+def _stop_offering(program, code: str = "FTS") -> None:
+    """A coordinator unticks "Offered to partner agencies" on the supply."""
+    body = {
+        "name": "Fentanyl test strip",
+        "category": "fentanyl_test_strip",
+        "unit": "each",
+        "doses_per_unit": 0,
+        "tracks_lots": False,
+        "offered_to_partners": False,
+    }
+    catalog.update_supply(program["users"]["coordinator"], op(body), code, body)
+
+
+def test_a_supply_the_program_stopped_offering_is_refused_by_name(api, agencies, program):
+    clinic, coordinator = agencies["clinic"], agencies["coordinator"]
+    earlier = _ask(api, clinic).get_json()["id"]
+    _stop_offering(program)
+    items = [{"supply": "FTS", "quantity": 50}, {"supply": "NARCAN4", "quantity": 6}]
+    refused = _ask(api, clinic, items=items)
+    assert refused.status_code == 422
+    fields = refused.get_json()["error"]["fields"]
+    assert fields == {"items[0].supply": "is not offered to partner agencies"}
+    assert [r["id"] for r in api.get("/requests", coordinator).get_json()] == [earlier]
+    # The other supplies can still be asked for.
+    narcan_only = _ask(api, clinic, items=[{"supply": "NARCAN4", "quantity": 6}])
+    assert narcan_only.status_code == 201
+    # A request sent before, strips included, is still approved and sent in full.
+    sent = api.post(f"/requests/{earlier}/fulfil", coordinator, {"from_site": "HUB"})
+    assert sent.status_code == 201, sent.get_json()
+    assert sent.get_json()["status"] == "fulfilled"
+    assert {i["supply"]: i["approved"] for i in sent.get_json()["items"]} == {
+        "NARCAN4": 24,
+        "FTS": 50,
+    }
 
 
 def test_staff_funders_and_partners_cannot_approve_fulfil_or_decline(api, agencies):

@@ -1,9 +1,11 @@
 """Managing sites, supplies, funding sources and par levels through the screens."""
 
+import re
+
 from supplies.extensions import db
 from supplies.models import AuditEntry, ParLevel, Site, Supply
 from supplies.services import catalog
-from tests.conftest import text
+from tests.conftest import new_id, text
 
 
 def _audit_actions() -> set[str]:
@@ -49,6 +51,58 @@ def test_medication_supplies_need_doses_and_lots(program, screens):
     assert screens.post("/inventory/catalog/supply/new", data).status_code == 302
     supply = catalog.supply_by_code("KLOX8")
     assert supply.tracks_lots and supply.doses_per_unit == 2
+
+
+def _offered_box(page: str) -> str:
+    return re.search(r'<input[^>]*name="offered_to_partners"[^>]*>', page).group(0)
+
+
+def _supply_row(page: str, code: str) -> str:
+    return re.search(rf"<tr><td>{code}</td>.*?</tr>", page, re.S).group(0)
+
+
+def test_a_coordinator_stops_offering_a_supply_to_partner_agencies(program, screens, api):
+    screens.login("coord@example.org")
+    # A new supply is offered to partner agencies unless the box is unticked.
+    assert "checked" in _offered_box(text(screens.get("/inventory/catalog/supply/new")))
+    edit_url = "/inventory/catalog/supply/FTS/edit"
+    assert "checked" in _offered_box(text(screens.get(edit_url)))
+    # The box left unticked: the strips are no longer offered; nothing else changes.
+    data = {"name": "Fentanyl test strip", "category": "fentanyl_test_strip", "unit": "each"}
+    assert screens.post(edit_url, data).status_code == 302
+    fts = db.session.execute(db.select(Supply).where(Supply.code == "FTS")).scalar_one()
+    db.session.refresh(fts)
+    assert fts.offered_to_partners is False and fts.active
+    entry = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "supply.edit")
+    ).scalar_one()
+    assert entry.object_id == "FTS"
+    assert entry.changes == {"offered_to_partners": [True, False]}
+    assert "checked" not in _offered_box(text(screens.get(edit_url)))
+    page = text(screens.get("/inventory/catalog"))
+    assert '<th scope="col">Partners</th>' in page
+    assert "<td>—</td><td>active</td>" in _supply_row(page, "FTS")
+    assert "<td>offered</td>" in _supply_row(page, "NARCAN4")
+    # Ticked again: offered again.
+    assert screens.post(edit_url, {**data, "offered_to_partners": "y"}).status_code == 302
+    db.session.refresh(fts)
+    assert fts.offered_to_partners is True
+    # The API lists it, and takes it when a supply is created (offered unless it says not).
+    coordinator = program["tokens"]["coordinator"]
+    screens.post(edit_url, data)
+    listed = {s["code"]: s for s in api.get("/supplies", coordinator).get_json()}
+    assert listed["FTS"]["offered_to_partners"] is False
+    assert listed["NARCAN4"]["offered_to_partners"] is True
+    wound = {"code": "WOUND", "name": "Wound care kit", "category": "other", "unit": "kit"}
+    created = api.post("/supplies", coordinator, {**wound, "id": new_id()})
+    assert created.status_code == 201 and created.get_json()["offered_to_partners"] is True
+    kept = {**wound, "id": new_id(), "code": "WOUND2", "offered_to_partners": False}
+    created = api.post("/supplies", coordinator, kept)
+    assert created.status_code == 201 and created.get_json()["offered_to_partners"] is False
+    bad = {**wound, "id": new_id(), "code": "WOUND3", "offered_to_partners": "maybe"}
+    refused = api.post("/supplies", coordinator, bad)
+    assert refused.status_code == 422
+    assert set(refused.get_json()["error"]["fields"]) == {"offered_to_partners"}
 
 
 def test_lot_tracking_is_fixed_once_stock_was_received(make, program, screens):

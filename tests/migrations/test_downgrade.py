@@ -1,5 +1,6 @@
 """Every migration is reversible on both databases, down to the first revision (issue 23)."""
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -53,5 +54,36 @@ def test_every_migration_goes_down_to_the_first_revision_and_up_again(database):
         assert tables == set(), f"left behind after the last downgrade: {sorted(tables)}"
         upgrade()
         assert _differences() == [], "models and migrations differ after a round trip"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_supplies_stocked_before_0018_stay_offered_to_partner_agencies(database):
+    app = make_app(database, create_schema=False)
+    with app.app_context():
+        upgrade(revision="0017_partners")
+        supplies = sa.table(
+            "supplies",
+            *(sa.column(name) for name in ("code", "name", "category", "unit")),
+            sa.column("doses_per_unit", sa.Integer),
+            sa.column("tracks_lots", sa.Boolean),
+            sa.column("active", sa.Boolean),
+        )
+        with db.engine.begin() as connection:
+            connection.execute(
+                supplies.insert().values(
+                    code="FTS",
+                    name="Fentanyl test strip",
+                    category="fentanyl_test_strip",
+                    unit="each",
+                    doses_per_unit=0,
+                    tracks_lots=False,
+                    active=True,
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            offered = connection.execute(sa.text("SELECT offered_to_partners FROM supplies"))
+            assert [bool(value) for value in offered.scalars()] == [True]
         db.session.remove()
         db.engine.dispose()

@@ -62,6 +62,47 @@ def test_a_bad_quantity_is_named_beside_its_supply_and_what_was_typed_stays(agen
     assert requests.list_requests(agencies["clinic"]) == []
 
 
+def _stop_offering(coordinator, code: str = "FTS") -> None:
+    """A coordinator unticks "Offered to partner agencies" on the supply."""
+    body = {
+        "name": "Fentanyl test strip",
+        "category": "fentanyl_test_strip",
+        "unit": "each",
+        "doses_per_unit": 0,
+        "tracks_lots": False,
+        "offered_to_partners": False,
+    }
+    catalog.update_supply(coordinator, op(body), code, body)
+
+
+def test_the_request_form_leaves_out_a_supply_the_program_stopped_offering(agencies, screens):
+    screens.login("clinic@example.org")
+    url = "/partners/CLINIC/requests/new"
+    # The partner opened the form while the strips were still offered...
+    stale_page = text(screens.get(url))
+    assert "Fentanyl test strip" in stale_page
+    _stop_offering(agencies["coordinator"])
+    # ...the form opened now no longer lists them.
+    fresh_page = text(screens.get(url))
+    assert "Fentanyl test strip" not in fresh_page and "FTS" not in fresh_page
+    assert "Narcan 4 mg nasal spray" in fresh_page
+    # The older form sent with strips is refused, named beside the strips' line, typed kept.
+    data = form_for(stale_page, {"NARCAN4": "12", "FTS": "200"})
+    response = screens.post(url, data)
+    assert response.status_code == 422
+    page = text(response)
+    strips_field = line_fields(stale_page)["FTS"]
+    error = re.search(rf'<p class="field-error" id="{strips_field}-error">([^<]*)</p>', page)
+    assert error and error.group(1) == "is not offered to partner agencies"
+    assert "Fentanyl test strip" in page and 'value="200"' in page and 'value="12"' in page
+    assert requests.list_requests(agencies["clinic"]) == []
+    # Without the strips the same form goes through.
+    data = form_for(stale_page, {"NARCAN4": "12"})
+    assert screens.post(url, data).status_code == 302
+    [sent] = requests.list_requests(agencies["clinic"])
+    assert [line.supply.code for line in sent.lines] == ["NARCAN4"]
+
+
 def test_a_partner_sees_its_requests_and_cancels_one_still_open(agencies, screens):
     request_id = submitted(agencies["clinic"])
     screens.login("clinic@example.org")
@@ -179,3 +220,7 @@ def test_the_partner_screens_speak_spanish(agencies, screens):
     assert "Enviar la solicitud" in form and "Se necesita para (opcional)" in form
     detail = text(screens.get(f"/partners/requests/{request_id}"))
     assert "Cancelar esta solicitud" in detail
+    _stop_offering(agencies["coordinator"])
+    data = form_for(form, {"FTS": "5"})
+    refused = text(screens.post("/partners/CLINIC/requests/new", data))
+    assert "no se ofrece a agencias aliadas" in refused

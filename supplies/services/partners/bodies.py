@@ -20,7 +20,7 @@ _SITE = "The partner agency's site code (a partner: its own)."
 REQUEST_ITEM = s.Body(
     "SupplyRequestItem",
     "One line of a request: a supply and how many units.",
-    supply=SUPPLY,
+    supply=s.ref(catalog.supply_by_code, "An active supply the program offers partner agencies."),
     quantity=s.whole(description="Units asked for."),
 )
 APPROVAL_ITEM = s.Body(

@@ -143,10 +143,32 @@ def request_result(found: SupplyRequest) -> dict:
 
 
 def requestable_supplies(actor) -> list[Supply]:
-    """The supplies a partner may ask for: every active one, by name."""
+    """The supplies a partner may ask for: the active ones the program offers partner
+    agencies, by name."""
     permissions.require(actor, "see_requests")
-    query = db.select(Supply).where(Supply.active.is_(True)).order_by(Supply.name, Supply.code)
+    query = (
+        db.select(Supply)
+        .where(Supply.active.is_(True), Supply.offered_to_partners.is_(True))
+        .order_by(Supply.name, Supply.code)
+    )
     return list(db.session.execute(query).scalars())
+
+
+def _refuse_not_offered(lines, fields: v.Fields) -> None:
+    """A line whose supply the program does not offer partner agencies is refused, named."""
+    supply_ids = [supply.id for _, supply, _ in lines]
+    if not supply_ids:
+        return
+    withheld = set(
+        db.session.execute(
+            db.select(Supply.id).where(
+                Supply.id.in_(supply_ids), Supply.offered_to_partners.is_(False)
+            )
+        ).scalars()
+    )
+    for name, supply, _ in lines:
+        if supply.id in withheld:
+            fields.fail(f"{name}.supply", msg("is not offered to partner agencies"))
 
 
 def program_sites(actor) -> list[Site]:
@@ -236,6 +258,7 @@ def submit(actor, request: OperationRequest, body: dict) -> OperationResult:
     values = bodies.REQUEST.read(body, fields)
     site, needed_by = values["site"], values["needed_by"]
     lines = read_lines(body.get("items"), fields, bodies.REQUEST_ITEM)
+    _refuse_not_offered(lines, fields)
     if site is not None and site.kind != PARTNER_KIND:
         fields.fail("site", msg("is not a partner agency"))
     if needed_by is not None and needed_by < clock.today():
