@@ -184,8 +184,10 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
         _(
             "Counts of people, and units by area or for others, from 1 to %(top)s are "
             'shown as <%(below)s. Some other counts are shown as "%(suppressed)s": they '
-            "may be large, and are hidden only so that a hidden count cannot be worked out "
-            "by subtracting from a total. A total over several quarters is shown only when "
+            "may be any number, small or large, and are hidden only so that a hidden count "
+            "cannot be worked out from a total or other published numbers; in a quarter "
+            "with few encounters every count of its breakdowns may be hidden. A total over "
+            "several quarters is shown only when "
             'every quarter in it is shown, else as "%(suppressed)s". Other supply counts '
             "are never hidden.",
             top=below - 1,
