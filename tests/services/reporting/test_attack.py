@@ -319,6 +319,8 @@ class Attack:
         self.facts: dict[tuple, tuple[float, float]] = {}
         self.tags: dict[tuple, str] = dict(published.tags)
         self.hidden = {}
+        # Cells shown "suppressed": never 1..N-1 (those read <N), so 0 or N and up.
+        self.suppressed = set()
         self.problems = []
         for (tag, *key), shown in published.cells.items():
             key = tuple(key)
@@ -337,6 +339,8 @@ class Attack:
                 self.facts[key] = (max(lo, old_lo), min(hi, old_hi))
                 if value == f"<{BELOW}":
                     self.hidden[key] = tag
+                elif value == "suppressed":
+                    self.suppressed.add(key)
         for (tag, key), units in published.bounds.items() if unit_bounds else ():
             # Only where the attacker knows which cell the units bound: the same breakdown
             # value over the same events, not another cell that happens to count them.
@@ -346,6 +350,13 @@ class Attack:
     def tighten(self, key, lo, hi, how: str) -> bool:
         old_lo, old_hi = self.facts.get(key, (0, INF))
         new = (max(old_lo, lo), min(old_hi, hi))
+        if key in self.suppressed:
+            # A reader knows a "suppressed" cell is 0 or N and up: once it cannot be 0 it
+            # is N or more, and once it is below N it is 0.
+            if new[0] >= 1:
+                new = (max(new[0], BELOW), new[1])
+            if new[1] < BELOW:
+                new = (new[0], 0)
         if new == (old_lo, old_hi):
             return False
         self.facts[key] = new
