@@ -108,21 +108,21 @@ def test_a_total_over_quarters_is_shown_only_where_every_part_is():
 
 
 def _range(cells, shown, index, below, total):
-    """What an attacker learns of a hidden cell from the breakdown's known total."""
-    lows, highs = [], []
+    """What an attacker learns of a hidden cell from the breakdown's known total, reading
+    each other cell as a reader can: a number as itself, "<N" as 1..N-1, "suppressed" as 0
+    or N and up (never 1..N-1, which would read "<N"). The values left for it."""
+    sums = {0}
     for i, value in enumerate(shown):
         if i == index:
             continue
         if isinstance(value, int):
-            lows.append(value)
-            highs.append(value)
+            options = [value]
         elif value == f"<{below}":
-            lows.append(1)
-            highs.append(below - 1)
+            options = range(1, below)
         else:
-            lows.append(0)
-            highs.append(float("inf"))
-    return max(1, total - sum(highs)), min(below - 1, total - sum(lows))
+            options = [0, *range(below, total + 1)]
+        sums = {part + option for part in sums for option in options if part + option <= total}
+    return {total - part for part in sums if 1 <= total - part <= below - 1}
 
 
 def test_no_small_cell_is_narrowed_by_its_breakdowns_total():
@@ -136,7 +136,7 @@ def test_no_small_cell_is_narrowed_by_its_breakdowns_total():
         for index, value in enumerate(shown):
             assert value == counts[index] or not isinstance(value, int)
             if value == f"<{below}":
-                assert _range(counts, shown, index, below, sum(counts)) == (1, below - 1), (
+                assert _range(counts, shown, index, below, sum(counts)) == set(range(1, below)), (
                     counts,
                     shown,
                 )
