@@ -127,6 +127,8 @@ SITE_KINDS = Vocabulary(
         "mail": _l("mail"),
     }
 )
+# The site kind of a partner agency: its own users, requests and monthly reports.
+PARTNER_KIND = "partner_agency"
 # A distribution's setting when none is given: from the kind of its site.
 SETTING_FOR_SITE_KIND = {
     "fixed_site": "fixed_site",

@@ -20,6 +20,7 @@ from supplies.services.accounts import audit_log, passwords
 from supplies.services.accounts import tokens as api_tokens
 from supplies.services.accounts import users as accounts
 from supplies.services.common.errors import DomainError
+from supplies.vocab import PARTNER_KIND
 from supplies.web import access
 from supplies.web import forms as web
 
@@ -160,12 +161,11 @@ def _show_access(user, access: str, temporary: str | None = None, revoked: bool 
 def _site_choices() -> list[tuple[str, str]]:
     """Every site as a checkbox, "Name (CODE)"; a partner agency says so: a partner's
     account needs one."""
-    partner = label("partner_agency")
+    partner = label(PARTNER_KIND)
     return [
         (
             site.code,
-            f"{site.name} ({site.code})"
-            + (f" · {partner}" if site.kind == "partner_agency" else ""),
+            f"{site.name} ({site.code})" + (f" · {partner}" if site.kind == PARTNER_KIND else ""),
         )
         for site in catalog.list_sites(current_user)
     ]

@@ -26,6 +26,7 @@ from supplies.services.reporting import report as reporting
 from supplies.services.stock import bodies, counting, on_hand
 from supplies.services.stock import work as inventory
 from supplies.services.stock.work import ReceiptLine
+from supplies.vocab import PARTNER_KIND
 from supplies.web.downloads import send_stored
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -397,7 +398,7 @@ def list_partner_reports():
     if code is not None:
         site = catalog.site_by_code(code, active_only=False)
         permissions.require(g.api_user, "see_partner_reports", site.id)
-        if site.kind != partner_bodies.PARTNER_KIND:
+        if site.kind != PARTNER_KIND:
             # A bad value of the query, like an unknown code: 422, as the document says.
             raise ValidationFailed(
                 msg("%(site)s is not a partner agency.", site=site.code),

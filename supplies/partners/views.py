@@ -24,6 +24,7 @@ from supplies.services import catalog
 from supplies.services.common import clock, permissions
 from supplies.services.common.errors import DomainError, ValidationFailed
 from supplies.services.partners import bodies, reports, requests
+from supplies.vocab import PARTNER_KIND
 from supplies.web import access, screens
 from supplies.web import forms as web
 from supplies.web.forms import OperationForm
@@ -32,7 +33,6 @@ from supplies.web.plurals import counted
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 screens.serve_signed_in_screens(bp)
 
-PARTNER_KIND = "partner_agency"
 # An item of a service's error ("items[2].quantity") and the line it names.
 _ITEM_PREFIX = "items["
 

@@ -16,7 +16,7 @@ from supplies.services.common.errors import Conflict, NotFound, ValidationFailed
 from supplies.services.common.messages import msg
 from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
-from supplies.vocab import ROLES
+from supplies.vocab import PARTNER_KIND, ROLES
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 
@@ -79,7 +79,7 @@ def sites_for(fields: v.Fields, role, site_codes) -> list[Site]:
         # A partner account sees one agency's requests, receipts and reports: exactly one.
         if len(site_codes) != 1:
             fields.fail("sites", msg("a partner account needs exactly one partner agency"))
-        elif sites and sites[0].kind != "partner_agency":
+        elif sites and sites[0].kind != PARTNER_KIND:
             fields.fail("sites", msg("%(code)s is not a partner agency", code=sites[0].code))
     return sites
 

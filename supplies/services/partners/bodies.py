@@ -12,7 +12,6 @@ from supplies.services.common.messages import msg
 from supplies.vocab import DECLINE_REASONS
 
 MAX_LINES = 40
-PARTNER_KIND = "partner_agency"
 MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
 SUPPLY = s.ref(catalog.supply_by_code, "An active supply's code.")
 _SITE = "The partner agency's site code (a partner: its own)."

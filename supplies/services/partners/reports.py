@@ -32,8 +32,9 @@ from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.distribution import quarters
 from supplies.services.partners import bodies, usage
-from supplies.services.partners.bodies import PARTNER_KIND, next_month, read_lines
+from supplies.services.partners.bodies import next_month, read_lines
 from supplies.services.stock import forecast
+from supplies.vocab import PARTNER_KIND
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.partners import bodies, usage
-from supplies.services.partners.bodies import PARTNER_KIND, read_lines
+from supplies.services.partners.bodies import read_lines
 from supplies.services.stock import transfers
 from supplies.services.stock.packing_slip import PackingSlip, read_slip
-from supplies.vocab import REQUEST_STATUSES
+from supplies.vocab import PARTNER_KIND, REQUEST_STATUSES
 
 OPEN = ("submitted", "approved")
 # Fulfilment's transfer gets an id derived from the request's, so a retried fulfilment

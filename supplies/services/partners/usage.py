@@ -11,8 +11,7 @@ from datetime import date, datetime
 from supplies.extensions import db
 from supplies.models import Movement, PartnerReport, PartnerReportLine, Site
 from supplies.services.stock import forecast
-
-PARTNER_KIND = "partner_agency"
+from supplies.vocab import PARTNER_KIND
 
 
 def partner_site_ids() -> list[int]:

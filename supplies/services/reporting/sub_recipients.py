@@ -14,8 +14,8 @@ from datetime import date
 from supplies.extensions import db
 from supplies.models import Movement, PartnerReport, PartnerReportLine, Site, Supply
 from supplies.services.reporting import queries as q
+from supplies.vocab import PARTNER_KIND
 
-PARTNER_KIND = "partner_agency"
 RECEIVING_KINDS = ("receive", "transfer_in")
 
 

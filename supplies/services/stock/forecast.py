@@ -33,11 +33,11 @@ from sqlalchemy import and_, case, func, literal
 from supplies.extensions import db
 from supplies.models import Movement, PartnerReport, PartnerReportLine, Site
 from supplies.services.common import clock
+from supplies.vocab import PARTNER_KIND
 
 WEEKS = 4
 PARTNER_MONTHS = 3
 DAYS_A_MONTH = 365.25 / 12
-PARTNER_KIND = "partner_agency"
 OUTFLOW_KINDS = ("distribute", "void", "transfer_out")
 DEFAULT_LEAD_DAYS = 14
 

@@ -11,12 +11,12 @@ from supplies.models import Batch, Site, Supply
 from supplies.services.common import clock, permissions
 from supplies.services.stock import charts, counting, forecast, levels
 from supplies.services.stock.weekly import WeeklyUnits, weekly_distribution
+from supplies.vocab import PARTNER_KIND
 
 EXPIRY_WINDOWS = (30, 60, 90)
 SHOW_OPTIONS = ("attention", "all")
 PAGE_SIZE = 25  # sites per page of the grid: 25 x 40 supplies is still a readable table
 LIST_ROWS = 50  # rows per list of lots or suggestions; the lots page has every lot
-PARTNER_KIND = "partner_agency"
 
 __all__ = ["WeeklyUnits", "home_screen", "stock_overview", "weekly_distribution"]
 
