@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A bounded schemathesis run against /api/v1/openapi.json: every check, every operation,
-# as a coordinator, a staff member and a funder (bearer tokens), on a fresh SQLite
-# database with the demo program, against gunicorn listening on 127.0.0.1 only.
+# as a coordinator, a staff member, a funder and a partner agency (bearer tokens), on a
+# fresh SQLite database with the demo program, against gunicorn listening on 127.0.0.1 only.
 # Exits non-zero on any failure or error. .ci/run calls it; run it alone the same way:
 #   tests/fuzz/run_schemathesis.sh
 # SCHEMATHESIS_EXAMPLES (default 30 per operation) and SCHEMATHESIS_SEED (default a fixed
-# one, so CI runs the same cases each time) change the run.
+# one, so CI runs the same cases each time) change the run; SCHEMATHESIS_ROLES picks roles.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -13,7 +13,7 @@ repo=$(pwd)
 VENV=$(cd "${VENV:-.venv}" && pwd)
 EXAMPLES=${SCHEMATHESIS_EXAMPLES:-30}
 SEED=${SCHEMATHESIS_SEED:-20261204}
-ROLES=(coordinator staff funder)
+read -r -a ROLES <<< "${SCHEMATHESIS_ROLES:-coordinator staff funder partner}"
 
 work=$(mktemp -d)
 server=""
