@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from supplies.extensions import db
-from supplies.models import AuditEntry, DistributionEvent, Movement
+from supplies.models import AuditEntry, DistributionEvent, Movement, Operation
 from supplies.services.accounts import users as accounts
 from supplies.services.common import clock
 from supplies.services.db.operations import OperationRequest
@@ -137,6 +137,16 @@ def test_a_distribution_records_its_event_lines_movements_and_audit(ctx, make, p
     ]
 
 
+def test_a_distributions_id_is_kept_as_a_distribution_asked_for_by_its_recorder(ctx, make, program):
+    # The operation row is what a retry is answered from and what says who asked.
+    make.receive("HUB", "FTS", 10)
+    staff = program["users"]["staff"]
+    body = _body([{"supply": "FTS", "quantity": 2}])
+    _distribute(staff, body)
+    stored = db.session.get(Operation, body["id"])
+    assert (stored.kind, stored.user_id) == ("distribution", staff.id)
+
+
 def test_too_little_stock_says_how_much_of_which_supply_the_site_has(make, program, api):
     make.receive("HUB", "NARCAN4", 1)
     make.receive("HUB", "FTS", 100)
@@ -195,6 +205,8 @@ def test_a_void_gives_back_what_was_taken_under_the_voids_own_id(ctx, make, prog
     assert rows == [("void", 2, staff.id, "void", "duplicate")]
     stored = db.session.get(DistributionEvent, body["id"])
     assert stored.voided_by_id == staff.id and stored.void_reason == "duplicate"
+    operation = db.session.get(Operation, void_id)
+    assert (operation.kind, operation.user_id) == ("void", staff.id)
 
 
 def test_a_void_is_dated_when_the_distribution_happened(ctx, make, program):

@@ -50,8 +50,8 @@ def test_a_void_is_audited_with_its_reason_and_who_voided(make, program, api):
     entries = db.session.execute(
         db.select(AuditEntry).where(AuditEntry.action == "distribution.void")
     ).scalars()
-    assert [(e.actor_id, e.object_id, e.changes) for e in entries] == [
-        (program["users"]["staff"].id, event["id"], {"reason": "duplicate"})
+    assert [(e.actor_id, e.object_type, e.object_id, e.changes) for e in entries] == [
+        (program["users"]["staff"].id, "distribution", event["id"], {"reason": "duplicate"})
     ]
     assert _fts_on_hand(api, program["tokens"]["coordinator"]) == 20
 

@@ -5,9 +5,10 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import update
 
 from supplies.extensions import db
-from supplies.models import Batch, Movement, Operation
+from supplies.models import Batch, LotStatusChange, Movement, Operation
 from supplies.services import catalog
 from supplies.services.stock import timeline
 from tests.conftest import new_id
@@ -319,6 +320,36 @@ def test_a_lots_status_then_is_read_for_its_own_supply_though_another_shares_its
     assert timeline.statuses_at(lots, datetime.fromisoformat(_day(1))) == {
         (narcan.id, "A"): "recalled"
     }
+
+
+def test_of_two_status_changes_dated_the_same_instant_the_one_recorded_later_holds(api, admin):
+    _receive(api, admin, 5, days_ago=10, lot="A")
+    _status(api, admin, "A", "quarantined", _day(5))
+    _status(api, admin, "A", "available", _day(5))  # a correction typed in afterwards
+    # The first change's time edited and put back: PostgreSQL then stores that row after
+    # the second, so the order rows are stored in must not decide (SQLite keeps id order).
+    first = min(db.session.execute(db.select(LotStatusChange.id)).scalars())
+    for moment in (_day(4), _day(5)):
+        db.session.execute(
+            update(LotStatusChange)
+            .where(LotStatusChange.id == first)
+            .values(occurred_at=datetime.fromisoformat(moment))
+        )
+    narcan = catalog.supply_by_code("NARCAN4")
+    later = datetime.fromisoformat(_day(3))
+    assert timeline.statuses_at({(narcan.id, "A")}, later) == {(narcan.id, "A"): "available"}
+
+
+def test_a_lot_held_at_a_moment_carries_its_status_then_not_todays(api, admin):
+    _receive(api, admin, 5, days_ago=10, lot="A")
+    _status(api, admin, "A", "quarantined", _day(6))
+    _status(api, admin, "A", "available", _day(2))
+    site, narcan = catalog.site_by_code("HUB"), catalog.supply_by_code("NARCAN4")
+    then = datetime.fromisoformat(_day(4))
+    # A write-off or a count reads every lot whatever its status; handing out skips it.
+    held = timeline.holdings_at(site.id, narcan.id, then, usable=False)
+    assert [(h.lot_number, h.quantity, h.status) for h in held] == [("A", 5, "quarantined")]
+    assert timeline.holdings_at(site.id, narcan.id, then, usable=True) == []
 
 
 def test_a_back_dated_transfer_lists_the_lots_it_moved_with_their_expiry(api, admin):
