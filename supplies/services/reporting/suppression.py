@@ -128,13 +128,15 @@ def protected_within(shown: dict[str, list], below: int, low: int, high: int) ->
     for known, smalls, complements in groups:
         if complements == 0:
             upper = min(upper, known + smalls * (below - 1))
-    # Past this total every breakdown's hidden cells fit any value of any "<N" cell.
+    # Past this total every breakdown with a complement fits any value of any "<N" cell.
     free_from = max(known for known, _, _ in groups) + max(s for _, s, _ in groups) + 2 * below
     if upper >= max(low, free_from) and all(c > 0 for _, _, c in groups):
         return True
+    # Else upper is below free_from, or some breakdown of "<N" cells alone bounds it: the
+    # totals up to it are few, and one above free_from may be the one such cells need.
     totals = [
         total
-        for total in range(max(low, 0), min(upper, free_from) + 1)
+        for total in range(max(low, 0), upper + 1)
         if all(reachable(total - known, s, c, below) for known, s, c in groups)
     ]
     return all(

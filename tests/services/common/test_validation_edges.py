@@ -90,6 +90,7 @@ def test_a_day_out_of_reach_is_refused_even_when_given_as_a_date():
 @pytest.mark.parametrize(("value", "reason"), [
     (1733300000, "must be a date and time in ISO 8601"),
     ("yesterday at noon", "must be a date and time in ISO 8601"),
+    ("2026-02-30T12:00:00Z", "must be a date and time in ISO 8601"),
     ("1999-12-31T23:59:59Z", "is too far in the past"),
     ("2101-01-01T00:00:00Z", "cannot be in the future"),
     ("2026-06-01T12:06:00Z", "cannot be in the future"),
@@ -130,8 +131,21 @@ def test_a_utc_moment_may_end_in_either_case_of_z_and_a_t_or_space_splits_date_a
     assert v.instant("2026-06-01T12:00:00z", "UTC", now=NOW) == NOW
     assert v.instant(" 2026-06-01T12:00:00Z ", "UTC", now=NOW) == NOW
     assert v.instant("2026-06-01 12:00:00+00:00", "UTC", now=NOW) == NOW
-    for odd in ("2026-06-01Z12:00:00", "2026-06-01x12:00:00"):
+    assert v.instant("2026-06-01t12:00:00Z", "UTC", now=NOW) == NOW
+    for odd in ("2026-06-01Z12:00:00", "2026-06-01x12:00:00", "2026-06-01X12:00:00"):
         assert "ISO 8601" in refused(v.instant, odd, "UTC", now=NOW)
+    # Without dashes (ISO 8601's basic format) is another shape the API does not take.
+    assert "ISO 8601" in refused(v.instant, "20260601T12", "UTC", now=NOW)
+
+
+def test_a_date_alone_is_midnight_in_the_programs_zone():
+    assert v.instant("2026-06-01", "UTC", now=NOW).isoformat() == "2026-06-01T00:00:00+00:00"
+
+
+def test_a_trailing_z_of_either_case_is_written_as_a_zero_offset():
+    assert v.utc_as_offset("2026-06-01T12:00:00Z") == "2026-06-01T12:00:00+00:00"
+    assert v.utc_as_offset("2026-06-01T12:00:00z") == "2026-06-01T12:00:00+00:00"
+    assert v.utc_as_offset("2026-06-01T12:00:00") == "2026-06-01T12:00:00"
 
 
 @pytest.fixture

@@ -184,3 +184,46 @@ def test_a_closed_quarter_with_no_encounters_reports_zero_reversals(half_year):
         {"quarter": "2025-Q3", "reversals": 0, "trained": 0, "partner_encounters": 0}
     ]
     assert {row["encounters"] for row in people.recipients} == {0}
+
+
+def test_an_encounter_on_a_quarters_last_day_counts_in_it_and_not_in_the_next(
+    app, make, monkeypatch
+):
+    # March 30 and March 31 late in the evening (local time) are the first quarter's;
+    # April 1 is the second's.
+    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    ledger = Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    for day in range(1, 12):
+        ledger.distribute(f"2026-03-{day:02d}T12:00", "HUB", {"FTS": 1})
+    ledger.distribute("2026-03-30T12:00", "HUB", {"FTS": 1})
+    ledger.distribute("2026-03-31T23:30", "HUB", {"FTS": 1})
+    for day in range(1, 16):
+        ledger.distribute(f"2026-04-{day:02d}T12:00", "HUB", {"FTS": 1})
+    ledger.at("2026-07-10T08:00")
+    people = _people("2026-01-01", "2026-06-30")
+    settings = {
+        (r["quarter"], r["value"]): r["encounters"]
+        for r in people.recipients
+        if r["breakdown"] == "setting" and r["value"] == "fixed_site"
+    }
+    assert settings == {("2026-Q1", "fixed_site"): 13, ("2026-Q2", "fixed_site"): 15}
+
+
+def test_a_supplys_exact_encounters_bound_the_hidden_total_from_below(app, make, monkeypatch):
+    """Twelve encounters, 7 collecting for others and 5 not. "<11" + "<11" + "suppressed"
+    would let the total be 11 (then either could be 1), but test strips went to 12
+    encounters, shown in full: the two add up to 12, neither could be 1, so nothing of the
+    quarter is shown."""
+    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    ledger = Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    for day in range(1, 13):
+        ledger.distribute(f"2026-02-{day:02d}T12:00", "HUB", {"FTS": 1}, for_others=day <= 7)
+    ledger.at("2026-04-10T08:00")
+    people = _people("2026-01-01", "2026-03-31")
+    assert {row["encounters"] for row in people.recipients} == {"suppressed"}

@@ -5,6 +5,8 @@ import itertools
 import pytest
 
 from supplies.services.reporting.suppression import (
+    SUPPRESSED,
+    protected_within,
     shown_as,
     small,
     suppress_group,
@@ -168,3 +170,132 @@ def test_a_hidden_total_that_other_tables_pin_down_hides_the_whole_quarter():
     # But with a total of at least 20 the two small cells would be 10 each.
     shown, _ = suppress_quarter({"a": [3, 4], "b": [7, 0]}, 11, total_bounds=(20, 1000))
     assert shown == {"a": ["suppressed"] * 2, "b": ["suppressed"] * 2}
+
+
+def test_one_large_complement_protects_a_small_cell_and_the_total_stays_shown():
+    # "<11" + "suppressed" = 21: the small cell could be 10 with an 11 beside it, or 1
+    # with a 20: anything from 1 to 10, so the 30 and the quarter's total stay shown.
+    assert suppress_group([3, 18, 30], 11) == ["<11", "suppressed", 30]
+    assert suppress_group([3, 20, 30], 11) == ["<11", "suppressed", 30]
+    # "<11" + "suppressed" = 14 would make the small cell 1, 2 or 3 (or the other 0):
+    # a second complement is needed.
+    assert suppress_group([3, 11, 30], 11) == ["<11", "suppressed", "suppressed"]
+
+
+def test_two_small_cells_adding_up_to_the_threshold_are_protected_by_a_hidden_zero():
+    # "<11" + "<11" + "suppressed" = 11: the hidden zero cannot be 11 or more, so the two
+    # small cells add up to 11, and each could be anything from 1 to 10.
+    assert suppress_group([5, 6, 0], 11) == ["<11", "<11", "suppressed"]
+    assert suppress_quarter({"age": [5, 6, 0], "area": [11]}, 11) == (
+        {"age": ["<11", "<11", "suppressed"], "area": [11]},
+        False,
+    )
+
+
+def test_with_suppression_off_a_quarter_shows_every_count_and_its_total():
+    breakdowns = {"age": [5, 3, 0], "area": [8]}
+    assert suppress_quarter(breakdowns, 0) == ({"age": [5, 3, 0], "area": [8]}, False)
+    assert suppress_quarter(breakdowns, 0, total_bounds=(8, 8)) == (
+        {"age": [5, 3, 0], "area": [8]},
+        False,
+    )
+
+
+def test_small_cells_alone_in_a_breakdown_are_pinned_by_a_large_enough_total():
+    # Three "<11" cells add up to at most 30: a total known to be at least 30 makes each
+    # exactly 10, so nothing of the quarter is shown.
+    shown, total_hidden = suppress_quarter({"a": [3, 4, 5]}, 11, total_bounds=(30, 1000))
+    assert total_hidden and shown == {"a": ["suppressed"] * 3}
+    # From 12 up, each could still be anything from 1 to 10 (10 + 1 + 1, 1 + 10 + 1, ...).
+    shown, _ = suppress_quarter({"a": [3, 4, 5]}, 11, total_bounds=(12, 1000))
+    assert shown == {"a": ["<11"] * 3}
+
+
+def _values_a_reader_could_find(shown: dict, below: int, low: int, high: int) -> dict:
+    """Every value each "<N" cell could take, by trying every total from low to high and
+    every filling of every breakdown's hidden cells that adds up to it."""
+    seen: dict = {}
+    for total in range(low, high + 1):
+        fillings = {}
+        for name, cells in shown.items():
+            known = sum(cell for cell in cells if isinstance(cell, int))
+            fillings[name] = _possible_fillings(cells, total - known, below)
+        if not all(fillings.values()):
+            continue  # some breakdown cannot add up to this total
+        for name, found in fillings.items():
+            hidden = [cell for cell in shown[name] if not isinstance(cell, int)]
+            for filling in found:
+                for i, cell in enumerate(hidden):
+                    if cell == f"<{below}":
+                        seen.setdefault((name, i), set()).add(filling[i])
+    return seen
+
+
+def _possible_fillings(cells: list, hidden_sum: int, below: int) -> list[tuple]:
+    choices = [
+        range(1, below) if cell == f"<{below}" else [0, *range(below, hidden_sum + 1)]
+        for cell in cells
+        if not isinstance(cell, int)
+    ]
+    return [f for f in itertools.product(*choices) if sum(f) == hidden_sum]
+
+
+@pytest.mark.parametrize("below", [3, 4])
+def test_a_quarter_is_hidden_exactly_where_its_bounded_total_would_narrow_a_small_cell(below):
+    """Two breakdowns (two cells and three, up to 3 each), every range the rest of the
+    workbook could give the total: the quarter is shown exactly where every "<N" cell
+    could still be any of 1..N-1 for some total in that range, tried exhaustively."""
+    for first in itertools.product(range(4), repeat=2):
+        for second in itertools.product(range(4), repeat=3):
+            if sum(first) != sum(second):
+                continue
+            breakdowns = {"a": list(first), "b": list(second)}
+            unknown = {
+                name: suppress_group(counts, below, total_known=False)
+                for name, counts in breakdowns.items()
+            }
+            total = sum(first)
+            for low in range(total + 1):
+                for high in range(total, total + 2 * below + 1):
+                    shown, total_hidden = suppress_quarter(breakdowns, below, (low, high))
+                    if not total_hidden:
+                        continue
+                    seen = _values_a_reader_could_find(unknown, below, low, high)
+                    free = all(
+                        seen.get((name, i)) == set(range(1, below))
+                        for name, cells in unknown.items()
+                        for i, cell in enumerate(c for c in cells if not isinstance(c, int))
+                        if cell == f"<{below}"
+                    )
+                    hidden_all = shown == {n: [SUPPRESSED] * len(c) for n, c in breakdowns.items()}
+                    assert hidden_all != free, (breakdowns, low, high, shown)
+
+
+def test_a_hidden_total_pinned_far_above_the_small_cells_still_leaves_them_free():
+    # Other tables say the total is exactly 40: "<11" + "suppressed" = 40 still leaves the
+    # small cell anything from 1 to 10 (the hidden one 30 to 39).
+    shown = {"trained": [0, 0, "suppressed"], "for_others": ["<11", 0, "suppressed"]}
+    assert protected_within(shown, 11, 40, 40)
+    assert protected_within(shown, 11, 40, 1000)
+
+
+def test_a_small_cell_beside_shown_counts_is_narrowed_by_the_total_less_those_counts():
+    # 41 in all, 29 shown: "<11" + "suppressed" = 12, so the hidden cell is 11 and the
+    # small one 1.
+    shown = {"trained": ["<11", "suppressed", 29], "setting": ["suppressed", 0]}
+    assert not protected_within(shown, 11, 41, 41)
+    # With the total anywhere from 41 to 60, the small cell is free again.
+    assert protected_within(shown, 11, 41, 60)
+
+
+def test_small_cells_alone_in_a_breakdown_are_shown_where_a_large_total_leaves_them_free():
+    # Thirty encounters, one supply at all of them: the total is 30 to 60 (units). Five
+    # "<11" age bands adding up to 30 could each be anything from 1 to 10 (1 + 10 + 10 +
+    # 9 + ... ), so the quarter is shown.
+    breakdowns = {"age": [5, 6, 7, 6, 6], "setting": [30, 0]}
+    shown, total_hidden = suppress_quarter(breakdowns, 11, total_bounds=(30, 60))
+    assert total_hidden
+    assert shown == {"age": ["<11"] * 5, "setting": ["suppressed", 0]}
+    # Five such cells add up to at most 50: a total of at least 50 makes each exactly 10.
+    shown, _ = suppress_quarter(breakdowns, 11, total_bounds=(50, 60))
+    assert shown == {"age": ["suppressed"] * 5, "setting": ["suppressed"] * 2}
