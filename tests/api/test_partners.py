@@ -5,12 +5,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from supplies.api import openapi
-from supplies.services import catalog
 from supplies.services.stock import on_hand, transfers
 from tests.api.jsonschema_check import errors, resolve
 from tests.api.test_openapi_schema import _forbidden
 from tests.conftest import new_id
-from tests.services.partners.conftest import op
+from tests.services.partners.conftest import op, stop_offering
 
 
 @pytest.fixture
@@ -120,23 +119,10 @@ def test_fulfilment_with_too_little_stock_moves_nothing(api, agencies, program):
     assert listed[0]["status"] == "submitted"
 
 
-def _stop_offering(program, code: str = "FTS") -> None:
-    """A coordinator unticks "Offered to partner agencies" on the supply."""
-    body = {
-        "name": "Fentanyl test strip",
-        "category": "fentanyl_test_strip",
-        "unit": "each",
-        "doses_per_unit": 0,
-        "tracks_lots": False,
-        "offered_to_partners": False,
-    }
-    catalog.update_supply(program["users"]["coordinator"], op(body), code, body)
-
-
 def test_a_supply_the_program_stopped_offering_is_refused_by_name(api, agencies, program):
     clinic, coordinator = agencies["clinic"], agencies["coordinator"]
     earlier = _ask(api, clinic).get_json()["id"]
-    _stop_offering(program)
+    stop_offering(program["users"]["coordinator"])
     items = [{"supply": "FTS", "quantity": 50}, {"supply": "NARCAN4", "quantity": 6}]
     refused = _ask(api, clinic, items=items)
     assert refused.status_code == 422

@@ -10,6 +10,7 @@ from supplies.services.partners import reports, requests
 from supplies.services.stock import work
 from tests.conftest import csrf_token_from, text
 from tests.partners.conftest import form_for, fulfilled, line_fields, op, submitted
+from tests.services.partners.conftest import stop_offering
 
 
 def test_a_partner_lands_on_its_agency_with_only_its_own_menu(agencies, screens):
@@ -62,26 +63,13 @@ def test_a_bad_quantity_is_named_beside_its_supply_and_what_was_typed_stays(agen
     assert requests.list_requests(agencies["clinic"]) == []
 
 
-def _stop_offering(coordinator, code: str = "FTS") -> None:
-    """A coordinator unticks "Offered to partner agencies" on the supply."""
-    body = {
-        "name": "Fentanyl test strip",
-        "category": "fentanyl_test_strip",
-        "unit": "each",
-        "doses_per_unit": 0,
-        "tracks_lots": False,
-        "offered_to_partners": False,
-    }
-    catalog.update_supply(coordinator, op(body), code, body)
-
-
 def test_the_request_form_leaves_out_a_supply_the_program_stopped_offering(agencies, screens):
     screens.login("clinic@example.org")
     url = "/partners/CLINIC/requests/new"
     # The partner opened the form while the strips were still offered...
     stale_page = text(screens.get(url))
     assert "Fentanyl test strip" in stale_page
-    _stop_offering(agencies["coordinator"])
+    stop_offering(agencies["coordinator"])
     # ...the form opened now no longer lists them.
     fresh_page = text(screens.get(url))
     assert "Fentanyl test strip" not in fresh_page and "FTS" not in fresh_page
@@ -220,7 +208,7 @@ def test_the_partner_screens_speak_spanish(agencies, screens):
     assert "Enviar la solicitud" in form and "Se necesita para (opcional)" in form
     detail = text(screens.get(f"/partners/requests/{request_id}"))
     assert "Cancelar esta solicitud" in detail
-    _stop_offering(agencies["coordinator"])
+    stop_offering(agencies["coordinator"])
     data = form_for(form, {"FTS": "5"})
     refused = text(screens.post("/partners/CLINIC/requests/new", data))
     assert "no se ofrece a agencias aliadas" in refused

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from supplies.services import catalog
 from supplies.services.db.operations import OperationRequest
 
 
@@ -23,3 +24,16 @@ def partners(make, program):
 def op(body: dict, operation_id: str | None = None) -> OperationRequest:
     """An operation request for a service call (a fresh id unless one is given)."""
     return OperationRequest.new(operation_id or str(uuid.uuid4()), body)
+
+
+def stop_offering(coordinator, code: str = "FTS") -> None:
+    """A coordinator unticks "Offered to partner agencies" on the test strips."""
+    body = {
+        "name": "Fentanyl test strip",
+        "category": "fentanyl_test_strip",
+        "unit": "each",
+        "doses_per_unit": 0,
+        "tracks_lots": False,
+        "offered_to_partners": False,
+    }
+    catalog.update_supply(coordinator, op(body), code, body)
