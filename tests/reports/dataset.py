@@ -83,6 +83,17 @@ class Ledger:
         return events.void(self.actor, self._request(body), event_id, body)
 
 
+def strips_at_hub(app, make, monkeypatch) -> Ledger:
+    """HUB with 500 test strips from January 2, 2026, in New York time, each quarter closing
+    the day after it ends: a program whose quarter counts a test can publish."""
+    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
+    make.site("HUB")
+    make.supply("FTS", category="fentanyl_test_strip")
+    ledger = Ledger(monkeypatch, make.admin)
+    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    return ledger
+
+
 def build(make, monkeypatch):
     """Two sites, naloxone (2 doses a box) and test strips, one funding source, one quarter."""
     make.site("HUB", "fixed_site", name="Downtown Drop-in", county="Alder County")

@@ -9,7 +9,7 @@ from supplies.extensions import db
 from supplies.models import PartnerReport
 from supplies.services.reporting import report as reporting
 from supplies.services.reporting.quarterly import _totals
-from tests.reports.dataset import Ledger
+from tests.reports.dataset import Ledger, strips_at_hub
 
 AGE_BANDS_SPREAD = ["under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus"]
 
@@ -191,11 +191,7 @@ def test_an_encounter_on_a_quarters_last_day_counts_in_it_and_not_in_the_next(
 ):
     # March 30 and March 31 late in the evening (local time) are the first quarter's;
     # April 1 is the second's.
-    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
-    make.site("HUB")
-    make.supply("FTS", category="fentanyl_test_strip")
-    ledger = Ledger(monkeypatch, make.admin)
-    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    ledger = strips_at_hub(app, make, monkeypatch)
     for day in range(1, 12):
         ledger.distribute(f"2026-03-{day:02d}T12:00", "HUB", {"FTS": 1})
     ledger.distribute("2026-03-30T12:00", "HUB", {"FTS": 1})
@@ -217,11 +213,7 @@ def test_a_supplys_exact_encounters_bound_the_hidden_total_from_below(app, make,
     would let the total be 11 (then either could be 1), but test strips went to 12
     encounters, shown in full: the two add up to 12, neither could be 1, so nothing of the
     quarter is shown."""
-    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
-    make.site("HUB")
-    make.supply("FTS", category="fentanyl_test_strip")
-    ledger = Ledger(monkeypatch, make.admin)
-    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    ledger = strips_at_hub(app, make, monkeypatch)
     for day in range(1, 13):
         ledger.distribute(f"2026-02-{day:02d}T12:00", "HUB", {"FTS": 1}, for_others=day <= 7)
     ledger.at("2026-04-10T08:00")

@@ -79,13 +79,9 @@ def test_a_hidden_cell_cannot_be_recovered_from_the_row_total_and_the_complement
 def test_one_person_collecting_for_others_cannot_be_read_off_the_workbook(app, make, monkeypatch):
     """Twelve encounters in a closed quarter, one of them collecting for others."""
     from supplies.services.reporting import report as reporting
-    from tests.reports.dataset import Ledger
+    from tests.reports.dataset import strips_at_hub
 
-    app.config.update(REPORTING_CLOSE_DAYS=1, APP_TIMEZONE="America/New_York")
-    make.site("HUB")
-    make.supply("FTS", category="fentanyl_test_strip")
-    ledger = Ledger(monkeypatch, make.admin)
-    ledger.receive("2026-01-02T09:00", "HUB", "FTS", 500)
+    ledger = strips_at_hub(app, make, monkeypatch)
     for day in range(1, 13):
         extra = {"for_others": True} if day == 1 else {}
         ledger.distribute(f"2026-02-{day:02d}T12:00", "HUB", {"FTS": 1}, **extra)
