@@ -132,7 +132,11 @@ def _time_of_day(value: str, whole: str) -> time:
 
 
 def moment(value) -> datetime | date | None:
-    """A date, or a naive date and time when the cell has one; text, Excel dates and serials."""
+    """A date, or a date and time when the cell has one; text, Excel dates and serials.
+
+    The time is naive (the program's clock) except for text that names its offset or ends
+    in Z, which stays aware so the caller converts it rather than reading it as local.
+    """
     if blank(value):
         return None
     if isinstance(value, bool):
