@@ -323,3 +323,38 @@ def test_whole_numbers_from_a_thousand_up_show_their_thousands_separator(tmp_pat
     }
     # the column is as wide as "-3,000" and "12,500" need, plus room for the filter button
     assert ws.column_dimensions["B"].width == len("12,500") + 4
+
+
+def test_words_in_a_number_column_line_up_with_its_numbers(tmp_path):
+    from openpyxl import Workbook
+
+    from supplies.services.reporting.workbook.layout import INTEGER, Column
+    from supplies.services.reporting.workbook.writer import _write_table
+
+    wb = Workbook(write_only=True)
+    columns = [Column("Area", "area"), Column("Units", "units", INTEGER)]
+    shown = ["<10", 2500, "suppressed", "-1", 4, "<10"]
+    rows = [{"area": f"Area {i}", "units": units} for i, units in enumerate(shown)]
+    _write_table(wb.create_sheet("Units"), "Units", columns, rows)
+    wb.save(tmp_path / "units.xlsx")
+    cells = [load_workbook(tmp_path / "units.xlsx")["Units"].cell(row, 2) for row in range(2, 8)]
+    assert [cell.value for cell in cells] == shown
+    assert [cell.alignment.horizontal for cell in cells] == [
+        "right",
+        None,
+        "right",
+        "right",
+        None,
+        "right",
+    ]
+    assert [cell.number_format for cell in cells] == [
+        "General",
+        "#,##0",
+        "General",
+        "General",
+        "General",
+        "General",
+    ]
+    # Text a spreadsheet would read as a formula stays text, in a number column too.
+    assert [cell.quotePrefix for cell in cells] == [False, False, False, True, False, False]
+    assert all(cell.data_type == "s" for cell in cells if isinstance(cell.value, str))

@@ -102,6 +102,46 @@ def _text_cell(ws, value, **style):
     return cell
 
 
+class _FormattedColumn:
+    """How one number column of a table puts its values in cells, row after row.
+
+    A write-only sheet writes each row as it is appended, so one styled cell per column
+    and kind of value serves every row: a styled cell made per value costs openpyxl
+    several times a plain one, and most cells of the big tables are in these columns.
+    """
+
+    def __init__(self, ws, index: int, number_format: str):
+        self.index = index
+        self.number = WriteOnlyCell(ws)
+        self.number.number_format = number_format
+        # A whole number under 1,000 looks the same with or without the thousands
+        # separator, and openpyxl gives a plain date the format DATE stands for itself.
+        self.grouped = number_format == INTEGER
+        self.dated = number_format == DATE
+        # Text in a number column ("<10", "suppressed") lines up with the numbers.
+        self.text = WriteOnlyCell(ws)
+        self.text.alignment = Alignment(horizontal="right")
+        self.formula_text = WriteOnlyCell(ws)
+        self.formula_text.alignment = Alignment(horizontal="right")
+        self.formula_text.quotePrefix = True
+
+    def place(self, cells: list) -> None:
+        """Put the row's value of this column in the cell that shows it."""
+        value = cells[self.index]
+        if value is None:
+            return
+        if type(value) is str:
+            cell = self.formula_text if value.startswith(FORMULA_STARTS) else self.text
+            cell.value = value
+            cell.data_type = "s"
+        elif (self.grouped and -1000 < value < 1000) or (self.dated and type(value) is date):
+            return
+        else:
+            cell = self.number
+            cell.value = value
+        cells[self.index] = cell
+
+
 def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     """Stream a header and rows from A1 as an Excel table; return the last row used."""
     # Translated headers are lazy: worked out once, in the workbook's language.
@@ -120,36 +160,19 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
     # Sheet properties (fit to page) are written with the first row, so set up first.
     _page_setup(ws)
     ws.append([_text_cell(ws, header, font=BOLD) for header in headers])
-    right = Alignment(horizontal="right")
-    # A write-only sheet writes each row as it is appended, so one formatted cell per
-    # column serves every row: styling a new cell per value would cost more than the XML.
-    formatted = {}
-    for index, column in enumerate(columns):
-        if column.number_format:
-            formatted[index] = WriteOnlyCell(ws)
-            formatted[index].number_format = column.number_format
-    grouped = {index for index, column in enumerate(columns) if column.number_format == INTEGER}
-    # openpyxl gives a plain date the format DATE stands for itself, without a styled cell.
-    dated = {index for index, column in enumerate(columns) if column.number_format == DATE}
+    formatted = [
+        _FormattedColumn(ws, index, column.number_format)
+        for index, column in enumerate(columns)
+        if column.number_format
+    ]
+    plain_text = [index for index, column in enumerate(columns) if not column.number_format]
     for cells in values:
-        for index, value in enumerate(cells):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if index in formatted:
-                    cells[index] = _text_cell(ws, value, alignment=right)
-                elif value.startswith(FORMULA_STARTS):
-                    cells[index] = _text_cell(ws, value)
-            elif index in formatted:
-                # A whole number under 1,000 looks the same with or without the thousands
-                # separator; leaving it plain spares openpyxl a styled cell, which costs it
-                # several times a plain one, on most cells of the big tables.
-                if index in grouped and -1000 < value < 1000:
-                    continue
-                if index in dated and type(value) is date:
-                    continue
-                formatted[index].value = value
-                cells[index] = formatted[index]
+        for column in formatted:
+            column.place(cells)
+        for index in plain_text:
+            value = cells[index]
+            if type(value) is str and value.startswith(FORMULA_STARTS):
+                cells[index] = _text_cell(ws, value)
         ws.append(cells)
     # Excel wants at least one data row in a table; an empty table keeps one blank row.
     if not rows:
