@@ -4,7 +4,7 @@ from supplies.models.area import Area
 from supplies.models.audit import AuditEntry
 from supplies.models.bundle import Bundle, BundleLine
 from supplies.models.count import CountSession
-from supplies.models.dated import LotStatusChange, QuarterState
+from supplies.models.dated import LotStatusChange, QuarterCounts, QuarterState
 from supplies.models.distribution import DistributionEvent, DistributionLine
 from supplies.models.imported_file import ImportedFile, ImportRun
 from supplies.models.job import Job, StoredFile, StoredFileChunk
@@ -45,6 +45,7 @@ __all__ = [
     "ParLevel",
     "PartnerReport",
     "PartnerReportLine",
+    "QuarterCounts",
     "QuarterState",
     "Revision",
     "SignInThrottle",

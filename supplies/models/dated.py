@@ -1,8 +1,9 @@
-"""Dated facts the ledger reads in business time: lot status changes and quarter closes."""
+"""Dated facts the ledger reads in business time: lot status changes and quarter closes,
+and the sums over a closed quarter's events that its close makes final."""
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supplies.extensions import db
@@ -42,3 +43,20 @@ class QuarterState(db.Model):
     state: Mapped[str] = mapped_column(String(16))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class QuarterCounts(db.Model):
+    """Sums over one closed quarter's events, kept once worked out (reporting/quarter_counts).
+
+    The stamp says what they were read from; sums whose stamp no longer matches the
+    quarter's events are never used, so a kept number cannot outlive a change.
+    """
+
+    __tablename__ = "quarter_counts"
+    __table_args__ = (UniqueConstraint("starts_on", name="uq_quarter_counts_starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_on: Mapped[date]
+    stamp: Mapped[str] = mapped_column(String(200))
+    counts: Mapped[dict] = mapped_column(JSON)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,8 @@ Each comes from one GROUP BY (or from the month-by-supply totals report.py alrea
 and adds up to the same units as Summary and Inventory.
 """
 
+from collections import Counter
+
 from sqlalchemy import and_, func, or_
 
 from supplies.extensions import db
@@ -69,64 +71,55 @@ def by_category(summary: list[dict], categories: list[str]) -> list[dict]:
     return [*rows.values(), total]
 
 
-def _event_units(filters, lower, upper):
-    """Units per (event area, site, for_others, supply) of the events counted.
+def line_totals(event_conditions: list) -> dict[str, object]:
+    """Sums over the lines of the events counted, the ones units_by_place needs.
 
-    Without a funding source the events' lines say it; with one the ledger tells which
-    lines drew on its batches. Voided events are left out (their units net to zero).
+    encounters: [supply id, encounters that handed it out] (an event has one line per
+    supply); event_units: all their units; area_units: [event area as stored, supply id,
+    units] of events with an area; site_units: [site id, supply id, units] of events
+    without one (their site's county stands in); for_others: [supply id, units handed on
+    for others]. Voided events are left out by the conditions (their units net to zero).
     """
     event = DistributionEvent
-    if filters.funding_id is None:
-        query = (
-            db.select(
-                event.area,
-                event.site_id,
-                event.for_others,
-                DistributionLine.supply_id,
-                func.sum(DistributionLine.quantity),
-            )
-            .join(event, event.id == DistributionLine.event_id)
-            .where(*q.event_conditions(filters, lower, upper))
-        )
-    else:
-        query = (
-            db.select(
-                event.area,
-                event.site_id,
-                event.for_others,
-                Movement.supply_id,
-                func.sum(-Movement.quantity),
-            )
-            .join(event, event.id == Movement.operation_id)
-            .where(
-                q._unindexed(Movement.kind) == "distribute",
-                event.voided_at.is_(None),
-                Movement.occurred_at >= lower,
-                Movement.occurred_at < upper,
-                *q._movement_filters(filters),
-            )
-        )
-    columns = query.selected_columns[:4]
-    return db.session.execute(query.group_by(*columns)).all()
+    keys = (event.area, event.site_id, event.for_others, DistributionLine.supply_id)
+    rows = db.session.execute(
+        db.select(*keys, func.count(), func.sum(DistributionLine.quantity))
+        .join(event, event.id == DistributionLine.event_id)
+        .where(*event_conditions)
+        .group_by(*keys)
+    )
+    encounters, area_units, site_units, for_others = Counter(), Counter(), Counter(), Counter()
+    for area, site_id, others, supply_id, count, units in rows:
+        encounters[supply_id] += count
+        if area is None:
+            site_units[(site_id, supply_id)] += units
+        else:
+            area_units[(area, supply_id)] += units
+        if others:
+            for_others[supply_id] += units
+    return {
+        "encounters": [[supply_id, n] for supply_id, n in encounters.items()],
+        "event_units": sum(site_units.values()) + sum(area_units.values()),
+        "area_units": [[*key, units] for key, units in area_units.items()],
+        "site_units": [[*key, units] for key, units in site_units.items()],
+        "for_others": [[supply_id, units] for supply_id, units in for_others.items()],
+    }
 
 
-def event_units(filters, lower, upper, counties: dict[int, str | None]) -> tuple[dict, dict]:
-    """Units per (area, supply id), and units handed on for others per supply id.
+def units_by_place(area_units: list, site_units: list, counties: dict[int, str | None]) -> dict:
+    """Units per (place, supply id) from line_totals' sums.
 
-    The area is the event's, else its site's county (counties: site id -> county); an
-    unlisted area is never shown as typed. Both split units by answers about the person,
-    so the workbook publishes them only at the person-derived grain (quarterly.py).
+    The place is the event's area, else its site's county (counties: site id -> county);
+    an unlisted area is never shown as typed. Units split by answers about the person:
+    the workbook publishes them only at the person-derived grain (quarterly.py).
     """
     listed = areas.listed_names()
-    by_area: dict[tuple[str, int], int] = {}
-    for_others: dict[int, int] = {}
-    for area, site_id, others, supply_id, units in _event_units(filters, lower, upper):
-        place = areas.exported(area, listed) if area is not None else counties.get(site_id)
-        key = (place or NOT_RECORDED, supply_id)
-        by_area[key] = by_area.get(key, 0) + int(units)
-        if others:
-            for_others[supply_id] = for_others.get(supply_id, 0) + int(units)
-    return by_area, for_others
+    by_area: Counter = Counter()
+    for area, supply_id, units in area_units:
+        by_area[(areas.exported(area, listed), supply_id)] += units
+    for site_id, supply_id, units in site_units:
+        by_area[(counties.get(site_id) or NOT_RECORDED, supply_id)] += units
+    return dict(by_area)
 
 
 def area_places(counties, found=()) -> list[str]:

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from supplies.extensions import db
-from supplies.models import DistributionEvent, DistributionLine, Site
+from supplies.models import Site
 from supplies.services.common import clock
 from supplies.services.distribution import quarters as reporting_quarters
 from supplies.services.reporting import breakdowns, sub_recipients
 from supplies.services.reporting import queries as q
+from supplies.services.reporting.quarter_counts import Counted, QuarterEvents, quarter_events
 from supplies.services.reporting.suppression import (
     SUPPRESSED,
-    breakdown_counts,
+    counted_breakdowns,
     shown_as,
     small,
     suppress_quarter,
@@ -28,14 +29,6 @@ from supplies.services.reporting.suppression import (
 
 # Why Summary's Encounters is empty (the About sheet says it in the workbook's words).
 FILTERED, PARTIAL, OPEN = "filtered", "partial", "open"
-
-
-@dataclass(frozen=True)
-class WholeProgram:
-    """Filters meaning every site and every funding source (what queries expect)."""
-
-    site_ids: tuple[int, ...] | None = None
-    funding_id: int | None = None
 
 
 @dataclass
@@ -59,27 +52,22 @@ class PersonDerived:
 def _conditions(quarter) -> tuple[list, datetime, datetime]:
     lower = clock.start_of_day(quarter.starts_on)
     upper = clock.start_of_day(quarter.ends_on + timedelta(days=1))
-    return q.event_conditions(WholeProgram(), lower, upper), lower, upper
+    return q.event_conditions(q.WholeProgram(), lower, upper), lower, upper
 
 
 def _quarter(quarter, below: int, counties: dict | None) -> dict:
     """One closed quarter's counts and how each is shown (with By Area's and Units for
     others' units when counties, site id -> county, are given)."""
     conditions, lower, upper = _conditions(quarter)
-    counts = breakdown_counts(conditions)
+    events, counted = quarter_events(quarter, conditions, lower, upper)
+    counts = counted_breakdowns(events.tallies)
     total = sum(n for _, n in counts["setting"])
-    by_supply = q.encounters_by_supply(WholeProgram(), lower, upper)
+    by_supply = dict(events.encounters)
     # What the rest of the workbook tells of the total, were it kept unknown: every
     # encounter hands out at least one unit, and units are published in full (the ledger's
     # Distributed nets voids by their own date, so the smaller of it and the events' own
     # units); a supply's encounters, shown exactly from N up, are at most the total.
-    event_units = db.session.execute(
-        db.select(db.func.coalesce(db.func.sum(DistributionLine.quantity), 0))
-        .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
-        .where(*conditions)
-    ).scalar_one()
-    ledger_units = sum(q.distributed(WholeProgram(), lower, upper, ()).values())
-    units = min(int(event_units), ledger_units)
+    units = min(events.event_units, events.ledger_units)
     at_least = max((n for n in by_supply.values() if not small(n, below)), default=0)
     shown, total_hidden = suppress_quarter(
         {name: [n for _, n in values] for name, values in counts.items()},
@@ -92,11 +80,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
         for (label, _), cell in zip(values, shown[name], strict=True)
     ]
     trained = dict(zip((label for label, _ in counts["trained"]), shown["trained"], strict=True))
-    reversals = db.session.execute(
-        db.select(db.func.coalesce(db.func.sum(DistributionEvent.reversals_reported), 0)).where(
-            *conditions
-        )
-    ).scalar_one()
+    reversals = events.reversals
     # What partner agencies report for the quarter's months joins the program's counts
     # here, at the quarter's grain over the whole program, never per partner.
     partner_encounters, partner_reversals, reporting_agencies = sub_recipients.quarter_counts(
@@ -114,7 +98,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
             encounters[supply_id] = SUPPRESSED
         else:
             encounters[supply_id] = shown_as(count, below)
-    numbers = _units(lower, upper, below, counties) if counties is not None else {}
+    numbers = _units(events, below, counties) if counties is not None else {}
     return {
         **numbers,
         "rows": rows,
@@ -125,10 +109,11 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
             "partner_encounters": shown_partner_encounters,
         },
         "encounters": encounters,
+        "counted": counted,
     }
 
 
-def _units(lower, upper, below: int, counties: dict) -> dict:
+def _units(events: QuarterEvents, below: int, counties: dict) -> dict:
     """One quarter's units by area and for others, as the workbook shows them.
 
     By Area: per supply, the areas add up to By Quarter's total for the quarter, so small
@@ -139,19 +124,23 @@ def _units(lower, upper, below: int, counties: dict) -> dict:
     for_others, Recipients counts encounters, not units, and the event-level export, which
     has every line, is for program staff only.
     """
-    by_area, for_others = breakdowns.event_units(WholeProgram(), lower, upper, counties)
+    by_area = breakdowns.units_by_place(events.area_units, events.site_units, counties)
     places = breakdowns.area_places(counties.values(), {place for place, _ in by_area})
     cells: dict[tuple[str, int], object] = {}
     for supply_id in {supply_id for _, supply_id in by_area}:
         counts = [by_area.get((place, supply_id), 0) for place in places]
         for place, cell in zip(places, suppress_units(counts, below), strict=True):
             cells[(place, supply_id)] = cell
-    others = {supply_id: shown_as(units, below) for supply_id, units in for_others.items()}
+    others = {supply_id: shown_as(units, below) for supply_id, units in events.for_others}
     return {"places": places, "by_area": cells, "for_others": others}
 
 
-def person_derived(filters, below: int) -> PersonDerived:
-    """The person-derived tables for a workbook with these filters."""
+def person_derived(filters, below: int, counted: list[Counted] | None = None) -> PersonDerived:
+    """The person-derived tables for a workbook with these filters.
+
+    Quarters whose sums were read from the events (none kept, or kept for events that
+    have changed since) are added to counted, for the caller to keep once its reads end.
+    """
     result = PersonDerived()
     touched = reporting_quarters.quarters_between(filters.start, filters.end)
     whole = touched[0].starts_on == filters.start and touched[-1].ends_on == filters.end
@@ -176,6 +165,8 @@ def person_derived(filters, below: int) -> PersonDerived:
         result.recipients.extend(numbers["rows"])
         result.reversals.append(numbers["reversals"])
         per_quarter.append(numbers)
+        if numbers["counted"] is not None and counted is not None:
+            counted.append(numbers["counted"])
     result.reopened = [quarter.label for quarter in reporting_quarters.reopened()]
     if result.encounters_reason is None and result.open:
         result.encounters_reason = OPEN

@@ -6,6 +6,7 @@ its own period. The movement kinds split the ledger with nothing left over, so I
 opening + received + transferred in - transferred out - distributed + adjusted = closing.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal_column
@@ -15,7 +16,6 @@ from supplies.models import (
     Balance,
     Batch,
     DistributionEvent,
-    DistributionLine,
     FundingSource,
     Movement,
     Site,
@@ -38,6 +38,14 @@ INVENTORY_COLUMNS = (
     "adjusted",
     "closing",
 )
+
+
+@dataclass(frozen=True)
+class WholeProgram:
+    """Filters meaning every site and every funding source (what queries expect)."""
+
+    site_ids: tuple[int, ...] | None = None
+    funding_id: int | None = None
 
 
 def month_bucket(column, months: list[date], upper: datetime):
@@ -156,35 +164,6 @@ def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> di
     group = [inner.c[column.name] for column in columns]
     rows = db.session.execute(db.select(*group, func.sum(-inner.c.quantity)).group_by(*group))
     return {tuple(int(k) for k in row[:-1]): int(row[-1] or 0) for row in rows}
-
-
-def encounters_by_supply(filters, lower, upper) -> dict[int, int]:
-    """Events (not voided) that handed out each supply, from the funding source if given.
-
-    An event has one line per supply, so counting lines counts encounters; with a funding
-    source the ledger tells which lines drew on its batches.
-    """
-    if filters.funding_id is None:
-        rows = db.session.execute(
-            db.select(DistributionLine.supply_id, func.count())
-            .join(DistributionEvent, DistributionEvent.id == DistributionLine.event_id)
-            .where(*event_conditions(filters, lower, upper))
-            .group_by(DistributionLine.supply_id)
-        )
-        return {supply_id: int(n) for supply_id, n in rows}
-    rows = db.session.execute(
-        db.select(Movement.supply_id, func.count(func.distinct(Movement.operation_id)))
-        .join(DistributionEvent, DistributionEvent.id == Movement.operation_id)
-        .where(
-            _unindexed(Movement.kind) == "distribute",
-            DistributionEvent.voided_at.is_(None),
-            Movement.occurred_at >= lower,
-            Movement.occurred_at < upper,
-            *_movement_filters(filters),
-        )
-        .group_by(Movement.supply_id)
-    )
-    return {supply_id: int(n) for supply_id, n in rows}
 
 
 def _balance_filters(filters) -> list:

@@ -17,7 +17,7 @@ from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.messages import msg
 from supplies.services.db.unit_of_work import snapshot
-from supplies.services.reporting import breakdowns, periods, sub_recipients
+from supplies.services.reporting import breakdowns, periods, quarter_counts, sub_recipients
 from supplies.services.reporting import queries as q
 from supplies.services.reporting.quarterly import PersonDerived, person_derived
 from supplies.vocab import INTERFACE_LANGUAGES
@@ -140,11 +140,15 @@ def event_conditions(filters: ReportFilters) -> list:
 
 def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None = None):
     """Compute every table of the funder workbook for the filters, from one snapshot."""
+    counted: list[quarter_counts.Counted] = []
     with snapshot():
-        return _funder_report(filters, progress)
+        report = _funder_report(filters, progress, counted)
+    # Written after the snapshot's reads, in a transaction of its own.
+    quarter_counts.keep(counted)
+    return report
 
 
-def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | None):
+def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | None, counted: list):
     step = progress or (lambda _name: None)
     lower, upper = bounds(filters)
     config = current_app.config
@@ -166,7 +170,7 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     step("Summary")
     # Person-derived counts: whole closed quarters over the whole program, whatever the
     # filters (DESIGN.md, "Privacy of published counts").
-    report.people = person_derived(filters, report.suppress_below)
+    report.people = person_derived(filters, report.suppress_below, counted)
     encounters, for_others = report.people.encounters, report.people.for_others
     for supply in supplies:
         report.summary.append(

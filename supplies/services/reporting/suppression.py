@@ -190,28 +190,50 @@ def _label(value) -> str:
     return str(value)
 
 
-def breakdown_counts(event_conditions: list) -> dict[str, list[tuple[str, int]]]:
-    """Encounters per value of each breakdown: name -> [(value label, count)].
+# The breakdowns with few values, counted together (at most a few thousand combinations).
+COUNTED_TOGETHER = tuple(name for name in BREAKDOWNS if name != "area")
+
+
+def encounter_tallies(event_conditions: list) -> tuple[dict[str, list], int]:
+    """Encounters per stored value of each breakdown (area as typed), and reversals reported.
 
     Two passes over the events instead of one per breakdown: the breakdowns with few
-    values are counted together (at most a few thousand combinations) and added up per
-    breakdown here; area, with as many values as there are places, alone.
+    values are counted together and added up per breakdown here; area alone.
     """
-    found = {name: Counter() for name in BREAKDOWNS}
-    together = [name for name in BREAKDOWNS if name != "area"]
-    columns = [getattr(DistributionEvent, name) for name in together]
+    columns = [getattr(DistributionEvent, name) for name in COUNTED_TOGETHER]
+    reversals = func.coalesce(func.sum(DistributionEvent.reversals_reported), 0)
     combinations = db.session.execute(
-        db.select(*columns, func.count()).where(*event_conditions).group_by(*columns)
+        db.select(*columns, func.count(), reversals).where(*event_conditions).group_by(*columns)
     )
-    for *values, count in combinations:
-        for name, value in zip(together, values, strict=True):
-            found[name][value] += count
-    area, listed = DistributionEvent.area, areas.listed_names()
-    for value, count in db.session.execute(
+    tallies = {name: Counter() for name in COUNTED_TOGETHER}
+    reported = 0
+    for *values, count, reversed_ in combinations:
+        for name, value in zip(COUNTED_TOGETHER, values, strict=True):
+            tallies[name][value] += count
+        reported += int(reversed_)
+    area = DistributionEvent.area
+    area_counts = db.session.execute(
         db.select(area, func.count()).where(*event_conditions).group_by(area)
-    ).all():
-        # An area not on the program's list is never shown verbatim: "other area".
-        found["area"][areas.exported(value, listed)] += count
+    )
+    counted = {name: [[value, n] for value, n in tally.items()] for name, tally in tallies.items()}
+    counted["area"] = [[value, n] for value, n in area_counts]
+    return counted, reported
+
+
+def breakdown_counts(event_conditions: list) -> dict[str, list[tuple[str, int]]]:
+    """Encounters per value of each breakdown: name -> [(value label, count)]."""
+    return counted_breakdowns(encounter_tallies(event_conditions)[0])
+
+
+def counted_breakdowns(tallies: dict[str, list]) -> dict[str, list[tuple[str, int]]]:
+    """Encounters per value of each breakdown, every allowed value listed, from
+    encounter_tallies' counts; an area not on the program's list becomes "other area"."""
+    found = {name: Counter() for name in BREAKDOWNS}
+    listed = areas.listed_names()
+    for name, counts in tallies.items():
+        for value, count in counts:
+            shown = areas.exported(value, listed) if name == "area" else value
+            found[name][shown] += count
     result = {}
     for name, allowed in BREAKDOWNS.items():
         counts_by_value = found[name]

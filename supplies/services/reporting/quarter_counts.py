@@ -1,0 +1,123 @@
+"""A closed quarter's sums over its events, read from the events once and then kept.
+
+The workbook's person-derived tables come from whole closed quarters over the whole program
+(quarterly.py), and nothing dated in a closed quarter can be distributed or voided: the
+sums over its events stay what they were, and reading them again from a year of events is
+most of what a workbook's queries cost. They are kept in quarter_counts with a stamp of
+what they were read from: how many events the quarter holds, and how many distribute and
+void movements and the newest of them. Every event and every void writes such movements,
+dated as the event, however it gets there (a quarter reopened, an import undone), so any
+change to the quarter's events changes the stamp, and sums whose stamp no longer matches
+are read again: a kept number is never given for events that changed.
+
+Only sums over events are kept. What the workbook makes of them (the area list, the sites'
+counties, partner agencies' reports, suppression) is worked out each time.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+
+from supplies.extensions import db
+from supplies.models import DistributionEvent, Movement, QuarterCounts
+from supplies.services.common import clock
+from supplies.services.db.unit_of_work import transaction
+from supplies.services.reporting import breakdowns, suppression
+from supplies.services.reporting import queries as q
+
+# Part of the stamp: raise it when QuarterEvents changes, so sums kept in the old shape
+# are read again rather than misread.
+SHAPE = 1
+
+
+@dataclass
+class QuarterEvents:
+    """The sums over one quarter's events (not voided) that its person-derived cells need.
+
+    Lists of lists, as JSON keeps them (suppression.encounter_tallies and
+    breakdowns.line_totals say what each holds).
+    """
+
+    tallies: dict  # breakdown name -> [stored value, encounters]
+    reversals: int  # reversals reported at the quarter's encounters
+    encounters: list  # [supply id, encounters that handed it out]
+    event_units: int  # units the encounters handed out, by their own lines
+    area_units: list  # [event area, supply id, units]
+    site_units: list  # [site id, supply id, units] of events without an area
+    for_others: list  # [supply id, units handed on for others]
+    ledger_units: int  # units distributed by the ledger (voids netted by their own date)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Sums read from the events, to be kept once the report's snapshot has ended."""
+
+    starts_on: object
+    stamp: str
+    events: QuarterEvents
+
+
+def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
+    """The quarter's sums, kept or read now: (QuarterEvents, Counted to keep or None).
+
+    conditions pick the quarter's events over the whole program; lower and upper are its
+    first instant and the instant after it.
+    """
+    stamp = _stamp(lower, upper)
+    kept = db.session.execute(
+        db.select(QuarterCounts).where(QuarterCounts.starts_on == quarter.starts_on)
+    ).scalar_one_or_none()
+    if kept is not None and kept.stamp == stamp:
+        return QuarterEvents(**kept.counts), None
+    tallies, reversals = suppression.encounter_tallies(conditions)
+    ledger = q.distributed(q.WholeProgram(), lower, upper, ())
+    events = QuarterEvents(
+        tallies=tallies,
+        reversals=reversals,
+        **breakdowns.line_totals(conditions),
+        ledger_units=sum(ledger.values()),
+    )
+    return events, Counted(quarter.starts_on, stamp, events)
+
+
+def _stamp(lower: datetime, upper: datetime) -> str:
+    """What a quarter's sums are read from: its events, distribute and void movements."""
+    events = db.session.execute(
+        db.select(func.count()).where(
+            DistributionEvent.occurred_at >= lower, DistributionEvent.occurred_at < upper
+        )
+    ).scalar_one()
+    movements, newest = db.session.execute(
+        db.select(func.count(), func.max(Movement.id)).where(
+            Movement.occurred_at >= lower,
+            Movement.occurred_at < upper,
+            q._unindexed(Movement.kind).in_(q.DISTRIBUTED_KINDS),
+        )
+    ).one()
+    return f"v{SHAPE};events={events};movements={movements};newest={newest or 0}"
+
+
+def keep(counted: list[Counted]) -> None:
+    """Keep sums read during a report, each in place of what its quarter had kept before."""
+    if not counted:
+        return
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    with transaction():
+        for quarter in counted:
+            values = {
+                "starts_on": quarter.starts_on,
+                "stamp": quarter.stamp,
+                "counts": asdict(quarter.events),
+                "counted_at": clock.now(),
+            }
+            # Two workbooks may read the same quarter at once: the later one's sums win,
+            # and both are right for the stamp they carry.
+            statement = dialect.insert(QuarterCounts).values(**values)
+            replaced = {key: statement.excluded[key] for key in ("stamp", "counts", "counted_at")}
+            db.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[QuarterCounts.starts_on], set_=replaced
+                )
+            )
