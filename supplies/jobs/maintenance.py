@@ -1,5 +1,5 @@
 """Housekeeping on a schedule: old files (uploads after an hour) and finished jobs purged,
-stale jobs recovered.
+stale jobs recovered, the sums of newly closed quarters read for the funder workbook.
 
 The worker runs it every JOB_MAINTENANCE_SECONDS; without a worker (no REDIS_URL) each app
 process does, from a thread started by its first request. Every step is a conditional
@@ -16,7 +16,9 @@ from flask import Flask
 from supplies.extensions import db
 from supplies.jobs import runner, store
 from supplies.models.types import utcnow
+from supplies.services.common import clock
 from supplies.services.db import files
+from supplies.services.reporting import quarter_counts
 
 log = logging.getLogger(__name__)
 _started: dict[int, threading.Thread] = {}
@@ -24,7 +26,8 @@ _lock = threading.Lock()
 
 
 def run_once(app: Flask) -> dict:
-    """One round: purge expired files and old finished jobs, recover stale jobs."""
+    """One round: purge expired files and old finished jobs, recover stale jobs, read the
+    sums of closed quarters that have none kept."""
     with app.app_context():
         try:
             purged_files = files.purge_expired()
@@ -37,7 +40,13 @@ def run_once(app: Flask) -> dict:
                 if store.is_stale(job):
                     runner.recover(job)
                     recovered += 1
-            return {"files": purged_files, "jobs": purged_jobs, "recovered": recovered}
+            quarters = quarter_counts.count_recently_closed(clock.today())
+            return {
+                "files": purged_files,
+                "jobs": purged_jobs,
+                "recovered": recovered,
+                "quarters": quarters,
+            }
         finally:
             db.session.remove()
 

@@ -15,7 +15,7 @@ counties, partner agencies' reports, suppression) is worked out each time.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,10 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, QuarterCounts
 from supplies.services.common import clock
-from supplies.services.db.unit_of_work import transaction
+from supplies.services.db.unit_of_work import snapshot, transaction
+from supplies.services.distribution import quarters
 from supplies.services.reporting import breakdowns, suppression
 from supplies.services.reporting import queries as q
 
+# How far back housekeeping looks for closed quarters with no sums kept.
+RECENT_QUARTERS = 4
 # Part of the stamp: raise it when QuarterEvents changes, so sums kept in the old shape
 # are read again rather than misread.
 SHAPE = 1
@@ -57,6 +60,13 @@ class Counted:
     starts_on: object
     stamp: str
     events: QuarterEvents
+
+
+def bounds(quarter) -> tuple[list, datetime, datetime]:
+    """A quarter's events over the whole program: conditions, first instant, instant after."""
+    lower = clock.start_of_day(quarter.starts_on)
+    upper = clock.start_of_day(quarter.ends_on + timedelta(days=1))
+    return q.event_conditions(q.WholeProgram(), lower, upper), lower, upper
 
 
 def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
@@ -121,3 +131,21 @@ def keep(counted: list[Counted]) -> None:
                     index_elements=[QuarterCounts.starts_on], set_=replaced
                 )
             )
+
+
+def count_recently_closed(today: date) -> int:
+    """Read and keep the sums of the last RECENT_QUARTERS quarters that are closed and have
+    none kept, so the first workbook of a quarter does not wait for them; how many."""
+    kept = set(db.session.execute(db.select(QuarterCounts.starts_on)).scalars())
+    counted = []
+    quarter = quarters.quarter_of(today)
+    with snapshot():
+        for _ in range(RECENT_QUARTERS):
+            quarter = quarters.quarter_of(quarter.starts_on - timedelta(days=1))
+            if quarter.starts_on in kept or quarters.closed_since(quarter) is None:
+                continue
+            fresh = quarter_events(quarter, *bounds(quarter))[1]
+            if fresh is not None:
+                counted.append(fresh)
+    keep(counted)
+    return len(counted)

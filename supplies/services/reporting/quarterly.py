@@ -9,15 +9,18 @@ the same in every workbook and no two workbooks differ by a few people (DESIGN.m
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from supplies.extensions import db
 from supplies.models import Site
-from supplies.services.common import clock
 from supplies.services.distribution import quarters as reporting_quarters
 from supplies.services.reporting import breakdowns, sub_recipients
-from supplies.services.reporting import queries as q
-from supplies.services.reporting.quarter_counts import Counted, QuarterEvents, quarter_events
+from supplies.services.reporting.quarter_counts import (
+    Counted,
+    QuarterEvents,
+    bounds,
+    quarter_events,
+)
 from supplies.services.reporting.suppression import (
     SUPPRESSED,
     counted_breakdowns,
@@ -49,16 +52,10 @@ class PersonDerived:
     places: list[str] = field(default_factory=list)  # By Area's places when filled
 
 
-def _conditions(quarter) -> tuple[list, datetime, datetime]:
-    lower = clock.start_of_day(quarter.starts_on)
-    upper = clock.start_of_day(quarter.ends_on + timedelta(days=1))
-    return q.event_conditions(q.WholeProgram(), lower, upper), lower, upper
-
-
 def _quarter(quarter, below: int, counties: dict | None) -> dict:
     """One closed quarter's counts and how each is shown (with By Area's and Units for
     others' units when counties, site id -> county, are given)."""
-    conditions, lower, upper = _conditions(quarter)
+    conditions, lower, upper = bounds(quarter)
     events, counted = quarter_events(quarter, conditions, lower, upper)
     counts = counted_breakdowns(events.tallies)
     total = sum(n for _, n in counts["setting"])

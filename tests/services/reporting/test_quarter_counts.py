@@ -10,7 +10,7 @@ from supplies.models import QuarterCounts
 from supplies.services.distribution import quarters
 from supplies.services.reporting import breakdowns, exports, quarter_counts, suppression
 from supplies.services.reporting import report as reporting
-from supplies.services.reporting.quarterly import _conditions
+from supplies.services.reporting.quarter_counts import bounds
 from tests.reports import dataset
 
 PERSON_DERIVED = ("recipients", "reversals", "summary", "by_area")
@@ -92,7 +92,7 @@ def test_sums_are_read_again_once_a_reopened_quarters_events_change(closed):
 
 
 def test_the_stamp_changes_with_every_event_and_every_void_dated_in_the_quarter(closed):
-    _, lower, upper = _conditions(quarters.parse("2026-Q2"))
+    _, lower, upper = bounds(quarters.parse("2026-Q2"))
     stamps = [quarter_counts._stamp(lower, upper)]
     event = closed.distribute("2026-04-02T09:00", "HUB", {"FTS": 1})
     stamps.append(quarter_counts._stamp(lower, upper))
@@ -100,7 +100,7 @@ def test_the_stamp_changes_with_every_event_and_every_void_dated_in_the_quarter(
     stamps.append(quarter_counts._stamp(lower, upper))
     assert len(set(stamps)) == 3
     # Nothing dated in the first quarter moved: its stamp is what it was.
-    _, lower, upper = _conditions(quarters.parse("2026-Q1"))
+    _, lower, upper = bounds(quarters.parse("2026-Q1"))
     first = quarter_counts._stamp(lower, upper)
     closed.distribute("2026-04-02T10:00", "HUB", {"FTS": 1})
     assert quarter_counts._stamp(lower, upper) == first
@@ -150,3 +150,24 @@ def test_a_workbook_is_written_with_the_cycle_collector_paused_then_resumed(clos
     with pytest.raises(RuntimeError):
         exports.funder_export(None, reporting.make_filters("2026-01-01", "2026-02-28"))
     assert gc.isenabled()
+
+
+def test_housekeeping_reads_newly_closed_quarters_sums_before_any_workbook(
+    app, closed, monkeypatch
+):
+    from supplies.jobs import maintenance
+
+    expected = _fresh()
+    db.session.execute(db.delete(QuarterCounts))
+    db.session.commit()
+    # The last four quarters that are closed on April 2, 2026; not the second, still open.
+    assert maintenance.run_once(app)["quarters"] == 4
+    assert sorted(row.starts_on for row in _kept()) == [
+        date(2025, 4, 1),
+        date(2025, 7, 1),
+        date(2025, 10, 1),
+        date(2026, 1, 1),
+    ]
+    assert maintenance.run_once(app)["quarters"] == 0  # kept already: nothing read again
+    _events_unread(monkeypatch)
+    assert _shown(_report()) == expected
