@@ -9,7 +9,7 @@ opening + received + transferred in - transferred out - distributed + adjusted =
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal_column
+from sqlalchemy import case, exists, func, literal_column
 
 from supplies.extensions import db
 from supplies.models import (
@@ -48,8 +48,9 @@ class WholeProgram:
     funding_id: int | None = None
 
 
-def month_bucket(column, months: list[date], upper: datetime):
-    """A SQL expression giving the index of the program month an instant falls in.
+def month_bucket(column, months: list[date], upper: datetime, after: int | None = None):
+    """A SQL expression giving the index of the program month an instant falls in (from
+    upper on: the last month's, or `after` when given).
 
     Month starts are computed here in APP_TIMEZONE (daylight saving included), so the same
     expression works on SQLite, which knows no time zones, and on PostgreSQL.
@@ -58,8 +59,9 @@ def month_bucket(column, months: list[date], upper: datetime):
         (column < min(clock.start_of_day(periods.next_month(m)), upper), literal_column(str(i)))
         for i, m in enumerate(months[:-1])
     ]
-    whens.append((column < upper, literal_column(str(len(months) - 1))))
-    return case(*whens, else_=literal_column(str(len(months) - 1)))
+    last = literal_column(str(len(months) - 1))
+    whens.append((column < upper, last))
+    return case(*whens, else_=last if after is None else literal_column(str(after)))
 
 
 def _site_and_funding(filters, table) -> list:
@@ -140,11 +142,6 @@ def category_order(category: str) -> int:
     return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99
 
 
-def _sum_if(condition, value=None):
-    value = Movement.quantity if value is None else value
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
 def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> dict[tuple, int]:
     """Units distributed (voids netted) per group of keys (and month), from the ledger."""
     columns = [_unindexed(getattr(Movement, key)) for key in keys]
@@ -170,31 +167,64 @@ def _balance_filters(filters) -> list:
     return _site_and_funding(filters, Balance)
 
 
-def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
-    """Opening, movements by kind and closing per (site, supply) of those with stock history.
+# Inventory's column for each kind of movement, and its sign there.
+INVENTORY_KINDS = {
+    "receive": ("received", 1),
+    "transfer_in": ("transferred_in", 1),
+    "transfer_out": ("transferred_out", -1),
+    "distribute": ("distributed", -1),
+    "void": ("distributed", -1),
+    "adjust": ("adjusted", 1),
+    "count": ("adjusted", 1),
+}
+
+
+def inventory(filters, lower, upper, months: list[date]) -> tuple[dict, dict]:
+    """Opening, movements by kind and closing per (site, supply) of those with stock
+    history; and units distributed (voids netted) per (month index, site, supply).
 
     Exact without reading the whole ledger: closing is the balance table now minus the
     movements after the period, and opening is closing minus the movements in it, so only
-    movements from the period's start on are read (the occurred_at index).
+    movements from the period's start on are read (the occurred_at index), once, summed
+    per month (those after the period as one more), site, supply and kind.
     """
-    in_period = Movement.occurred_at < upper
-    kind = Movement.kind
-    columns = {
-        "received": _sum_if(and_(in_period, kind == "receive")),
-        "transferred_in": _sum_if(and_(in_period, kind == "transfer_in")),
-        "transferred_out": _sum_if(and_(in_period, kind == "transfer_out"), -Movement.quantity),
-        "distributed": _sum_if(and_(in_period, kind.in_(DISTRIBUTED_KINDS)), -Movement.quantity),
-        "adjusted": _sum_if(and_(in_period, kind.in_(ADJUSTED_KINDS))),
-        "net": _sum_if(in_period),
-        "after": _sum_if(Movement.occurred_at >= upper),
-    }
-    site, supply = _unindexed(Movement.site_id), _unindexed(Movement.supply_id)
-    moved = db.session.execute(
-        db.select(site, supply, *(c.label(n) for n, c in columns.items()))
+    after = len(months)
+    columns = [
+        month_bucket(Movement.occurred_at, months, upper, after=after).label("month"),
+        _unindexed(Movement.site_id),
+        _unindexed(Movement.supply_id),
+        _unindexed(Movement.kind),
+    ]
+    # Grouped through a subquery so PostgreSQL sees one column, not two copies of a CASE.
+    inner = (
+        db.select(*columns, Movement.quantity)
         .where(Movement.occurred_at >= lower, *_movement_filters(filters))
-        .group_by(site, supply)
+        .subquery()
     )
-    sums = {(row.site_id, row.supply_id): row for row in moved}
+    group = [inner.c[column.name] for column in columns]
+    moved = db.session.execute(db.select(*group, func.sum(inner.c.quantity)).group_by(*group))
+    sums: dict[tuple[int, int], dict[str, int]] = {}
+    distributed_by_month: dict[tuple[int, int, int], int] = {}
+    empty = dict.fromkeys((*INVENTORY_COLUMNS, "net", "after"), 0)
+    for month, site_id, supply_id, kind, quantity in moved:
+        numbers = sums.setdefault((site_id, supply_id), dict(empty))
+        quantity = int(quantity)
+        if month == after:
+            numbers["after"] += quantity
+            continue
+        numbers["net"] += quantity
+        column, sign = INVENTORY_KINDS.get(kind, (None, 0))
+        if column is not None:
+            numbers[column] += sign * quantity
+        if kind in DISTRIBUTED_KINDS:
+            key = (int(month), site_id, supply_id)
+            distributed_by_month[key] = distributed_by_month.get(key, 0) - quantity
+    return _closing_and_opening(filters, upper, sums, empty), distributed_by_month
+
+
+def _closing_and_opening(filters, upper, sums: dict, empty: dict) -> dict:
+    """Inventory rows from the period's sums and the balances now, for every (site, supply)
+    with any movement before the period's end."""
     # Balances summed per (site, supply) first, so the history check runs once per pair.
     on_hand = (
         db.select(
@@ -222,14 +252,14 @@ def inventory(filters, lower, upper) -> dict[tuple[int, int], dict]:
     )
     result = {}
     for site_id, supply_id, on_hand, had_history in held:
-        row = sums.get((site_id, supply_id))
         if not had_history:
             continue
-        numbers = {name: int(getattr(row, name)) if row else 0 for name in columns}
-        closing = int(on_hand or 0) - numbers.pop("after")
-        numbers["opening"] = closing - numbers.pop("net")
-        numbers["closing"] = closing
-        result[(site_id, supply_id)] = {name: numbers[name] for name in INVENTORY_COLUMNS}
+        numbers = sums.get((site_id, supply_id), empty)
+        closing = int(on_hand or 0) - numbers["after"]
+        row = {name: numbers[name] for name in INVENTORY_COLUMNS}
+        row["opening"] = closing - numbers["net"]
+        row["closing"] = closing
+        result[(site_id, supply_id)] = row
     return result
 
 

@@ -160,9 +160,9 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
         suppress_below=int(config["SUPPRESS_BELOW"]),
         months=periods.months_between(filters.start, filters.end),
     )
-    inventory = q.inventory(filters, lower, upper)
-    # One pass over the period's distributions, rolled up for Summary, By Month and By Site.
-    detail = q.distributed(filters, lower, upper, ("site_id", "supply_id"), report.months)
+    # One pass over the ledger from the period's start: Inventory, and the distributions
+    # per month, site and supply, rolled up for Summary, By Month and By Site.
+    inventory, detail = q.inventory(filters, lower, upper, report.months)
     by_supply = _rollup(detail, (2,))
     # Every site and supply gets a row, zero or not; inactive ones only if they had stock.
     sites = q.report_sites(filters, {site for site, _ in inventory})
