@@ -135,10 +135,12 @@ def area_rows(places: list[str], supplies, cells: dict | None) -> list[dict]:
     supply id -> shown; None when the workbook leaves the table empty); doses follow their
     units cell, hidden with it."""
     rows = []
+    blank = [(supply, _units(supply, 0)) for supply in supplies]
     for place in places:
-        for supply in supplies:
-            units = None if cells is None else cells.get(place, {}).get(supply.id, 0)
-            row = {"area": place, **_units(supply, 0)}
+        shown = {} if cells is None else cells.get(place, {})
+        for supply, cells_of_supply in blank:
+            units = None if cells is None else shown.get(supply.id, 0)
+            row = {"area": place, **cells_of_supply}
             row["units"] = units
             if units is None or isinstance(units, int):
                 row["doses"] = None if units is None else units * supply.doses_per_unit

@@ -119,22 +119,47 @@ def event_conditions(filters, lower: datetime, upper: datetime) -> list:
     return conditions
 
 
-def report_sites(filters, active_ids: set[int]) -> list[Site]:
+@dataclass(frozen=True, slots=True)
+class ReportSite:
+    """A site as a report lays it out, read once into plain values: the big tables read
+    each site's cells thousands of times, and a mapped attribute costs several plain ones."""
+
+    id: int
+    code: str
+    name: str
+    county: str | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSupply:
+    """A supply as a report lays it out, read once into plain values (see ReportSite)."""
+
+    id: int
+    code: str
+    name: str
+    category: str
+    unit: str
+    doses_per_unit: int
+
+
+def report_sites(filters, active_ids: set[int]) -> list[ReportSite]:
     """The chosen sites, or every active site plus any inactive one with stock history."""
     query = db.select(Site).order_by(Site.code)
     if filters.site_ids is not None:
         query = query.where(Site.id.in_(filters.site_ids))
     sites = db.session.execute(query).scalars().all()
-    if filters.site_ids is not None:
-        return list(sites)
-    return [s for s in sites if s.active or s.id in active_ids]
+    if filters.site_ids is None:
+        sites = [s for s in sites if s.active or s.id in active_ids]
+    return [ReportSite(s.id, s.code, s.name, s.county, s.kind) for s in sites]
 
 
-def report_supplies(active_ids: set[int]) -> list[Supply]:
+def report_supplies(active_ids: set[int]) -> list[ReportSupply]:
     """Every active supply plus any inactive one with stock history: medications first."""
     supplies = db.session.execute(db.select(Supply).order_by(Supply.code)).scalars().all()
     kept = [s for s in supplies if s.active or s.id in active_ids]
-    return sorted(kept, key=lambda s: (category_order(s.category), s.code))
+    kept.sort(key=lambda s: (category_order(s.category), s.code))
+    return [ReportSupply(s.id, s.code, s.name, s.category, s.unit, s.doses_per_unit) for s in kept]
 
 
 def category_order(category: str) -> int:

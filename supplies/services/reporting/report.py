@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from supplies.models import Site, Supply
 from supplies.services import catalog
 from supplies.services.common import clock
 from supplies.services.common import validation as v
@@ -163,7 +162,7 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     # One pass over the ledger from the period's start: Inventory, and the distributions
     # per month, site and supply, rolled up for Summary, By Month and By Site.
     inventory, detail = q.inventory(filters, lower, upper, report.months)
-    by_supply = _rollup(detail, (2,))
+    by_supply, monthly, by_site = _rollups(detail)
     # Every site and supply gets a row, zero or not; inactive ones only if they had stock.
     sites = q.report_sites(filters, {site for site, _ in inventory})
     supplies = q.report_supplies({supply for _, supply in inventory} | {s for (s,) in by_supply})
@@ -182,10 +181,8 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
             }
         )
     step("By Month")
-    monthly = _rollup(detail, (0, 2))
     _fill_months(report, supplies, monthly)
     step("By Site")
-    by_site = _rollup(detail, (1, 2))
     for site in sites:
         for supply in supplies:
             units = by_site.get((site.id, supply.id), 0)
@@ -220,16 +217,19 @@ def _funder_report(filters: ReportFilters, progress: Callable[[str], None] | Non
     return report
 
 
-def _rollup(detail: dict[tuple, int], positions: tuple[int, ...]) -> dict[tuple, int]:
-    """Sum (month, site, supply) units over the keys left out, keeping the positions given."""
-    totals: dict[tuple, int] = {}
-    for key, units in detail.items():
-        kept = tuple(key[i] for i in positions)
-        totals[kept] = totals.get(kept, 0) + units
-    return totals
+def _rollups(detail: dict[tuple, int]) -> tuple[dict, dict, dict]:
+    """(month, site, supply) units summed per (supply,), (month, supply) and (site, supply)."""
+    by_supply: dict[tuple, int] = {}
+    monthly: dict[tuple, int] = {}
+    by_site: dict[tuple, int] = {}
+    for (month, site, supply), units in detail.items():
+        by_supply[(supply,)] = by_supply.get((supply,), 0) + units
+        monthly[(month, supply)] = monthly.get((month, supply), 0) + units
+        by_site[(site, supply)] = by_site.get((site, supply), 0) + units
+    return by_supply, monthly, by_site
 
 
-def _fill_months(report: FunderReport, supplies: list[Supply], monthly: dict) -> None:
+def _fill_months(report: FunderReport, supplies: list[q.ReportSupply], monthly: dict) -> None:
     """By Month rows for every month and supply, and the chart's month x category totals."""
     report.categories = sorted({s.category for s in supplies}, key=q.category_order)
     for index, month in enumerate(report.months):
@@ -241,15 +241,15 @@ def _fill_months(report: FunderReport, supplies: list[Supply], monthly: dict) ->
         report.chart.append({"month": month, **totals})
 
 
-def _units(supply: Supply, units: int) -> dict:
+def _units(supply: q.ReportSupply, units: int) -> dict:
     return {**_supply_cells(supply), "units": units, "doses": units * supply.doses_per_unit}
 
 
-def _site_cells(site: Site) -> dict:
+def _site_cells(site: q.ReportSite) -> dict:
     return {"site": site.code, "site_name": site.name, "county": site.county}
 
 
-def _supply_cells(supply: Supply) -> dict:
+def _supply_cells(supply: q.ReportSupply) -> dict:
     return {
         "supply": supply.code,
         "supply_name": supply.name,
