@@ -358,3 +358,17 @@ def test_words_in_a_number_column_line_up_with_its_numbers(tmp_path):
     # Text a spreadsheet would read as a formula stays text, in a number column too.
     assert [cell.quotePrefix for cell in cells] == [False, False, False, True, False, False]
     assert all(cell.data_type == "s" for cell in cells if isinstance(cell.value, str))
+
+
+def test_a_column_is_as_wide_as_its_widest_value_as_shown():
+    from supplies.services.reporting.workbook.layout import DATE, INTEGER, MONTH
+    from supplies.services.reporting.workbook.writer import _column_width
+
+    assert _column_width([None, None], INTEGER) == 0
+    assert _column_width([7, -3000, None, 12], INTEGER) == len("-3,000")
+    assert _column_width(["<10", 125000, None, "suppressed"], INTEGER) == len("suppressed")
+    assert _column_width(["<10", 1250000], INTEGER) == len("1,250,000")
+    assert _column_width([date(2026, 7, 1)], DATE) == len("2026-07-01")
+    assert _column_width([date(2026, 7, 1)], MONTH) == len("Sept 2026")  # a long month name
+    assert _column_width([datetime(2026, 7, 1, 9, 30), "x"], None) == len("2026-07-01 09:30")
+    assert _column_width([True, False, None], None) == len("False")
