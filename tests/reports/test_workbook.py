@@ -372,3 +372,35 @@ def test_a_column_is_as_wide_as_its_widest_value_as_shown():
     assert _column_width([date(2026, 7, 1)], MONTH) == len("Sept 2026")  # a long month name
     assert _column_width([datetime(2026, 7, 1, 9, 30), "x"], None) == len("2026-07-01 09:30")
     assert _column_width([True, False, None], None) == len("False")
+
+
+def test_a_workbooks_fingerprint_changes_with_any_value_it_shows(make, monkeypatch):
+    import copy
+    import dataclasses
+
+    dataset.build(make, monkeypatch)
+    report = reporting.funder_report(reporting.make_filters("2026-01-01", "2026-03-31"))
+    fingerprint = exports.report_fingerprint(report)
+    later = dataclasses.replace(report, generated_at=datetime(2030, 1, 1))
+    assert exports.report_fingerprint(later) == fingerprint
+    tables = [
+        field.name
+        for field in dataclasses.fields(report)
+        if isinstance(getattr(report, field.name), list)
+        and getattr(report, field.name)
+        and isinstance(getattr(report, field.name)[0], dict)
+    ]
+    assert {"summary", "inventory", "by_area", "received", "expiring"} <= set(tables)
+    for name in tables:
+        for key in getattr(report, name)[-1]:
+            changed = copy.deepcopy(report)
+            row = getattr(changed, name)[-1]
+            row[key] = "changed" if row[key] != "changed" else "again"
+            assert exports.report_fingerprint(changed) != fingerprint, (name, key)
+    # A key only the last row has is hashed too.
+    changed = copy.deepcopy(report)
+    changed.inventory[-1]["note"] = "x"
+    assert exports.report_fingerprint(changed) != fingerprint
+    changed = copy.deepcopy(report)
+    changed.people.published = ["2025-Q4"]
+    assert exports.report_fingerprint(changed) != fingerprint
