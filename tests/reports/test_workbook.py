@@ -325,7 +325,7 @@ def test_whole_numbers_from_a_thousand_up_show_their_thousands_separator(tmp_pat
     assert ws.column_dimensions["B"].width == len("12,500") + 4
 
 
-def test_words_in_a_number_column_line_up_with_its_numbers(tmp_path):
+def test_words_in_a_number_column_are_text_and_formula_text_stays_text(tmp_path):
     from openpyxl import Workbook
 
     from supplies.services.reporting.workbook.layout import INTEGER, Column
@@ -333,31 +333,18 @@ def test_words_in_a_number_column_line_up_with_its_numbers(tmp_path):
 
     wb = Workbook(write_only=True)
     columns = [Column("Area", "area"), Column("Units", "units", INTEGER)]
-    shown = ["<10", 2500, "suppressed", "-1", 4, "<10"]
+    shown = ["<10", 2500, "suppressed", "-1", 4, "=1+1", "<10"]
     rows = [{"area": f"Area {i}", "units": units} for i, units in enumerate(shown)]
     _write_table(wb.create_sheet("Units"), "Units", columns, rows)
     wb.save(tmp_path / "units.xlsx")
-    cells = [load_workbook(tmp_path / "units.xlsx")["Units"].cell(row, 2) for row in range(2, 8)]
+    cells = [load_workbook(tmp_path / "units.xlsx")["Units"].cell(row, 2) for row in range(2, 9)]
     assert [cell.value for cell in cells] == shown
-    assert [cell.alignment.horizontal for cell in cells] == [
-        "right",
-        None,
-        "right",
-        "right",
-        None,
-        "right",
-    ]
+    assert [cell.data_type for cell in cells] == ["s", "n", "s", "s", "n", "s", "s"]
     assert [cell.number_format for cell in cells] == [
-        "General",
-        "#,##0",
-        "General",
-        "General",
-        "General",
-        "General",
-    ]
+        "General", "#,##0", "General", "General", "General", "General", "General"
+    ]  # fmt: skip
     # Text a spreadsheet would read as a formula stays text, in a number column too.
-    assert [cell.quotePrefix for cell in cells] == [False, False, False, True, False, False]
-    assert all(cell.data_type == "s" for cell in cells if isinstance(cell.value, str))
+    assert [cell.quotePrefix for cell in cells] == [False, False, False, True, False, True, False]
 
 
 def test_a_column_is_as_wide_as_its_widest_value_as_shown():
@@ -404,3 +391,12 @@ def test_a_workbooks_fingerprint_changes_with_any_value_it_shows(make, monkeypat
     changed = copy.deepcopy(report)
     changed.people.published = ["2025-Q4"]
     assert exports.report_fingerprint(changed) != fingerprint
+
+
+def test_every_text_that_starts_like_a_formula_is_found_and_no_other():
+    from supplies.services.reporting.workbook.writer import _formula_rows
+
+    column = ["a", None, 3, "=x", "b\n=y", "\tz", "+1", "-", "@", "\rq", "", date(2026, 1, 1)]
+    assert _formula_rows(column) == [3, 5, 6, 7, 8, 9]
+    assert _formula_rows(["HUB", "Downtown = central", None, 12]) == []
+    assert _formula_rows([]) == []
