@@ -150,20 +150,23 @@ def _workbook(big_url: str, big: int) -> None:
         "<= 5 s, <= 300 MB",
         book["seconds"] <= 5 and book["peak_mb"] <= 300,
     )
-    # Issue 21: the workbook against a bare openpyxl write of the same cells, in CPU
-    # seconds of the process (the machine is shared: the wall clock counts others' work).
-    # Judged on the writing (what openpyxl is compared with); the whole export, queries
-    # and archiving included, is printed beside it.
+    # Issue 21: the whole workbook (queries, fingerprint, writing, archiving) against a
+    # bare openpyxl write of the same cells, in CPU seconds of the process (the machine is
+    # shared: the wall clock counts others' work). Judged on the workbook as a funder gets
+    # it, the closed quarter's sums over its events kept; the first workbook of a quarter
+    # whose sums housekeeping has not read yet is printed beside it.
     row(
         f"d'. quarterly funder workbook against a bare write, {big:,} events",
-        f"writing {book['write_cpu_seconds']:.2f} s CPU ({book['write_seconds']:.2f} s);"
-        f" whole export {book['cpu_seconds']:.2f} s CPU ({book['seconds']:.2f} s,"
-        f" {book['ratio']:.2f} x bare; queries {book['queries_cpu_seconds']:.2f} s CPU)",
+        f"whole export {book['cpu_seconds']:.2f} s CPU ({book['seconds']:.2f} s;"
+        f" queries {book['queries_cpu_seconds']:.2f} s CPU, writing"
+        f" {book['write_cpu_seconds']:.2f} s CPU, {book['write_ratio']:.2f} x bare);"
+        f" the quarter's first, its sums read from the events: {book['cold_cpu_seconds']:.2f} s"
+        f" CPU, {book['cold_ratio']:.2f} x bare",
         f"bare openpyxl, same {book['cells']:,} cells: {book['bare_write_cpu_seconds']:.2f} s"
         f" CPU ({book['bare_write_seconds']:.2f} s)",
-        book["write_ratio"],
+        book["ratio"],
         "<= 1.3 x bare",
-        book["write_ratio"] <= 1.3,
+        book["ratio"] <= 1.3,
     )
 
 
