@@ -57,7 +57,7 @@ class QuarterEvents:
 class Counted:
     """Sums read from the events, to be kept once the report's snapshot has ended."""
 
-    starts_on: object
+    starts_on: date
     stamp: str
     events: QuarterEvents
 
@@ -93,7 +93,8 @@ def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
 
 
 def _stamp(lower: datetime, upper: datetime) -> str:
-    """What a quarter's sums are read from: its events, distribute and void movements."""
+    """What a quarter's sums are read from: its bounds, events, distribute and void
+    movements."""
     events = db.session.execute(
         db.select(func.count()).where(
             DistributionEvent.occurred_at >= lower, DistributionEvent.occurred_at < upper
@@ -106,7 +107,10 @@ def _stamp(lower: datetime, upper: datetime) -> str:
             q._unindexed(Movement.kind).in_(q.DISTRIBUTED_KINDS),
         )
     ).one()
-    return f"v{SHAPE};events={events};movements={movements};newest={newest or 0}"
+    # The instants too: a change of time zone moves a quarter's bounds, and with them
+    # which events it holds, whatever the counts.
+    span = f"{lower.isoformat()}/{upper.isoformat()}"
+    return f"v{SHAPE};{span};events={events};movements={movements};newest={newest or 0}"
 
 
 def keep(counted: list[Counted]) -> None:

@@ -171,3 +171,13 @@ def test_housekeeping_reads_newly_closed_quarters_sums_before_any_workbook(
     assert maintenance.run_once(app)["quarters"] == 0  # kept already: nothing read again
     _events_unread(monkeypatch)
     assert _shown(_report()) == expected
+
+
+def test_sums_are_read_again_when_the_quarters_bounds_move_with_the_time_zone(app, closed):
+    _report()
+    stamp = _kept()[0].stamp
+    # 23:30 on January 31 in New York is 20:30 in Los Angeles: the quarter's ends move.
+    app.config["APP_TIMEZONE"] = "America/Los_Angeles"
+    moved = _shown(_report())
+    assert _kept()[0].stamp != stamp
+    assert moved == _fresh()
