@@ -5,10 +5,7 @@ can hand out a workbook another one made; EXPORT_KEEP_DAYS says how long one is 
 EXPORT_DIR is only where the command line writes its copy.
 """
 
-import dataclasses
 import gc
-import hashlib
-import json
 import re
 import tempfile
 import uuid
@@ -17,8 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 
 from flask import current_app
@@ -37,6 +32,7 @@ from supplies.services.common.messages import msg
 from supplies.services.db import audit, files
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.reporting import report as reporting
+from supplies.services.reporting.fingerprint import report_fingerprint
 from supplies.services.reporting.report import ReportFilters
 from supplies.services.reporting.workbook import text as workbook_text
 from supplies.services.reporting.workbook import writer
@@ -45,9 +41,6 @@ from supplies.vocab import INTERFACE_LANGUAGES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ACTION = "report.export"
-# Part of a funder workbook's fingerprint: raise it when the writer lays a workbook out
-# differently, so an archived file of the old layout is not handed out again.
-WORKBOOK_VERSION = 2
 KINDS = {"funder": msg("Funder workbook"), "events": msg("Event-level workbook")}
 _NAME = re.compile(r"^(funder|events)-[0-9]{4}-[0-9]{2}-[0-9]{2}-to-[0-9-]{10}-[0-9a-f]{16}\.xlsx$")
 Progress = Callable[[str], None]
@@ -198,49 +191,6 @@ def record_of(name: str, actor_id: int | None = None) -> ExportRecord | None:
         query = query.where(AuditEntry.actor_id == actor_id)
     entry = db.session.execute(query.order_by(AuditEntry.id).limit(1)).scalar_one_or_none()
     return None if entry is None else _record(entry)
-
-
-def _plain(value):
-    """A dataclass as a dict of its fields (JSON reads what they hold), else the value.
-
-    Not dataclasses.asdict(): it deep-copies every row of every table it holds first.
-    """
-    if dataclasses.is_dataclass(value):
-        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-    return value
-
-
-def report_fingerprint(report: reporting.FunderReport) -> str:
-    """A hash of everything a funder workbook shows but the moment it was generated.
-
-    The same filters over the same data (and the same quarters closed) give the same
-    fingerprint, so a repeated request reuses the archived file instead of writing another.
-    """
-    digest = hashlib.sha256()
-    rest = {}
-    for field in dataclasses.fields(report):
-        value = getattr(report, field.name)
-        if field.name == "generated_at":
-            continue
-        if isinstance(value, list) and value and type(value[0]) is dict:
-            # A table: its keys once (every key of every row), then each row's values in
-            # that order. Half the cost of hashing keyed rows, on tables of 600,000 cells.
-            keys = list(dict.fromkeys(chain.from_iterable(value)))
-            if all(len(row) == len(keys) for row in value):
-                rows = list(map(itemgetter(*keys), value))  # every row has every key
-            else:
-                rows = [[row.get(key) for key in keys] for row in value]
-            digest.update(_canonical([field.name, keys, rows]).encode())
-        else:
-            rest[field.name] = _plain(value)
-    rest["workbook"] = WORKBOOK_VERSION
-    # Keys sorted here: some of these dicts are built from sets, in no fixed order.
-    digest.update(_canonical(rest, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def _canonical(value, sort_keys: bool = False) -> str:
-    return json.dumps(value, sort_keys=sort_keys, default=str, separators=(",", ":"))
 
 
 def _reuse(actor, name: str) -> ExportRecord | None:
