@@ -40,7 +40,7 @@ def report_fingerprint(report: FunderReport) -> str:
             # A table: its keys once (every key of every row), then each row's values in
             # that order. Half the cost of hashing keyed rows, on tables of 600,000 cells.
             keys = list(dict.fromkeys(chain.from_iterable(value)))
-            if all(len(row) == len(keys) for row in value):
+            if set(map(len, value)) == {len(keys)}:
                 rows = list(map(itemgetter(*keys), value))  # every row has every key
             else:
                 rows = [[row.get(key) for key in keys] for row in value]

@@ -137,7 +137,10 @@ class _ShownCells:
 def _formula_rows(column: list) -> list[int]:
     """The rows whose text starts like a formula: most columns have none, which one search
     of the column's text, joined, tells at C speed."""
-    joined = "\n" + "\n".join([value for value in column if type(value) is str])
+    try:
+        joined = "\n" + "\n".join(column)  # a column of text alone, the most common
+    except TypeError:
+        joined = "\n" + "\n".join([value for value in column if type(value) is str])
     if not any("\n" + start in joined for start in FORMULA_STARTS):
         return []
     return [
