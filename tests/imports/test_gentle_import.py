@@ -158,6 +158,41 @@ def test_received_stock_is_not_handed_out_until_the_import_is_done(program, tmp_
     assert run.state == "reversed"
 
 
+def test_a_stock_import_undone_is_neither_received_nor_handed_out_in_the_workbook(
+    program, tmp_path, monkeypatch
+):
+    from supplies.models import Movement
+    from supplies.services.reporting import report as reporting
+
+    admin = program["users"]["admin"]
+    monkeypatch.setattr(applying, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(applying, "MAX_CHUNK", 1)
+    rows = [STOCK_HEADER] + [
+        ["HUB", "FTS", None, None, "SOR", 10, DAY + timedelta(days=n)] for n in range(4)
+    ]
+    checked = runner.preview(admin, xlsx(tmp_path / "s.xlsx", rows), "s.xlsx", "stock")
+    writes = writing.write_receipts
+
+    def failing(actor, run_id, first, chunk, context):
+        if first == 3:
+            raise RuntimeError("the disk went away")
+        return writes(actor, run_id, first, chunk, context)
+
+    monkeypatch.setattr(writing, "write_receipts", failing)
+    with pytest.raises(RuntimeError):
+        runner.apply(admin, checked, lambda _done: None)
+    # Three receipts of 10 were written, then received back: nothing was handed out.
+    kinds = db.session.execute(db.select(Movement.kind, Movement.quantity)).all()
+    assert sorted(kinds) == [("receive", -10)] * 3 + [("receive", 10)] * 3
+    filters = reporting.make_filters(DAY.isoformat(), date.today().isoformat(), ["HUB"])
+    report = reporting.funder_report(filters)
+    fts = next(row for row in report.inventory if row["supply"] == "FTS")
+    assert (fts["received"], fts["distributed"], fts["closing"]) == (0, 0, 0)
+    assert {row["units"] for row in report.summary} == {0}
+    received = [row for row in report.received if row["supply"] == "FTS"]
+    assert [(row["source"], row["units"]) for row in received] == [(None, 0)]
+
+
 def test_a_retry_after_a_crash_goes_on_from_the_last_committed_chunk(
     stocked, tmp_path, small_chunks, monkeypatch
 ):

@@ -87,3 +87,35 @@ def test_supplies_stocked_before_0018_stay_offered_to_partner_agencies(database)
             assert [bool(value) for value in offered.scalars()] == [True]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_receipts_undone_before_0020_are_received_back_and_voids_stay_voids(database):
+    app = make_app(database, create_schema=False)
+    with app.app_context():
+        upgrade(revision="0019_quarter_counts")
+        _a_little_of_everything(app)
+        movements = sa.table(
+            "movements", sa.column("id", sa.Integer), sa.column("kind"), sa.column("quantity")
+        )
+        with db.engine.begin() as connection:
+            rows = connection.execute(sa.select(movements.c.id, movements.c.kind)).all()
+            receipt = next(id_ for id_, kind in rows if kind == "receive")
+            given = next(id_ for id_, kind in rows if kind == "distribute")
+            # As an undone import wrote them before: the receipt's units taken back as a
+            # negative void; a distribution voided, its units put back as a positive one.
+            for id_, quantity in ((receipt, -10), (given, 2)):
+                connection.execute(
+                    movements.update()
+                    .where(movements.c.id == id_)
+                    .values(kind="void", quantity=quantity)
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            kinds = dict(connection.execute(sa.select(movements.c.id, movements.c.kind)).all())
+        assert (kinds[receipt], kinds[given]) == ("receive", "void")
+        downgrade(revision="0019_quarter_counts")
+        with db.engine.connect() as connection:
+            kinds = dict(connection.execute(sa.select(movements.c.id, movements.c.kind)).all())
+        assert (kinds[receipt], kinds[given]) == ("void", "void")
+        db.session.remove()
+        db.engine.dispose()

@@ -79,6 +79,12 @@ def _undo_receipts(ids: list[str], reversal: str, user_id) -> None:
     _put_back(set(ids), "receive", reversal, user_id)
 
 
+# The movement that reverses each kind: a distribution is voided (its units counted back
+# out of Distributed); a receipt is received back, negative, so that Received, not
+# Distributed, nets to what was really received.
+REVERSING_KIND = {"distribute": "void", "receive": "receive"}
+
+
 def _put_back(operation_ids: set[str], kind: str, reversal: str, user_id) -> None:
     if not operation_ids:
         return
@@ -104,7 +110,7 @@ def _put_back(operation_ids: set[str], kind: str, reversal: str, user_id) -> Non
             ledger.put(site_id, supply_id, batch_id, -quantity)
         rows.append(
             ledger.movement_row(
-                "void",
+                REVERSING_KIND[kind],
                 site_id,
                 supply_id,
                 batch_id,

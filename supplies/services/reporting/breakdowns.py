@@ -198,9 +198,10 @@ def stock_changes(filters, lower, upper) -> dict[str, dict]:
             # Several batches (sources, funding) of one reason add up to one row.
             parts = written_off.setdefault((site, supply), {})
             parts[reason] = parts.get(reason, 0) - int(units)
+    # A part that nets to nothing (a receipt undone with its import) is no part.
     return {
-        "received": {k: [(*key, n) for key, n in v.items()] for k, v in received.items()},
-        "written_off": {k: list(v.items()) for k, v in written_off.items()},
+        "received": {k: [(*key, n) for key, n in v.items() if n] for k, v in received.items()},
+        "written_off": {k: [(r, n) for r, n in v.items() if n] for k, v in written_off.items()},
     }
 
 
