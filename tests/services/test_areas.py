@@ -11,7 +11,7 @@ from supplies.services import areas
 from supplies.services.common import clock
 from supplies.services.reporting import exports
 from supplies.services.reporting import report as reporting
-from supplies.services.reporting.suppression import breakdown_counts
+from supplies.services.reporting.suppression import counted_breakdowns, encounter_tallies
 from tests.conftest import csrf_token_from, new_id
 
 NAMES = ["John Smith", "Jane Doe-Roe", "Apt B Elm St", "Alder County 9", "12 Main Street"]
@@ -128,7 +128,9 @@ def test_areas_not_on_the_list_are_reported_and_exported_as_other_area(listed, a
     )
     shown = [row[10] for row in exports.event_rows(filters) if row[10] is not None]
     assert sorted(shown) == ["972", "Alder County", "other area", "other area"]
-    by_area = dict(breakdown_counts(reporting.event_conditions(filters))["area"])
+    by_area = dict(
+        counted_breakdowns(encounter_tallies(reporting.event_conditions(filters))[0])["area"]
+    )
     assert by_area["other area"] == 2 and "John Smith" not in by_area
     assert by_area["Alder County"] == 1 and by_area["972"] == 1
 

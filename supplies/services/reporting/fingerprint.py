@@ -11,7 +11,7 @@ from supplies.services.reporting.report import FunderReport
 
 # Part of a funder workbook's fingerprint: raise it when the writer lays a workbook out
 # differently, so an archived file of the old layout is not handed out again.
-WORKBOOK_VERSION = 2
+WORKBOOK_VERSION = 3
 
 
 def _plain(value):

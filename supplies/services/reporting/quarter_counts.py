@@ -14,11 +14,14 @@ Only sums over events are kept. What the workbook makes of them (the area list, 
 counties, partner agencies' reports, suppression) is worked out each time.
 """
 
+import hashlib
+import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, QuarterCounts
@@ -28,10 +31,13 @@ from supplies.services.distribution import quarters
 from supplies.services.reporting import breakdowns, suppression
 from supplies.services.reporting import queries as q
 
+log = logging.getLogger(__name__)
+REPLACED = ("stamp", "counts", "counted_at")  # what a quarter's sums kept again replace
 # How far back housekeeping looks for closed quarters with no sums kept.
 RECENT_QUARTERS = 4
-# Part of the stamp: raise it when QuarterEvents changes, so sums kept in the old shape
-# are read again rather than misread.
+# Part of the stamp, with the names of the breakdowns summed: raise it whenever what is
+# summed changes (QuarterEvents' fields, which events count, a data migration rewriting
+# the events' columns), so sums kept before are read again rather than misread.
 SHAPE = 1
 
 
@@ -82,12 +88,11 @@ def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
     if kept is not None and kept.stamp == stamp:
         return QuarterEvents(**kept.counts), None
     tallies, reversals = suppression.encounter_tallies(conditions)
-    ledger = q.distributed(q.WholeProgram(), lower, upper, ())
     events = QuarterEvents(
         tallies=tallies,
         reversals=reversals,
         **breakdowns.line_totals(conditions),
-        ledger_units=sum(ledger.values()),
+        ledger_units=q.distributed_units(q.WholeProgram(), lower, upper),
     )
     return events, Counted(quarter.starts_on, stamp, events)
 
@@ -110,31 +115,46 @@ def _stamp(lower: datetime, upper: datetime) -> str:
     # The instants too: a change of time zone moves a quarter's bounds, and with them
     # which events it holds, whatever the counts.
     span = f"{lower.isoformat()}/{upper.isoformat()}"
-    return f"v{SHAPE};{span};events={events};movements={movements};newest={newest or 0}"
+    return f"{_shape()};{span};events={events};movements={movements};newest={newest or 0}"
+
+
+def _shape() -> str:
+    """SHAPE and the breakdowns summed: a breakdown added later is read, never taken as 0."""
+    names = ",".join(suppression.COUNTED_TOGETHER).encode()
+    return f"v{SHAPE}.{hashlib.sha256(names).hexdigest()[:8]}"
 
 
 def keep(counted: list[Counted]) -> None:
-    """Keep sums read during a report, each in place of what its quarter had kept before."""
+    """Keep sums read during a report, each in place of what its quarter had kept before.
+
+    They only spare later workbooks the reading: where the database cannot take them now
+    (its write lock held too long, a connection lost), the workbook goes on without.
+    """
     if not counted:
         return
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    with transaction():
-        for quarter in counted:
-            values = {
-                "starts_on": quarter.starts_on,
-                "stamp": quarter.stamp,
-                "counts": asdict(quarter.events),
-                "counted_at": clock.now(),
-            }
-            # Two workbooks may read the same quarter at once: the later one's sums win,
-            # and both are right for the stamp they carry.
-            statement = dialect.insert(QuarterCounts).values(**values)
-            replaced = {key: statement.excluded[key] for key in ("stamp", "counts", "counted_at")}
-            db.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[QuarterCounts.starts_on], set_=replaced
+    try:
+        with transaction():
+            for quarter in counted:
+                values = {
+                    "starts_on": quarter.starts_on,
+                    "stamp": quarter.stamp,
+                    "counts": asdict(quarter.events),
+                    "counted_at": clock.now(),
+                }
+                # Two workbooks may read the same quarter at once: the later one's sums
+                # win, and both are right for the stamp they carry.
+                statement = dialect.insert(QuarterCounts).values(**values)
+                replaced = {
+                    key: statement.excluded[key] for key in ("stamp", "counts", "counted_at")
+                }
+                db.session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[QuarterCounts.starts_on], set_=replaced
+                    )
                 )
-            )
+    except OperationalError:
+        log.warning("quarter sums not kept (read again next time)", exc_info=True)
 
 
 def count_recently_closed(today: date) -> int:

@@ -48,9 +48,9 @@ class WholeProgram:
     funding_id: int | None = None
 
 
-def month_bucket(column, months: list[date], upper: datetime, after: int | None = None):
-    """A SQL expression giving the index of the program month an instant falls in (from
-    upper on: the last month's, or `after` when given).
+def month_bucket(column, months: list[date], upper: datetime, *, after: int):
+    """A SQL expression giving the index of the program month an instant falls in, and
+    `after` from upper on.
 
     Month starts are computed here in APP_TIMEZONE (daylight saving included), so the same
     expression works on SQLite, which knows no time zones, and on PostgreSQL.
@@ -59,9 +59,8 @@ def month_bucket(column, months: list[date], upper: datetime, after: int | None 
         (column < min(clock.start_of_day(periods.next_month(m)), upper), literal_column(str(i)))
         for i, m in enumerate(months[:-1])
     ]
-    last = literal_column(str(len(months) - 1))
-    whens.append((column < upper, last))
-    return case(*whens, else_=last if after is None else literal_column(str(after)))
+    whens.append((column < upper, literal_column(str(len(months) - 1))))
+    return case(*whens, else_=literal_column(str(after)))
 
 
 def _site_and_funding(filters, table) -> list:
@@ -167,25 +166,17 @@ def category_order(category: str) -> int:
     return SUPPLY_CATEGORIES.index(category) if category in SUPPLY_CATEGORIES else 99
 
 
-def distributed(filters, lower, upper, keys: tuple[str, ...], months=None) -> dict[tuple, int]:
-    """Units distributed (voids netted) per group of keys (and month), from the ledger."""
-    columns = [_unindexed(getattr(Movement, key)) for key in keys]
-    if months is not None:
-        columns.insert(0, month_bucket(Movement.occurred_at, months, upper).label("month"))
-    # Grouped through a subquery so PostgreSQL sees one column, not two copies of a CASE.
-    inner = (
-        db.select(*columns, Movement.quantity)
-        .where(
+def distributed_units(filters, lower, upper) -> int:
+    """Units distributed in the period (voids netted by their own date), from the ledger."""
+    total = db.session.execute(
+        db.select(func.coalesce(func.sum(-Movement.quantity), 0)).where(
             _unindexed(Movement.kind).in_(DISTRIBUTED_KINDS),
             Movement.occurred_at >= lower,
             Movement.occurred_at < upper,
             *_movement_filters(filters),
         )
-        .subquery()
-    )
-    group = [inner.c[column.name] for column in columns]
-    rows = db.session.execute(db.select(*group, func.sum(-inner.c.quantity)).group_by(*group))
-    return {tuple(int(k) for k in row[:-1]): int(row[-1] or 0) for row in rows}
+    ).scalar_one()
+    return int(total)
 
 
 def _balance_filters(filters) -> list:
@@ -238,9 +229,8 @@ def inventory(filters, lower, upper, months: list[date]) -> tuple[dict, dict]:
             numbers["after"] += quantity
             continue
         numbers["net"] += quantity
-        column, sign = INVENTORY_KINDS.get(kind, (None, 0))
-        if column is not None:
-            numbers[column] += sign * quantity
+        column, sign = INVENTORY_KINDS[kind]  # every kind has its column: none is left out
+        numbers[column] += sign * quantity
         if kind in DISTRIBUTED_KINDS:
             key = (int(month), site_id, supply_id)
             distributed_by_month[key] = distributed_by_month.get(key, 0) - quantity

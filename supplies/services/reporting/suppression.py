@@ -220,11 +220,6 @@ def encounter_tallies(event_conditions: list) -> tuple[dict[str, list], int]:
     return counted, reported
 
 
-def breakdown_counts(event_conditions: list) -> dict[str, list[tuple[str, int]]]:
-    """Encounters per value of each breakdown: name -> [(value label, count)]."""
-    return counted_breakdowns(encounter_tallies(event_conditions)[0])
-
-
 def counted_breakdowns(tallies: dict[str, list]) -> dict[str, list[tuple[str, int]]]:
     """Encounters per value of each breakdown, every allowed value listed, from
     encounter_tallies' counts; an area not on the program's list becomes "other area"."""

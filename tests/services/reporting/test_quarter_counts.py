@@ -115,7 +115,7 @@ def test_sums_kept_in_another_shape_are_read_again(closed):
     db.session.commit()
     assert _shown(_report()) == first
     assert _kept()[0].stamp == stamp
-    assert stamp.startswith(f"v{quarter_counts.SHAPE};")
+    assert stamp.startswith(f"v{quarter_counts.SHAPE}")
 
 
 def test_the_same_quarter_kept_twice_keeps_one_row_with_the_later_sums(closed):

@@ -140,13 +140,13 @@ def _formula_rows(column: list) -> list[int]:
     try:
         joined = "\n" + "\n".join(column)  # a column of text alone, the most common
     except TypeError:
-        joined = "\n" + "\n".join([value for value in column if type(value) is str])
+        joined = "\n" + "\n".join([value for value in column if isinstance(value, str)])
     if not any("\n" + start in joined for start in FORMULA_STARTS):
         return []
     return [
         row
         for row, value in enumerate(column)
-        if type(value) is str and value.startswith(FORMULA_STARTS)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS)
     ]
 
 
