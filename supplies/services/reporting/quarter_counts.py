@@ -36,13 +36,13 @@ REPLACED = ("stamp", "counts", "counted_at")  # what a quarter's sums kept again
 # How far back housekeeping looks for closed quarters with no sums kept.
 RECENT_QUARTERS = 4
 # Part of the stamp, with the names of the breakdowns summed: raise it whenever what is
-# summed changes (QuarterEvents' fields, which events count, a data migration rewriting
+# summed changes (QuarterSums' fields, which events count, a data migration rewriting
 # the events' columns), so sums kept before are read again rather than misread.
 SHAPE = 1
 
 
 @dataclass
-class QuarterEvents:
+class QuarterSums:
     """The sums over one quarter's events (not voided) that its person-derived cells need.
 
     Lists of lists, as JSON keeps them (suppression.encounter_tallies and
@@ -60,23 +60,23 @@ class QuarterEvents:
 
 
 @dataclass(frozen=True)
-class Counted:
+class FreshSums:
     """Sums read from the events, to be kept once the report's snapshot has ended."""
 
     starts_on: date
     stamp: str
-    events: QuarterEvents
+    events: QuarterSums
 
 
-def bounds(quarter) -> tuple[list, datetime, datetime]:
+def quarter_bounds(quarter) -> tuple[list, datetime, datetime]:
     """A quarter's events over the whole program: conditions, first instant, instant after."""
     lower = clock.start_of_day(quarter.starts_on)
     upper = clock.start_of_day(quarter.ends_on + timedelta(days=1))
     return q.event_conditions(q.WholeProgram(), lower, upper), lower, upper
 
 
-def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
-    """The quarter's sums, kept or read now: (QuarterEvents, Counted to keep or None).
+def quarter_sums(quarter, conditions: list, lower: datetime, upper: datetime):
+    """The quarter's sums, kept or read now: (QuarterSums, FreshSums to keep or None).
 
     conditions pick the quarter's events over the whole program; lower and upper are its
     first instant and the instant after it.
@@ -86,15 +86,15 @@ def quarter_events(quarter, conditions: list, lower: datetime, upper: datetime):
         db.select(QuarterCounts).where(QuarterCounts.starts_on == quarter.starts_on)
     ).scalar_one_or_none()
     if kept is not None and kept.stamp == stamp:
-        return QuarterEvents(**kept.counts), None
+        return QuarterSums(**kept.counts), None
     tallies, reversals = suppression.encounter_tallies(conditions)
-    events = QuarterEvents(
+    events = QuarterSums(
         tallies=tallies,
         reversals=reversals,
         **breakdowns.line_totals(conditions),
         ledger_units=q.distributed_units(q.WholeProgram(), lower, upper),
     )
-    return events, Counted(quarter.starts_on, stamp, events)
+    return events, FreshSums(quarter.starts_on, stamp, events)
 
 
 def _stamp(lower: datetime, upper: datetime) -> str:
@@ -124,7 +124,7 @@ def _shape() -> str:
     return f"v{SHAPE}.{hashlib.sha256(names).hexdigest()[:8]}"
 
 
-def keep(counted: list[Counted]) -> None:
+def keep(counted: list[FreshSums]) -> None:
     """Keep sums read during a report, each in place of what its quarter had kept before.
 
     They only spare later workbooks the reading: where the database cannot take them now
@@ -168,7 +168,7 @@ def count_recently_closed(today: date) -> int:
             quarter = quarters.quarter_of(quarter.starts_on - timedelta(days=1))
             if quarter.starts_on in kept or quarters.closed_since(quarter) is None:
                 continue
-            fresh = quarter_events(quarter, *bounds(quarter))[1]
+            fresh = quarter_sums(quarter, *quarter_bounds(quarter))[1]
             if fresh is not None:
                 counted.append(fresh)
     keep(counted)

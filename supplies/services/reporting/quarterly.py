@@ -16,10 +16,10 @@ from supplies.models import Site
 from supplies.services.distribution import quarters as reporting_quarters
 from supplies.services.reporting import breakdowns, sub_recipients
 from supplies.services.reporting.quarter_counts import (
-    Counted,
-    QuarterEvents,
-    bounds,
-    quarter_events,
+    FreshSums,
+    QuarterSums,
+    quarter_bounds,
+    quarter_sums,
 )
 from supplies.services.reporting.suppression import (
     SUPPRESSED,
@@ -55,8 +55,8 @@ class PersonDerived:
 def _quarter(quarter, below: int, counties: dict | None) -> dict:
     """One closed quarter's counts and how each is shown (with By Area's and Units for
     others' units when counties, site id -> county, are given)."""
-    conditions, lower, upper = bounds(quarter)
-    events, counted = quarter_events(quarter, conditions, lower, upper)
+    conditions, lower, upper = quarter_bounds(quarter)
+    events, counted = quarter_sums(quarter, conditions, lower, upper)
     counts = counted_breakdowns(events.tallies)
     total = sum(n for _, n in counts["setting"])
     by_supply = dict(events.encounters)
@@ -110,7 +110,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     }
 
 
-def _units(events: QuarterEvents, below: int, counties: dict) -> dict:
+def _units(events: QuarterSums, below: int, counties: dict) -> dict:
     """One quarter's units by area and for others, as the workbook shows them.
 
     By Area: per supply, the areas add up to By Quarter's total for the quarter, so small
@@ -132,7 +132,7 @@ def _units(events: QuarterEvents, below: int, counties: dict) -> dict:
     return {"places": places, "by_area": cells, "for_others": others}
 
 
-def person_derived(filters, below: int, counted: list[Counted] | None = None) -> PersonDerived:
+def person_derived(filters, below: int, counted: list[FreshSums] | None = None) -> PersonDerived:
     """The person-derived tables for a workbook with these filters.
 
     Quarters whose sums were read from the events (none kept, or kept for events that

@@ -139,7 +139,7 @@ def event_conditions(filters: ReportFilters) -> list:
 
 def funder_report(filters: ReportFilters, progress: Callable[[str], None] | None = None):
     """Compute every table of the funder workbook for the filters, from one snapshot."""
-    counted: list[quarter_counts.Counted] = []
+    counted: list[quarter_counts.FreshSums] = []
     with snapshot():
         report = _funder_report(filters, progress, counted)
     # Written after the snapshot's reads, in a transaction of its own.

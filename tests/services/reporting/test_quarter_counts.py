@@ -10,7 +10,7 @@ from supplies.models import QuarterCounts
 from supplies.services.distribution import quarters
 from supplies.services.reporting import breakdowns, exports, quarter_counts, suppression
 from supplies.services.reporting import report as reporting
-from supplies.services.reporting.quarter_counts import bounds
+from supplies.services.reporting.quarter_counts import quarter_bounds
 from tests.reports import dataset
 
 PERSON_DERIVED = ("recipients", "reversals", "summary", "by_area")
@@ -92,7 +92,7 @@ def test_sums_are_read_again_once_a_reopened_quarters_events_change(closed):
 
 
 def test_the_stamp_changes_with_every_event_and_every_void_dated_in_the_quarter(closed):
-    _, lower, upper = bounds(quarters.parse("2026-Q2"))
+    _, lower, upper = quarter_bounds(quarters.parse("2026-Q2"))
     stamps = [quarter_counts._stamp(lower, upper)]
     event = closed.distribute("2026-04-02T09:00", "HUB", {"FTS": 1})
     stamps.append(quarter_counts._stamp(lower, upper))
@@ -100,7 +100,7 @@ def test_the_stamp_changes_with_every_event_and_every_void_dated_in_the_quarter(
     stamps.append(quarter_counts._stamp(lower, upper))
     assert len(set(stamps)) == 3
     # Nothing dated in the first quarter moved: its stamp is what it was.
-    _, lower, upper = bounds(quarters.parse("2026-Q1"))
+    _, lower, upper = quarter_bounds(quarters.parse("2026-Q1"))
     first = quarter_counts._stamp(lower, upper)
     closed.distribute("2026-04-02T10:00", "HUB", {"FTS": 1})
     assert quarter_counts._stamp(lower, upper) == first
@@ -121,9 +121,9 @@ def test_sums_kept_in_another_shape_are_read_again(closed):
 def test_the_same_quarter_kept_twice_keeps_one_row_with_the_later_sums(closed):
     _report()
     row = _kept()[0]
-    events = quarter_counts.QuarterEvents(**row.counts)
+    events = quarter_counts.QuarterSums(**row.counts)
     events.reversals = 99
-    quarter_counts.keep([quarter_counts.Counted(row.starts_on, "later", events)])
+    quarter_counts.keep([quarter_counts.FreshSums(row.starts_on, "later", events)])
     kept = _kept()
     assert [(r.starts_on, r.stamp, r.counts["reversals"]) for r in kept] == [
         (date(2026, 1, 1), "later", 99)
