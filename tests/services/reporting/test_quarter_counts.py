@@ -181,3 +181,22 @@ def test_sums_are_read_again_when_the_quarters_bounds_move_with_the_time_zone(ap
     moved = _shown(_report())
     assert _kept()[0].stamp != stamp
     assert moved == _fresh()
+
+
+def test_a_workbook_is_made_even_when_its_sums_cannot_be_kept(closed, monkeypatch, caplog):
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    @contextmanager
+    def locked():
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        yield
+
+    monkeypatch.setattr(quarter_counts, "transaction", locked)
+    report = _report()
+    assert report.people.published == ["2026-Q1"] and report.recipients
+    assert _kept() == []
+    assert "quarter sums not kept" in caplog.text
+    monkeypatch.undo()
+    assert _shown(report) == _fresh()
