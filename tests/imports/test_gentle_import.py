@@ -125,6 +125,17 @@ def test_stock_taken_midway_undoes_every_written_chunk_and_names_the_rows(
     assert run.state == "reversed" and run.steps_reversed == run.steps_done > 0
 
 
+def _failing_from(step: int, write):
+    """write_receipts as it is, until the chunk starting at step: the disk goes away."""
+
+    def failing(actor, run_id, first, chunk, context):
+        if first == step:
+            raise RuntimeError("the disk went away")
+        return write(actor, run_id, first, chunk, context)
+
+    return failing
+
+
 def test_received_stock_is_not_handed_out_until_the_import_is_done(program, tmp_path, monkeypatch):
     admin, staff = program["users"]["admin"], program["users"]["staff"]
     monkeypatch.setattr(applying, "FIRST_CHUNK", 1)
@@ -133,7 +144,7 @@ def test_received_stock_is_not_handed_out_until_the_import_is_done(program, tmp_
         ["HUB", "FTS", None, None, "SOR", 10, DAY + timedelta(days=n)] for n in range(4)
     ]
     checked = runner.preview(admin, xlsx(tmp_path / "s.xlsx", rows), "s.xlsx", "stock")
-    seen, writes = [], writing.write_receipts
+    seen = []
 
     def meanwhile(_done):
         try:
@@ -142,12 +153,7 @@ def test_received_stock_is_not_handed_out_until_the_import_is_done(program, tmp_
         except InsufficientStock:
             seen.append("refused")
 
-    def failing(actor, run_id, first, chunk, context):
-        if first == 3:
-            raise RuntimeError("the disk went away")
-        return writes(actor, run_id, first, chunk, context)
-
-    monkeypatch.setattr(writing, "write_receipts", failing)
+    monkeypatch.setattr(writing, "write_receipts", _failing_from(3, writing.write_receipts))
     with pytest.raises(RuntimeError):
         runner.apply(admin, checked, meanwhile)
     assert seen == ["refused"] * 3  # written, but hidden while the import was unfinished
@@ -171,14 +177,7 @@ def test_a_stock_import_undone_is_neither_received_nor_handed_out_in_the_workboo
         ["HUB", "FTS", None, None, "SOR", 10, DAY + timedelta(days=n)] for n in range(4)
     ]
     checked = runner.preview(admin, xlsx(tmp_path / "s.xlsx", rows), "s.xlsx", "stock")
-    writes = writing.write_receipts
-
-    def failing(actor, run_id, first, chunk, context):
-        if first == 3:
-            raise RuntimeError("the disk went away")
-        return writes(actor, run_id, first, chunk, context)
-
-    monkeypatch.setattr(writing, "write_receipts", failing)
+    monkeypatch.setattr(writing, "write_receipts", _failing_from(3, writing.write_receipts))
     with pytest.raises(RuntimeError):
         runner.apply(admin, checked, lambda _done: None)
     # Three receipts of 10 were written, then received back: nothing was handed out.

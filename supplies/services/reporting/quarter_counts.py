@@ -10,8 +10,9 @@ dated as the event, however it gets there (a quarter reopened, an import undone)
 change to the quarter's events changes the stamp, and sums whose stamp no longer matches
 are read again: a kept number is never given for events that changed.
 
-Only sums over events are kept. What the workbook makes of them (the area list, the sites'
-counties, partner agencies' reports, suppression) is worked out each time.
+Only sums over events are kept, and areas only as exports show them (an area typed outside
+the program's list as "other area"). What the workbook makes of them (the sites' counties,
+partner agencies' reports, suppression) is worked out each time.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from supplies.extensions import db
 from supplies.models import DistributionEvent, Movement, QuarterCounts
+from supplies.services import areas
 from supplies.services.common import clock
 from supplies.services.db.unit_of_work import snapshot, transaction
 from supplies.services.distribution import quarters
@@ -65,7 +67,7 @@ class FreshSums:
 
     starts_on: date
     stamp: str
-    events: QuarterSums
+    sums: QuarterSums
 
 
 def quarter_bounds(quarter) -> tuple[list, datetime, datetime]:
@@ -75,31 +77,37 @@ def quarter_bounds(quarter) -> tuple[list, datetime, datetime]:
     return q.event_conditions(q.WholeProgram(), lower, upper), lower, upper
 
 
-def quarter_sums(quarter, conditions: list, lower: datetime, upper: datetime):
-    """The quarter's sums, kept or read now: (QuarterSums, FreshSums to keep or None).
-
-    conditions pick the quarter's events over the whole program; lower and upper are its
-    first instant and the instant after it.
-    """
-    stamp = _stamp(lower, upper)
+def quarter_sums(quarter) -> tuple[QuarterSums, FreshSums | None]:
+    """The quarter's sums over the whole program, kept or read now, and what to keep."""
+    conditions, lower, upper = quarter_bounds(quarter)
+    listed = areas.listed_names()
+    stamp = _stamp(lower, upper, listed)
     kept = db.session.execute(
         db.select(QuarterCounts).where(QuarterCounts.starts_on == quarter.starts_on)
     ).scalar_one_or_none()
     if kept is not None and kept.stamp == stamp:
         return QuarterSums(**kept.counts), None
     tallies, reversals = suppression.encounter_tallies(conditions)
-    events = QuarterSums(
+    lines = breakdowns.line_totals(conditions)
+    # Areas as exports show them: an area typed outside the program's list (it could be a
+    # name) is kept as "other area", never copied; the list is in the stamp.
+    tallies["area"] = [[areas.exported(area, listed), n] for area, n in tallies["area"]]
+    lines["area_units"] = [
+        [areas.exported(area, listed), supply_id, units]
+        for area, supply_id, units in lines["area_units"]
+    ]
+    sums = QuarterSums(
         tallies=tallies,
         reversals=reversals,
-        **breakdowns.line_totals(conditions),
+        **lines,
         ledger_units=q.distributed_units(q.WholeProgram(), lower, upper),
     )
-    return events, FreshSums(quarter.starts_on, stamp, events)
+    return sums, FreshSums(quarter.starts_on, stamp, sums)
 
 
-def _stamp(lower: datetime, upper: datetime) -> str:
+def _stamp(lower: datetime, upper: datetime, listed: set[str]) -> str:
     """What a quarter's sums are read from: its bounds, events, distribute and void
-    movements."""
+    movements, and the areas listed when they were read."""
     events = db.session.execute(
         db.select(func.count()).where(
             DistributionEvent.occurred_at >= lower, DistributionEvent.occurred_at < upper
@@ -115,13 +123,15 @@ def _stamp(lower: datetime, upper: datetime) -> str:
     # The instants too: a change of time zone moves a quarter's bounds, and with them
     # which events it holds, whatever the counts.
     span = f"{lower.isoformat()}/{upper.isoformat()}"
-    return f"{_shape()};{span};events={events};movements={movements};newest={newest or 0}"
+    counted = f"events={events};movements={movements};newest={newest or 0}"
+    return f"{_shape(listed)};{span};{counted}"
 
 
-def _shape() -> str:
-    """SHAPE and the breakdowns summed: a breakdown added later is read, never taken as 0."""
-    names = ",".join(suppression.COUNTED_TOGETHER).encode()
-    return f"v{SHAPE}.{hashlib.sha256(names).hexdigest()[:8]}"
+def _shape(listed: set[str]) -> str:
+    """SHAPE, the breakdowns summed (one added later is read, never taken as 0) and the
+    areas listed (one listed later shows as itself, not as "other area")."""
+    names = "|".join([",".join(suppression.COUNTED_TOGETHER), *sorted(listed)]).encode()
+    return f"v{SHAPE}.{hashlib.sha256(names).hexdigest()[:12]}"
 
 
 def keep(counted: list[FreshSums]) -> None:
@@ -139,15 +149,13 @@ def keep(counted: list[FreshSums]) -> None:
                 values = {
                     "starts_on": quarter.starts_on,
                     "stamp": quarter.stamp,
-                    "counts": asdict(quarter.events),
+                    "counts": asdict(quarter.sums),
                     "counted_at": clock.now(),
                 }
                 # Two workbooks may read the same quarter at once: the later one's sums
                 # win, and both are right for the stamp they carry.
                 statement = dialect.insert(QuarterCounts).values(**values)
-                replaced = {
-                    key: statement.excluded[key] for key in ("stamp", "counts", "counted_at")
-                }
+                replaced = {key: statement.excluded[key] for key in REPLACED}
                 db.session.execute(
                     statement.on_conflict_do_update(
                         index_elements=[QuarterCounts.starts_on], set_=replaced
@@ -168,7 +176,7 @@ def count_recently_closed(today: date) -> int:
             quarter = quarters.quarter_of(quarter.starts_on - timedelta(days=1))
             if quarter.starts_on in kept or quarters.closed_since(quarter) is None:
                 continue
-            fresh = quarter_sums(quarter, *quarter_bounds(quarter))[1]
+            fresh = quarter_sums(quarter)[1]
             if fresh is not None:
                 counted.append(fresh)
     keep(counted)

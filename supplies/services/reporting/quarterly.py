@@ -18,7 +18,6 @@ from supplies.services.reporting import breakdowns, sub_recipients
 from supplies.services.reporting.quarter_counts import (
     FreshSums,
     QuarterSums,
-    quarter_bounds,
     quarter_sums,
 )
 from supplies.services.reporting.suppression import (
@@ -55,16 +54,15 @@ class PersonDerived:
 def _quarter(quarter, below: int, counties: dict | None) -> dict:
     """One closed quarter's counts and how each is shown (with By Area's and Units for
     others' units when counties, site id -> county, are given)."""
-    conditions, lower, upper = quarter_bounds(quarter)
-    events, counted = quarter_sums(quarter, conditions, lower, upper)
-    counts = counted_breakdowns(events.tallies)
+    sums, counted = quarter_sums(quarter)
+    counts = counted_breakdowns(sums.tallies)
     total = sum(n for _, n in counts["setting"])
-    by_supply = dict(events.encounters)
+    by_supply = dict(sums.encounters)
     # What the rest of the workbook tells of the total, were it kept unknown: every
     # encounter hands out at least one unit, and units are published in full (the ledger's
     # Distributed nets voids by their own date, so the smaller of it and the events' own
     # units); a supply's encounters, shown exactly from N up, are at most the total.
-    units = min(events.event_units, events.ledger_units)
+    units = min(sums.event_units, sums.ledger_units)
     at_least = max((n for n in by_supply.values() if not small(n, below)), default=0)
     shown, total_hidden = suppress_quarter(
         {name: [n for _, n in values] for name, values in counts.items()},
@@ -77,7 +75,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
         for (label, _), cell in zip(values, shown[name], strict=True)
     ]
     trained = dict(zip((label for label, _ in counts["trained"]), shown["trained"], strict=True))
-    reversals = events.reversals
+    reversals = sums.reversals
     # What partner agencies report for the quarter's months joins the program's counts
     # here, at the quarter's grain over the whole program, never per partner.
     partner_encounters, partner_reversals, reporting_agencies = sub_recipients.quarter_counts(
@@ -95,7 +93,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
             encounters[supply_id] = SUPPRESSED
         else:
             encounters[supply_id] = shown_as(count, below)
-    numbers = _units(events, below, counties) if counties is not None else {}
+    numbers = _units(sums, below, counties) if counties is not None else {}
     return {
         **numbers,
         "rows": rows,
@@ -110,7 +108,7 @@ def _quarter(quarter, below: int, counties: dict | None) -> dict:
     }
 
 
-def _units(events: QuarterSums, below: int, counties: dict) -> dict:
+def _units(sums: QuarterSums, below: int, counties: dict) -> dict:
     """One quarter's units by area and for others, as the workbook shows them.
 
     By Area: per supply, the areas add up to By Quarter's total for the quarter, so small
@@ -121,14 +119,14 @@ def _units(events: QuarterSums, below: int, counties: dict) -> dict:
     for_others, Recipients counts encounters, not units, and the event-level export, which
     has every line, is for program staff only.
     """
-    by_area = breakdowns.units_by_place(events.area_units, events.site_units, counties)
+    by_area = breakdowns.units_by_place(sums.area_units, sums.site_units, counties)
     places = breakdowns.area_places(counties.values(), {place for place, _ in by_area})
     cells: dict[tuple[str, int], object] = {}
     for supply_id in {supply_id for _, supply_id in by_area}:
         counts = [by_area.get((place, supply_id), 0) for place in places]
         for place, cell in zip(places, suppress_units(counts, below), strict=True):
             cells[(place, supply_id)] = cell
-    others = {supply_id: shown_as(units, below) for supply_id, units in events.for_others}
+    others = {supply_id: shown_as(units, below) for supply_id, units in sums.for_others}
     return {"places": places, "by_area": cells, "for_others": others}
 
 

@@ -188,10 +188,8 @@ INVENTORY_KINDS = {
     "receive": ("received", 1),
     "transfer_in": ("transferred_in", 1),
     "transfer_out": ("transferred_out", -1),
-    "distribute": ("distributed", -1),
-    "void": ("distributed", -1),
-    "adjust": ("adjusted", 1),
-    "count": ("adjusted", 1),
+    **dict.fromkeys(DISTRIBUTED_KINDS, ("distributed", -1)),
+    **dict.fromkeys(ADJUSTED_KINDS, ("adjusted", 1)),
 }
 
 

@@ -1,12 +1,13 @@
 """A closed quarter's sums over its events: read once, kept, never given for changed events."""
 
 import gc
+import json
 from datetime import date
 
 import pytest
 
 from supplies.extensions import db
-from supplies.models import QuarterCounts
+from supplies.models import DistributionEvent, QuarterCounts
 from supplies.services.distribution import quarters
 from supplies.services.reporting import breakdowns, exports, quarter_counts, suppression
 from supplies.services.reporting import report as reporting
@@ -93,17 +94,17 @@ def test_sums_are_read_again_once_a_reopened_quarters_events_change(closed):
 
 def test_the_stamp_changes_with_every_event_and_every_void_dated_in_the_quarter(closed):
     _, lower, upper = quarter_bounds(quarters.parse("2026-Q2"))
-    stamps = [quarter_counts._stamp(lower, upper)]
+    stamps = [quarter_counts._stamp(lower, upper, set())]
     event = closed.distribute("2026-04-02T09:00", "HUB", {"FTS": 1})
-    stamps.append(quarter_counts._stamp(lower, upper))
+    stamps.append(quarter_counts._stamp(lower, upper, set()))
     closed.void("2026-04-02T09:30", event.result["id"])
-    stamps.append(quarter_counts._stamp(lower, upper))
+    stamps.append(quarter_counts._stamp(lower, upper, set()))
     assert len(set(stamps)) == 3
     # Nothing dated in the first quarter moved: its stamp is what it was.
     _, lower, upper = quarter_bounds(quarters.parse("2026-Q1"))
-    first = quarter_counts._stamp(lower, upper)
+    first = quarter_counts._stamp(lower, upper, set())
     closed.distribute("2026-04-02T10:00", "HUB", {"FTS": 1})
-    assert quarter_counts._stamp(lower, upper) == first
+    assert quarter_counts._stamp(lower, upper, set()) == first
 
 
 def test_sums_kept_in_another_shape_are_read_again(closed):
@@ -200,3 +201,22 @@ def test_a_workbook_is_made_even_when_its_sums_cannot_be_kept(closed, monkeypatc
     assert "quarter sums not kept" in caplog.text
     monkeypatch.undo()
     assert _shown(report) == _fresh()
+
+
+def test_an_area_typed_outside_the_list_is_never_copied_into_the_kept_sums(closed, make):
+    # An event typed before there was a list holds whatever was typed: a name, one day.
+    event = db.session.execute(
+        db.select(DistributionEvent).where(DistributionEvent.area == "Alder County")
+    ).scalar_one()
+    event.area = "John Smith"
+    db.session.commit()
+    first = _shown(_report())
+    kept = _kept()[0]
+    assert "John Smith" not in json.dumps(kept.counts)
+    assert ["other area", 1] in kept.counts["tallies"]["area"]
+    assert first == _fresh()
+    # Listed later, an area shows as itself: the sums kept before are read again.
+    stamp = _kept()[0].stamp
+    make.area("Birch County", "NY")
+    _report()
+    assert _kept()[0].stamp != stamp

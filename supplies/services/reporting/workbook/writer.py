@@ -177,7 +177,7 @@ def _write_table(ws, name: str, columns: list[Column], rows: list[dict]) -> int:
         for index, cell in styled.get(row, ()):
             value = cells[index]
             cell.value = value
-            if type(value) is str:
+            if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula
             cells[index] = cell
         ws.append(cells)
