@@ -64,13 +64,16 @@ failed=0
 for role in "${ROLES[@]}"; do
   echo "== schemathesis as $role ($EXAMPLES examples per operation, seed $SEED)"
   # From the scratch folder: schemathesis keeps its cache (.schemathesis/) where it runs.
+  # One worker: with two threads, hypothesis parsing lambdas' source in both at once trips
+  # CPython 3.11's shared AST recursion counter ("AST constructor recursion depth
+  # mismatch", cpython#106905), an error of the tool, not of the API, seen once in CI.
   if ! (cd "$work" && "$VENV/bin/st" --config-file "$repo/tests/fuzz/schemathesis.toml" \
       run "$base/api/v1/openapi.json" \
       --checks all \
       --header "Authorization: Bearer ${tokens[$role]}" \
       --max-examples "$EXAMPLES" \
       --seed "$SEED" \
-      --workers 2 \
+      --workers 1 \
       --request-timeout 30 \
       --no-color); then
     failed=1
