@@ -101,6 +101,18 @@ def test_the_quarters_workbook_shows_each_agency_with_the_right_numbers(make, qu
     assert {r["Partner name"] for r in rows} == {"Eastside Clinic", "Harbor Shelter"}
 
 
+def test_inventory_gives_a_partner_what_it_received_and_about_says_where_reports_are(make, quarter):
+    """A partner hands out outside the ledger: Inventory shows no distribution there (its
+    reports are in Sub-recipients), and About says so, so a funder reads Closing aright."""
+    wb = _workbook(make, quarter)
+    _, rows = table_rows(wb["Inventory"], "Inventory")
+    clinic = {r["Supply"]: r for r in rows if r["Site"] == "CLINIC"}
+    assert clinic["FTS"]["Transferred in"] == 100 and clinic["FTS"]["Distributed"] == 0
+    assert clinic["FTS"]["Closing"] == 100  # 50 reported handed out: in Sub-recipients
+    about = {row[0].value: row[1].value for row in wb["About"].iter_rows() if row[0].value}
+    assert "partner agency" in about["Inventory"] and "Sub-recipients" in about["Inventory"]
+
+
 def test_partner_counts_join_the_programs_quarter_never_per_partner(make, quarter):
     wb = _workbook(make, quarter)
     _, reversals = table_rows(wb["Reversals"], "Reversals")
