@@ -181,7 +181,7 @@ def _special_lots(today) -> list[tuple]:
     ):
         moment = datetime.combine(received, time(9), tzinfo=clock.program_timezone())
         line = ReceiptLine("NALOX4", quantity, lot, expires.isoformat(), "STATE-NDP")
-        found.append((moment, "CLINIC", [line]))
+        found.append((moment, "NORTH", [line]))
     return found
 
 
@@ -288,7 +288,8 @@ def seed(event_count: int = 2000, seed_value: int = 20261126) -> dict:
         for body in BUNDLES:
             bundles.create_bundle(admin, _request(body), body)
         _set_par_levels(admin)
-        site_weights = {"HUB": 35, "NORTH": 25, "VAN": 20, "CLINIC": 10, "VEND1": 6, "MAIL": 4}
+        # CLINIC is a partner agency: it reports what it hands out, logs no events.
+        site_weights = {"HUB": 38, "NORTH": 28, "VAN": 22, "VEND1": 7, "MAIL": 5}
         start = clock.now() - timedelta(days=EVENT_DAYS)
         moments = sorted(
             start + timedelta(seconds=rng.randrange(EVENT_DAYS * 86400 - 3600))

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from supplies import demo
 from supplies.extensions import db
-from supplies.models import DistributionEvent, Movement
+from supplies.models import DistributionEvent, Movement, Site
 from supplies.services.common import clock
 from supplies.services.distribution import quarters
 from supplies.services.reporting import periods
@@ -47,6 +47,13 @@ def test_the_demo_passes_check_ledger_in_time(seeded):
     result = seeded.test_cli_runner().invoke(args=["check-ledger"])
     assert result.exit_code == 0, result.output
     assert seeded.test_cli_runner().invoke(args=["check-ledger", "--repair-report"]).exit_code == 0
+    # The partner agency reports what it hands out; no event is logged there.
+    at_partners = (
+        db.select(db.func.count(DistributionEvent.id))
+        .join(Site)
+        .where(Site.kind == "partner_agency")
+    )
+    assert db.session.execute(at_partners).scalar() == 0
     # Every removal is dated after its lot first reached the site (received or moved in).
     assert removals_before_arrival() == 0
     # The history spans the six months, written as it happened (recorded when it occurred).

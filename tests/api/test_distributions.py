@@ -185,6 +185,22 @@ def test_staff_cannot_log_at_another_site(make, program, api):
     assert api.post("/distributions", program["tokens"]["coordinator"], body).status_code == 201
 
 
+def test_a_partner_agency_logs_no_distributions(make, program, api):
+    """Its units are counted by its monthly reports; an event there would count them twice."""
+    make.site("CLINIC", "partner_agency")
+    make.receive("CLINIC", "FTS", 100)
+    body = _event(site="CLINIC", items=[{"supply": "FTS", "quantity": 1}])
+    response = api.post("/distributions", program["tokens"]["coordinator"], body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "site": "is a partner agency: it reports what it hands out each month"
+    }
+    # Staff of other sites learn nothing more than before: not theirs.
+    assert api.post("/distributions", program["tokens"]["staff"], body).status_code == 403
+    assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 0
+    assert _stock(api, program["tokens"]["coordinator"], site="CLINIC") == {"FTS": 100}
+
+
 def test_void_reverses_stock_once(make, program, api):
     make.receive("HUB", "NARCAN4", 10)
     make.receive("HUB", "FTS", 100)

@@ -111,6 +111,18 @@ def test_coordinator_reaches_the_screen_by_a_link(client, auth, stocked):
     assert client.get(SCREEN).status_code == 200
 
 
+def test_a_partner_agency_is_never_offered_for_logging(client, auth, make, stocked):
+    """A partner agency reports what it hands out each month: no screen logs events there."""
+    make.site("CLINIC", "partner_agency")
+    make.receive("CLINIC", "FTS", 50)
+    _login(auth, "coord@example.org")
+    picker = client.get("/distribute/").get_data(as_text=True)
+    assert 'href="/distribute/sites/HUB"' in picker
+    assert "/distribute/sites/CLINIC" not in picker
+    assert client.get("/distribute/sites/CLINIC").status_code == 404
+    assert client.get("/distribute/sites/CLINIC/today").status_code == 404
+
+
 def test_plain_post_logs_and_lowers_stock(client, auth, stocked):
     html = _staff_page(client, auth)
     data = _form(html, **{"Narcan 4 mg nasal spray": "2", "Fentanyl test strip": "10"})

@@ -441,6 +441,19 @@ def test_a_name_shared_by_two_sites_asks_for_the_code(stocked, make, tmp_path):
     ]
 
 
+def test_a_distribution_at_a_partner_agency_is_refused(stocked, make, tmp_path):
+    """A partner agency reports what it hands out each month; its stock can still arrive."""
+    make.site("CLINIC", "partner_agency", name="Eastside Clinic")
+    make.receive("CLINIC", "FTS", 50)
+    rows = [[DAY.isoformat(), "Eastside Clinic", "FTS", 1], [DAY.isoformat(), "HUB", "FTS", 1]]
+    checked = history_preview(stocked["users"]["admin"], tmp_path, rows, DISTRIBUTION_HEADER)
+    assert lines(checked) == [
+        "row 2, column B (site): is a partner agency: it reports what it hands out each month"
+    ]
+    stock = [["CLINIC", "FTS", None, None, "SOR", 5, None]]
+    assert lines(stock_preview(stocked["users"]["admin"], tmp_path, stock)) == []
+
+
 def test_a_row_of_an_event_without_a_supply_is_refused_and_the_rest_still_checked(
     stocked, tmp_path
 ):

@@ -23,6 +23,7 @@ from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,
+    PARTNER_KIND,
     RECIPIENT_TYPES,
     RESUPPLY_REASONS,
     SETTING_FOR_SITE_KIND,
@@ -47,7 +48,11 @@ DISTRIBUTION = s.Body(
     "are filled first expiry first out from the site's usable batches (available, unexpired "
     "on that day); no lot is named, lot-tracked supplies included.",
     operation_id="required",
-    site=s.ref(catalog.site_ref, "An active site's code (staff: a site they are assigned to)."),
+    site=s.ref(
+        catalog.site_ref,
+        "An active site's code (staff: a site they are assigned to); not a partner agency's, "
+        "which reports what it hands out (POST /partner-reports).",
+    ),
     occurred_at=s.instant("Default now; at most 5 minutes ahead. No offset: APP_TIMEZONE."),
     items=s.array(ITEM, MAX_ITEMS, "Each supply once."),
     setting=s.choice(SETTINGS, description="Null or absent: from the site's kind."),
@@ -119,6 +124,13 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
             fields.fail(f"{name}.supply", msg("this supply is inactive"))
     fields.raise_if_any()
     permissions.require(actor, "distribute", site.id)
+    if site.kind == PARTNER_KIND:
+        # A partner agency hands supplies on outside the ledger and reports each month
+        # (DESIGN.md): an event there too would count its units twice and skew what the
+        # agency is shown as holding. The program's own staff at a partner's location log
+        # at their own site, with the setting "partner".
+        fields.fail("site", msg("is a partner agency: it reports what it hands out each month"))
+        fields.raise_if_any()
     # The server's clock is the reference for now: a phone running a little ahead (the
     # 5 minutes validation allows) records now, so nothing is ever dated after the server.
     dated = occurred_at is not None

@@ -25,6 +25,7 @@ from supplies.services.common.errors import Forbidden, NotFound, ValidationFaile
 from supplies.services.common.messages import msg
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.distribution.events import VOID_WINDOW
+from supplies.vocab import PARTNER_KIND
 
 # How far back "given most at this site" looks when ordering the supplies.
 POPULAR_WINDOW = timedelta(days=90)
@@ -73,10 +74,13 @@ class RecentEvent:
 
 
 def distribution_sites(user) -> list[Site]:
-    """Active sites where the user may log distributions, by code."""
+    """Active program sites where the user may log distributions, by code (a partner
+    agency reports what it hands out each month instead)."""
     if not permissions.can(user, "distribute"):
         return []
-    query = db.select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    query = (
+        db.select(Site).where(Site.active.is_(True), Site.kind != PARTNER_KIND).order_by(Site.code)
+    )
     visible = permissions.visible_site_ids(user)
     if visible is not None:
         query = query.where(Site.id.in_(visible))
@@ -92,6 +96,8 @@ def site_for_distribution(user, code: str) -> Site:
         raise NotFound(msg("No such site."))
     if not permissions.can(user, "distribute", site.id):
         raise Forbidden(msg("You cannot log distributions at this site."))
+    if site.kind == PARTNER_KIND:
+        raise NotFound(msg("No such site."))  # distributions are never logged there
     return site
 
 

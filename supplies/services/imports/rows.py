@@ -25,6 +25,7 @@ from supplies.vocab import (
     AGE_BANDS,
     FIRST_TIME,
     LANGUAGES,
+    PARTNER_KIND,
     RECEIPT_SOURCES,
     RECIPIENT_TYPES,
     RESUPPLY_REASONS,
@@ -108,7 +109,9 @@ class Lookup:
 
 def lookups() -> dict[str, Lookup]:
     """Every site, supply and funding source, read once for the whole file."""
-    sites = db.session.execute(db.select(Site.id, Site.code, Site.name, Site.active)).all()
+    sites = db.session.execute(
+        db.select(Site.id, Site.code, Site.name, Site.active, Site.kind)
+    ).all()
     supplies = db.session.execute(
         db.select(Supply.id, Supply.code, Supply.name, Supply.active, Supply.tracks_lots)
     ).all()
@@ -350,6 +353,12 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
             except cell.CellError as error:
                 check.fail(row, "date", error.args[0])
         site = check.read(row, cells, "site", found["site"].find, required=True)
+        if site is not None and site.kind == PARTNER_KIND:
+            # As on the screen and the API: a partner agency reports what it hands out.
+            check.fail(
+                row, "site", msg("is a partner agency: it reports what it hands out each month")
+            )
+            site = None
         supply = check.read(row, cells, "supply", found["supply"].find, required=True)
         quantity = check.read(
             row, cells, "quantity", cell.whole_number, 1, v.MAX_QUANTITY, required=True

@@ -248,10 +248,9 @@ def about_rows(report: FunderReport) -> list[tuple[str, object]]:
             _(
                 "Opening + Received + Transferred in - Transferred out - Distributed + "
                 "Adjusted = Closing, for every site and supply. Adjusted includes write-offs "
-                "(expired, damaged, lost) and shelf count corrections. A partner agency hands "
-                "supplies on outside the program's stock records: its Distributed is 0 and "
-                "its Closing is what it received less what it sent back or wrote off; what "
-                "it reported handing out is in Sub-recipients."
+                "(expired, damaged, lost) and shelf count corrections. A partner agency "
+                "reports what it hands out each month: those units are in Sub-recipients, not "
+                "in Distributed, so its Closing still includes them."
             ),
         ),
         (
