@@ -98,11 +98,21 @@ def translate(message) -> str:
     template = getattr(message, "template", None)
     if template is None:
         return gettext(str(message)) if str(message) else ""
-    values = {
-        key: translate(value) if hasattr(value, "template") else value
-        for key, value in message.values.items()
-    }
+    values = {key: _shown_value(key, value) for key, value in message.values.items()}
     return gettext(template, **values) if values else gettext(template)
+
+
+# Values that are counts of units, shown as the pages show numbers ("1,988", "1.988"); a
+# row or a year ("row 1204", "2026") is left as written.
+_UNIT_COUNTS = frozenset({"available", "wanted", "left", "units", "quantity"})
+
+
+def _shown_value(key: str, value):
+    if hasattr(value, "template"):
+        return translate(value)
+    if key in _UNIT_COUNTS and isinstance(value, int) and not isinstance(value, bool):
+        return numbers.format_decimal(value, locale=get_locale() or DEFAULT_LANGUAGE)
+    return value
 
 
 def translate_fields(fields: dict | None) -> dict:

@@ -85,6 +85,9 @@ def test_fields_of_lines_are_named(program, api):
     assert "items" in api.post("/transfers", token, both).get_json()["error"]["fields"]
     neither = {"from_site": "HUB", "to_site": "VAN"}
     assert api.post("/transfers", token, neither).status_code == 422
+    same = {"from_site": "HUB", "to_site": "HUB", "items": [{"supply": "FTS", "quantity": 1}]}
+    error = api.post("/transfers", token, same).get_json()["error"]
+    assert error["fields"] == {"to_site": "must differ from the site it leaves"}
 
 
 def test_named_lot_refusals_say_why(make, program, api):

@@ -105,6 +105,21 @@ def test_dates_and_numbers_follow_the_locale(app):
         )
 
 
+def test_unit_counts_in_service_messages_are_shown_as_numbers_are(app):
+    """ "only 12,345 available" as the stock beside it reads; a row number stays as written."""
+    from supplies.i18n import translate
+    from supplies.services.common.messages import msg
+
+    short = msg("only %(available)s available", available=12345)
+    row = msg("The CSV file cannot be read near row %(row)s: %(error)s.", row=12345, error="x")
+    with app.test_request_context():
+        assert translate(short) == "only 12,345 available"
+        assert translate(row) == "The CSV file cannot be read near row 12345: x."
+    with app.test_request_context(headers=SPANISH):
+        assert translate(short) == "solo hay 12.345 disponibles"
+    assert short == "only 12345 available"  # the English text in logs is unchanged
+
+
 def test_the_funder_workbook_stays_english_when_the_screens_are_spanish(
     client, auth, make, program
 ):

@@ -62,7 +62,7 @@ def test_one_short_line_moves_nothing_and_names_its_field(make, program, screens
     response = screens.post("/inventory/transfer", data, "/inventory/transfer?from_site=HUB")
     assert response.status_code == 409
     page = text(response)
-    assert 'id="lines-2-quantity-error"' in page and "only 1000 available" in page
+    assert 'id="lines-2-quantity-error"' in page and "only 1,000 available" in page
     assert 'value="4000"' in page
     assert (
         db.session.execute(db.select(Movement).where(Movement.kind == "transfer_out")).first()

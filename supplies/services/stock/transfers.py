@@ -221,7 +221,7 @@ def transfer(actor, request: OperationRequest, body: dict) -> OperationResult:
     values = TRANSFER.read(body, fields)
     from_site, to_site = values["from_site"], values["to_site"]
     if from_site and to_site and from_site.id == to_site.id:
-        fields.fail("to_site", msg("must differ from from_site"))
+        fields.fail("to_site", msg("must differ from the site it leaves"))
     lines = read_lines(body, fields)
     fields.raise_if_any()
     permissions.require(actor, "manage_stock", from_site.id)
