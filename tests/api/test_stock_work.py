@@ -128,6 +128,32 @@ def test_adjustments(make, program, api):
     assert response.status_code == 422
 
 
+def test_a_stock_note_never_holds_a_persons_details(make, program, api):
+    """A note about stock will one day be given a person: what can only be theirs is refused."""
+    make.receive("HUB", "FTS", 50)
+    token = program["tokens"]["coordinator"]
+    lost = {"site": "HUB", "supply": "FTS", "quantity": -1, "reason": "lost_or_stolen"}
+    refusal = "must describe the stock, not a person: no phone numbers, emails or birth dates"
+    for note in (
+        "Maria DOB 3/4/1990 took it",
+        "her phone 555-123-4567",
+        "call (555) 123 4567",
+        "maria@example.org",
+        "born 1988",
+        "SSN 123-45-6789",
+        "fecha de nacimiento 04/03/1990",
+    ):
+        response = api.post("/adjustments", token, {**lost, "note": note})
+        assert response.status_code == 422, note
+        assert response.get_json()["error"]["fields"] == {"note": refusal}
+    assert _on_hand(api, token, "HUB") == {("FTS", None): 50}
+    for note in ("left in the van overnight", "box 12 of 24 wet, expired 11/30/2026"):
+        assert api.post("/adjustments", token, {**lost, "note": note}).status_code == 201
+    recall = {"supply": "FTS", "lot_number": "X", "status": "recalled", "note": "tel 5551234567"}
+    response = api.post("/lots/status", token, recall)
+    assert response.get_json()["error"]["fields"] == {"note": refusal}
+
+
 def test_counts(make, program, api):
     make.receive("HUB", "FTS", 50)
     coordinator = program["tokens"]["coordinator"]

@@ -148,6 +148,11 @@ def test_adjust_other_needs_a_note(make, program, screens):
     response = screens.post("/inventory/adjust", data)
     assert response.status_code == 422
     assert 'id="note-error"' in text(response)
+    data["note"] = "Maria Lopez 555-123-4567 took them"
+    response = screens.post("/inventory/adjust", data)
+    assert response.status_code == 422
+    assert "must describe the stock, not a person" in text(response)
+    assert _on_hand(program["users"]["coordinator"], "HUB", "FTS") == 50
     data["note"] = "water damage in storage"
     response = screens.post("/inventory/adjust", data)
     assert response.status_code == 302

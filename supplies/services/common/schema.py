@@ -90,6 +90,13 @@ def text(max_length: int, required: bool = True, description: str = "") -> Field
     return Field(schema, parse, required, nullable=not required, description=description)
 
 
+def note(max_length: int, description: str = "") -> Field:
+    """An optional note about stock: text, never a person's details (validation.stock_note)."""
+    schema = {"type": "string", "maxLength": max_length, "pattern": v.TEXT_PATTERN}
+    parse = partial(v.stock_note, max_length=max_length)
+    return Field(schema, parse, False, nullable=True, description=description)
+
+
 def whole(
     minimum: int = 1, maximum: int = v.MAX_QUANTITY, default=None, description: str = ""
 ) -> Field:

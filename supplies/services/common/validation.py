@@ -148,6 +148,31 @@ def text(value, max_length: int, required: bool = True) -> str | None:
     return value
 
 
+# A stock note is about stock, never about a person: a field that takes any text will
+# receive a name one day (DOMAIN.md). A name cannot be told from other words, but the
+# shapes that only ever point at a person can: an email address, a phone or social
+# security number, a date in a year no stock note speaks of (a birth date), "DOB".
+_PERSONAL_DETAILS = re.compile(
+    r"[^\s@]+@[^\s@]+\.[^\s@]+"
+    r"|(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)"
+    r"|(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"
+    r"|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19\d\d|200\d)(?!\d)"
+    r"|(?<!\d)(?:19\d\d|200\d)[/.-]\d{1,2}[/.-]\d{1,2}(?!\d)"
+    r"|\bd\.?\s?o\.?\s?b\b|\bborn\b|\bbirth|\bnacimiento\b|\bnaci[dó]",
+    re.IGNORECASE,
+)
+
+
+def stock_note(value, max_length: int) -> str | None:
+    """Optional text about stock; what can only be a person's details is refused."""
+    value = text(value, max_length, required=False)
+    if value is not None and _PERSONAL_DETAILS.search(value):
+        raise _bad(
+            msg("must describe the stock, not a person: no phone numbers, emails or birth dates")
+        )
+    return value
+
+
 def is_code(value) -> bool:
     """Whether a value could be a code at all (a lookup of anything else finds nothing)."""
     return isinstance(value, str) and _CODE.fullmatch(value) is not None

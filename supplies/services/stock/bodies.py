@@ -96,7 +96,7 @@ ADJUSTMENT = s.Body(
     quantity=s.signed("Signed units: negative writes off, positive adds back."),
     reason=s.choice(ADJUSTMENT_REASONS, required=True),
     lot_number=s.text(64, required=False, description=WHICH_LOT),
-    note=s.text(200, required=False, description="Required when reason is other."),
+    note=s.note(200, "Required when reason is other. About the stock, never a person."),
     occurred_at=s.instant(
         "Default now; at most 5 minutes ahead. A past moment must fit the stock then and "
         "at every later moment. No offset: APP_TIMEZONE."
@@ -118,7 +118,7 @@ LOT_STATUS = s.Body(
     supply=SUPPLY,
     lot_number=s.text(64, description="A lot already received."),
     status=s.choice(BATCH_STATUSES, required=True),
-    note=s.text(200, required=False),
+    note=s.note(200, "The notice or reason. About the stock, never a person."),
     occurred_at=s.instant(
         "From when the status holds (default now); a back-dated recall also stops "
         "back-dated distributions from that moment. No offset: APP_TIMEZONE."
