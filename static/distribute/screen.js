@@ -4,9 +4,12 @@
    device (queue.js), then sent to POST /distribute/log (the API's body, with the session's
    CSRF token) in one small round trip. The server confirms (201, or 200 for a replay of the
    same id) with what the page shows of it (the confirmation, the site's on-hand figures, the
-   event's row of "today"), the page is updated in place and the entry removed; a refusal
-   is shown to the user and kept until they fix or discard it. An entry the person did not
-   date is dated on the server's clock (this phone's, corrected by its offset). */
+   event's row of "today"), the page is updated in place and the entry removed. A refusal
+   (an answer that sending again cannot change) is shown in the form, every value kept, and
+   is not kept on the phone; only an entry already waiting on the phone when it is refused
+   stays under "Needs your attention" until fixed or discarded (see the submit handler).
+   An entry the person did not date is dated on the server's clock (this phone's,
+   corrected by its offset). */
 (function () {
   "use strict";
 
@@ -138,6 +141,8 @@
           return freshSession().then(function (ok) { return ok ? send(entry, true) : { kind: "kept" }; });
         }
         if (response.status === 401) { sessionEnded = true; return { kind: "kept" }; }
+        // Refused: an answer that sending the same body again cannot change (where the entry
+        // goes then: the submit handler and flush). Any other answer keeps it for a retry.
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           return { kind: "refused", error: error };
         }
@@ -174,6 +179,8 @@
             }).then(function (outcome) {
               if (outcome.kind === "confirmed") { synced += 1; lastSynced += 1; show(outcome.result); return null; }
               if (outcome.kind === "refused") {
+                // Queued earlier (offline, or the answer never came): the person it was for has
+                // gone, so it stays under "Needs your attention" until fixed or discarded.
                 entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
                 return queue.put(entry);
               }
@@ -418,7 +425,11 @@
     // A fixed refusal keeps the moment it was first saved, unless the person set a time.
     var queuedAt = replaced && !read.body.occurred_at ? replaced.queuedAt : new Date().toISOString();
     var entry = { id: read.body.id, user: user, site: site, body: read.body, itemFields: read.itemFields, queuedAt: queuedAt };
+    var wasParked = false;  // this is the fix of an entry the queue holds under "Needs your attention"
     (clockOffset === null ? syncClock() : Promise.resolve()).then(function () {
+      return replaced ? queue.all() : [];
+    }).then(function (entries) {
+      wasParked = entries.some(function (kept) { return kept.id === replaced.id; });
       dateEntry(entry);
       return queue.put(entry);
     }).then(function () {
@@ -434,10 +445,19 @@
         show(outcome.result);
         keepCopy();
       } else if (outcome.kind === "refused") {
-        // Nothing was recorded. The entry stays queued (a reload keeps it) until it is fixed
-        // and accepted, or discarded; it is in the form to fix now, every value kept.
+        // Nothing was recorded, and sending it again cannot change that (a 4xx such as 409
+        // not enough stock or 422 a value refused; send() tells these from the answers a
+        // retry can fix: no network, a timeout, 5xx, 408, 429, an ended session). The person
+        // is still at the table: the entry goes back into the form to fix now, every value
+        // kept and the error beside its field, and it leaves the queue. Left queued, it would
+        // show under "Needs your attention" on every load, and sent again from there later
+        // (once stock arrives) it would record a hand-out that never happened, beside the
+        // corrected one.
+        // Only the fix of an entry already parked there (refused when replayed after being
+        // queued offline: its person has gone) stays parked, for the user to fix or discard.
         entry.refusal = { message: outcome.error.message, fields: outcome.error.fields || {}, code: outcome.error.code };
-        return queue.put(entry).then(function () { f.loadIntoForm(entry); });
+        var kept = wasParked ? queue.put(entry) : queue.remove(entry.id);
+        return kept.then(function () { f.loadIntoForm(entry); });
       } else {
         confirmEl.dataset.kind = "saved";
         confirmEl.textContent = say("saved_offline", { given: f.describe(entry.body) });

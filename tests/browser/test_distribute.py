@@ -196,6 +196,115 @@ def test_offline_refusal_is_shown_until_fixed(hub, phone):
     assert sorted(line.quantity for e in _events() for line in e.lines) == [2, 8]
 
 
+def _queued(page) -> list[dict]:
+    """The entries the offline queue holds on this phone (IndexedDB)."""
+    return page.evaluate("window.DistributionQueue.all()")
+
+
+def _after_a_reload(page) -> None:
+    """Reload online and let the script draw its panels and try the queue."""
+    page.reload()
+    expect(page.get_by_label(STRIPS, exact=True)).to_be_visible()
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    page.wait_for_timeout(500)
+
+
+def test_too_much_online_is_fixed_in_the_form_and_never_kept_on_the_phone(hub, phone):
+    # A refusal sending again cannot change (409): the person is at the table, so the form
+    # says why with the values kept, and nothing waits on the phone under "Needs your
+    # attention" (sent from there once stock arrived, it would record a hand-out that never
+    # happened).
+    _staff_screen(phone)
+    phone.get_by_label(STRIPS, exact=True).fill("99999")
+    _log_button(phone).click()
+    expect(phone.locator(".qty", has_text=STRIPS).locator(".field-error")).to_have_text(
+        "only 100 available"
+    )
+    expect(phone.get_by_label(STRIPS, exact=True)).to_have_value("99999")
+    expect(phone.locator("#attention")).to_be_hidden()
+    expect(phone.locator("#queue-panel")).to_be_hidden()
+    expect(phone.locator("#sync-status")).to_be_empty()
+    assert _queued(phone) == []
+    _after_a_reload(phone)
+    expect(phone.locator("#attention")).to_be_hidden()
+    expect(phone.locator("#queue-panel")).to_be_hidden()
+    expect(phone.locator("#sync-status")).to_be_empty()
+    assert _queued(phone) == [] and _events() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "parked"), [(422, False), (409, False), (502, True), (503, True), (504, True)]
+)
+def test_only_answers_a_retry_can_fix_keep_the_entry_on_the_phone(hub, phone, status, parked):
+    _staff_screen(phone)
+    refusal = {"error": {"code": "invalid", "message": "Check the form.", "fields": {}}}
+    phone.route(
+        "**/distribute/log",
+        lambda route: route.fulfill(status=status, json=refusal if status < 500 else {}),
+    )
+    phone.get_by_label(NARCAN, exact=True).fill("1")
+    _log_button(phone).click()
+    if parked:  # saved on this phone, sent when the server answers again
+        expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
+        expect(phone.locator("#queue-list li")).to_have_count(1)
+        expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
+    else:  # refused: fixed in the form, not kept
+        expect(phone.locator("#form-error")).to_contain_text("Check the form.")
+        expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("1")
+        expect(phone.locator("#queue-panel")).to_be_hidden()
+    expect(phone.locator("#attention")).to_be_hidden()
+    assert len(_queued(phone)) == (1 if parked else 0)
+
+
+def test_a_network_failure_keeps_the_entry_on_the_phone_until_it_is_sent(hub, phone):
+    _staff_screen(phone)
+    phone.route("**/distribute/log", lambda route: route.abort("internetdisconnected"))
+    phone.get_by_label(NARCAN, exact=True).fill("2")
+    _log_button(phone).click()
+    expect(phone.locator("#sync-status")).to_contain_text("waiting to sync (1)")
+    _after_a_reload(phone)  # still saved on this phone, never under "Needs your attention"
+    expect(phone.locator("#queue-list li")).to_have_count(1)
+    expect(phone.locator("#attention")).to_be_hidden()
+    assert _events() == []
+    phone.unroute("**/distribute/log")
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.locator("#sync-status")).to_have_text("All distributions are synced.")
+    [event] = _events()
+    assert [line.quantity for line in event.lines] == [2]
+
+
+def test_an_entry_refused_on_replay_stays_parked_until_fixed(hub, phone):
+    # Queued offline, refused when replayed: its person has gone, so it stays under
+    # "Needs your attention", across reloads and a fix that is refused again, until a fix
+    # is accepted (or it is discarded).
+    _staff_screen(phone)
+    _go_offline_after_first_visit(phone)
+    for _ in range(2):
+        phone.get_by_label(NARCAN, exact=True).fill("8")
+        _log_button(phone).click()
+        expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("")
+    phone.context.set_offline(False)
+    attention = phone.locator("#attention")
+    expect(attention).to_contain_text(f"Only 2 {NARCAN} available")
+    _after_a_reload(phone)
+    expect(attention).to_contain_text(f"Only 2 {NARCAN} available")
+    attention.get_by_role("button", name="Fix and send again").click()
+    phone.get_by_label(NARCAN, exact=True).fill("3")
+    _log_button(phone).click()
+    expect(phone.get_by_label(NARCAN, exact=True)).to_have_value("3")
+    expect(phone.locator("#form-error")).to_contain_text(f"Only 2 {NARCAN} available")
+    expect(attention.locator("li")).to_have_count(1)
+    _after_a_reload(phone)
+    expect(attention.locator("li")).to_have_count(1)
+    expect(attention).to_contain_text(f"3 × {NARCAN}")
+    attention.get_by_role("button", name="Fix and send again").click()
+    phone.get_by_label(NARCAN, exact=True).fill("2")
+    _log_button(phone).click()
+    expect(attention).to_be_hidden()
+    assert _queued(phone) == []
+    assert sorted(line.quantity for e in _events() for line in e.lines) == [2, 8]
+
+
 def _sign_out_answering(page, accept: bool) -> str:
     """Press Sign out, answer the question it asks, and return the question."""
     asked = []
