@@ -5,6 +5,11 @@ pages it leads to) is opened at 320 px and measured again at 375 px; the documen
 no wider than the screen. At 375 px every control in the main content is at least 44 x 44
 px, except links inside a sentence (WCAG 2.5.8's inline exception); a radio or checkbox is
 measured by the label that is its target. One server and one program serve the module.
+
+A table may scroll inside its own box, but the tables of a name and its figures that people
+read on a phone (the distribution screen's stock, a count waiting for review, what a partner
+agency still holds) must show every column in full at 320 and 375 px: nothing off the right
+edge of their box, which does not scroll sideways either.
 """
 
 import threading
@@ -18,7 +23,8 @@ from supplies.extensions import db
 from supplies.services.db.operations import OperationRequest
 from supplies.services.distribution import bundles, events
 from supplies.services.partners import reports, requests
-from supplies.services.stock import work
+from supplies.services.stock import counting, work
+from supplies.services.stock.counting import CountEntry
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Factory, make_app
 
@@ -37,6 +43,13 @@ EXTRA = {
 }
 # Pages of records the served program makes (a partner's requests and slip), by role.
 MADE: dict[str, list[str]] = {}
+# Pages, by role, whose tables of figures must show every column on a phone, without
+# scrolling inside their box either (the count review's path is filled in by `served`).
+FIGURES: dict[str, list[str]] = {
+    "staff": ["/distribute/sites/HUB"],
+    "coordinator": [],
+    "partner": ["/partners/CLINIC/received"],
+}
 
 MENU_LINKS = """() => {
   const links = document.querySelectorAll(
@@ -59,6 +72,32 @@ OVERFLOW = """() => {
     }
   }
   return `${wide}px wide: ` + out.join('; ');
+}"""
+
+# The tables of main: how many, and each one whose box scrolls sideways or whose cells reach
+# past that box or the screen (the first such cell named, for the report).
+TABLES_CUT = """() => {
+  const screen = document.documentElement.clientWidth;
+  const tables = document.querySelectorAll('main table');
+  const cut = [];
+  tables.forEach((table, index) => {
+    const box = table.closest('.table-wrap') || table.parentElement;
+    const edge = Math.min(box.getBoundingClientRect().right, screen);
+    const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+    const name = `table ${index + 1} (${heads.join(' | ')})`;
+    if (box.scrollWidth > box.clientWidth) {
+      cut.push(`${name} scrolls sideways: ${box.scrollWidth}px in a ${box.clientWidth}px box`);
+    }
+    for (const cell of table.querySelectorAll('th, td')) {
+      const right = cell.getBoundingClientRect().right;
+      if (right > edge + 0.5) {
+        cut.push(`${name}: "${cell.textContent.trim().slice(0, 20)}" ends at `
+          + `${Math.round(right)}px, past ${Math.round(edge)}px`);
+        break;
+      }
+    }
+  });
+  return {count: tables.length, cut};
 }"""
 
 SMALL_TARGETS = """() => {
@@ -118,12 +157,14 @@ def served(tmp_path_factory):
             "items": [{"supply": "NARCAN4", "quantity": 2}, {"supply": "FTS", "quantity": 5}],
         }
         bundles.create_bundle(make.admin, OperationRequest.new(None, kit), kit)
+        users = {}
         for role in ROLES:
             sites = {"staff": ("HUB",), "partner": ("CLINIC",)}.get(role, ())
-            make.user(f"{role}@example.org", role, sites=sites)
+            users[role] = make.user(f"{role}@example.org", role, sites=sites)
         given = {"id": str(uuid.uuid4()), "site": "HUB", "items": kit["items"]}
         events.distribute(make.admin, OperationRequest.new(given["id"], given), given)
         _partner_requests(make)
+        _count_waiting_for_review(users["staff"])
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -168,6 +209,21 @@ def _partner_requests(make) -> None:
         "/partners/CLINIC/report",
         "/partners/CLINIC/received",
     ]
+
+
+def _count_waiting_for_review(staff) -> None:
+    """A shelf count at the hub by staff, with differences: it waits for a coordinator."""
+    _, lines = counting.count_sheet(staff, "HUB")
+    entries = [
+        CountEntry(line.supply, line.lot_number, line.expected + index % 3 - 1)
+        for index, line in enumerate(lines)
+    ]
+    count = counting.submit(staff, OperationRequest.new(None, {"count": 1}), "HUB", entries)
+    review = f"/inventory/counts/{count.result['id']}"
+    FIGURES["staff"].append(review)
+    FIGURES["coordinator"].append(review)
+    for role in ("staff", "coordinator"):
+        MADE.setdefault(role, []).append(review)
 
 
 def _sign_in(page, role: str) -> None:
@@ -223,4 +279,38 @@ def test_no_page_scrolls_sideways_and_targets_are_big_enough(browser, served, ro
                 problems.append(f"{href} [{language}] targets under 44 px: {small}")
     finally:
         context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tables_of_figures_show_every_column_on_a_phone(browser, served, language):
+    problems = []
+    for role, pages in FIGURES.items():
+        context = browser.new_context(
+            viewport={"width": WIDTHS[0], "height": 640},
+            base_url=served,
+            is_mobile=True,
+            has_touch=True,
+        )
+        context.add_cookies([{"name": "lang", "value": language, "url": served}])
+        page = context.new_page()
+        try:
+            _sign_in(page, role)
+            for href in pages:
+                page.set_viewport_size({"width": WIDTHS[0], "height": 640})
+                response = page.goto(href)
+                assert response.status == 200, f"{href}: {response.status}"
+                for width in WIDTHS:
+                    page.set_viewport_size({"width": width, "height": 667})
+                    tables = page.evaluate(TABLES_CUT)
+                    assert tables["count"], f"{href} [{language}] as {role}: no table"
+                    if tables["cut"]:
+                        problems.extend(
+                            f"{href} at {width} px [{language}] as {role}: {cut}"
+                            for cut in tables["cut"]
+                        )
+                        name = href.strip("/").replace("/", "-")
+                        screenshot(page, f"table-cut-{role}-{language}-{width}-{name}")
+        finally:
+            context.close()
     assert not problems, "\n".join(problems)

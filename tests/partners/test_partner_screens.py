@@ -123,6 +123,19 @@ def test_what_was_received_shows_lot_expiry_and_a_recall(agencies, screens, make
     assert "Narcan 4 mg nasal spray: 25 units" in slip
 
 
+def test_a_lot_past_its_expiry_is_marked_where_the_agency_sees_what_it_received(
+    agencies, screens, make
+):
+    make.receive("CLINIC", "NARCAN4", 5, lot="PAST", expires_in_days=-3)
+    make.receive("CLINIC", "NARCAN4", 5, lot="GOOD", expires_in_days=300)
+    screens.login("clinic@example.org")
+    page = text(screens.get("/partners/CLINIC/received"))
+    items = re.findall(r"<li>(.*?)</li>", page, flags=re.S)
+    past = next(item for item in items if "Lot PAST" in item)
+    good = next(item for item in items if "Lot GOOD" in item)
+    assert ">expired</span>" in past and "expired</span>" not in good
+
+
 def test_the_monthly_report_names_the_supply_that_is_too_much_then_is_corrected(agencies, screens):
     fulfilled(agencies["clinic"], agencies["coordinator"], narcan=10, strips=100)
     screens.login("clinic@example.org")

@@ -73,6 +73,11 @@ class ReceivedLot:
     request_id: str | None
     transfer_id: str
 
+    @property
+    def expired(self) -> bool:
+        """Whether the lot's printed expiry has passed (on the program's today)."""
+        return self.expires_on is not None and self.expires_on < clock.today()
+
 
 @dataclass(frozen=True)
 class AgencyHolding:
