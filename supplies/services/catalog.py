@@ -6,7 +6,18 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 
 from supplies.extensions import db
-from supplies.models import Balance, Batch, FundingSource, Site, Supply
+from supplies.models import (
+    Balance,
+    Batch,
+    DistributionEvent,
+    FundingSource,
+    PartnerReport,
+    Site,
+    Supply,
+    SupplyRequest,
+    User,
+    user_sites,
+)
 from supplies.services.common import permissions
 from supplies.services.common import schema as s
 from supplies.services.common import validation as v
@@ -16,7 +27,13 @@ from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.db.statements import in_list, list_params
 from supplies.services.db.unit_of_work import transaction
-from supplies.vocab import REVERSAL_CATEGORIES, SITE_KINDS, SUPPLY_CATEGORIES, SUPPLY_UNITS
+from supplies.vocab import (
+    PARTNER_KIND,
+    REVERSAL_CATEGORIES,
+    SITE_KINDS,
+    SUPPLY_CATEGORIES,
+    SUPPLY_UNITS,
+)
 
 MEDICATION_RULE = (
     "A reversal medication (naloxone_nasal, naloxone_injectable, nalmefene) needs "
@@ -349,7 +366,38 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
     fields = v.Fields()
     values = SITE_EDIT.read(body, fields)
     fields.raise_if_any()
+    permissions.require(actor, "manage_catalog")
+    site = _thing_by_code("site", code)
+    kind = values.get("kind")
+    if kind and site.kind != kind and PARTNER_KIND in (site.kind, kind):
+        _refuse_crossing_the_partner_line(site)
     return _update(actor, request, "site", code, values)
+
+
+def _refuse_crossing_the_partner_line(site: Site) -> None:
+    # A partner agency reports what it hands out and logs no distribution; its accounts,
+    # requests and reports belong to an agency. A site with either history keeps its side,
+    # or the partner figures (received, still held) and the accounts' scope would be wrong.
+    if site.kind != PARTNER_KIND:
+        history = db.select(DistributionEvent.id).where(DistributionEvent.site_id == site.id)
+    else:
+        history = db.union_all(
+            db.select(user_sites.c.user_id)
+            .join(User, User.id == user_sites.c.user_id)
+            .where(user_sites.c.site_id == site.id, User.role == "partner"),
+            db.select(SupplyRequest.site_id).where(SupplyRequest.site_id == site.id),
+            db.select(PartnerReport.site_id).where(PartnerReport.site_id == site.id),
+        )
+    if db.session.execute(history.limit(1)).first() is not None:
+        raise ValidationFailed(
+            msg("This site's kind cannot change to or from partner agency now."),
+            {
+                "kind": msg(
+                    "cannot change to or from partner agency once the site has distributions, "
+                    "partner accounts, requests or reports"
+                )
+            },
+        )
 
 
 def update_supply(actor, request: OperationRequest, code, body: dict) -> OperationResult:

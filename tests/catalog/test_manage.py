@@ -28,6 +28,29 @@ def test_create_and_edit_a_site_keeping_its_code(program, screens):
     assert {"site.create", "site.edit"} <= _audit_actions()
 
 
+def test_a_site_keeps_its_side_of_the_partner_line_once_it_has_history(program, make, screens, api):
+    """Distributions logged at a site, or an agency's accounts, requests and reports, hold
+    its kind on its side: partner figures and accounts' scope would be wrong otherwise."""
+    make.receive("VAN", "FTS", 10)
+    event = {"id": new_id(), "site": "VAN", "items": [{"supply": "FTS", "quantity": 1}]}
+    assert api.post("/distributions", program["tokens"]["coordinator"], event).status_code == 201
+    make.site("CLINIC", "partner_agency")
+    make.user("clinic@example.org", "partner", sites=("CLINIC",))
+    make.site("EMPTY", "partner_agency")
+    screens.login("coord@example.org")
+    refusal = "cannot change to or from partner agency once the site has distributions"
+    for code, kind in (("VAN", "partner_agency"), ("CLINIC", "fixed_site")):
+        edit = {"name": f"Site {code}", "kind": kind, "county": ""}
+        response = screens.post(f"/inventory/catalog/site/{code}/edit", edit)
+        assert response.status_code == 422 and refusal in text(response), code
+    assert catalog.site_by_code("VAN").kind == "mobile_van"
+    assert catalog.site_by_code("CLINIC").kind == "partner_agency"
+    # No history on either side: a kind is only a setting yet; other kinds change freely.
+    for code, kind in (("EMPTY", "fixed_site"), ("VAN", "outreach")):
+        edit = {"name": f"Site {code}", "kind": kind, "county": ""}
+        assert screens.post(f"/inventory/catalog/site/{code}/edit", edit).status_code == 302
+
+
 def test_site_form_errors_name_fields_and_keep_values(program, screens):
     screens.login("coord@example.org")
     data = {"code": "HUB", "name": "Second hub", "kind": ""}
