@@ -104,7 +104,9 @@ def translate(message) -> str:
 
 # Values that are counts of units, shown as the pages show numbers ("1,988", "1.988"); a
 # row or a year ("row 1204", "2026") is left as written.
-_UNIT_COUNTS = frozenset({"available", "wanted", "left", "units", "quantity"})
+_UNIT_COUNTS = frozenset(
+    {"available", "wanted", "left", "units", "quantity", "usable", "requested"}
+)
 
 
 def _shown_value(key: str, value):

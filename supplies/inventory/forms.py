@@ -60,7 +60,7 @@ class LotStatusForm(OperationForm):
     supply = HiddenField()
     lot_number = HiddenField()
     status = select_field(_l("Status"), BATCH_STATUSES)
-    note = StringField(_l("Note"))
+    note = StringField(_l("Note (the notice or reason; no names or personal details)"))
 
 
 class CountForm(OperationForm):

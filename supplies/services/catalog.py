@@ -375,11 +375,17 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
 
 
 def _refuse_crossing_the_partner_line(site: Site) -> None:
-    # A partner agency reports what it hands out and logs no distribution; its accounts,
-    # requests and reports belong to an agency. A site with either history keeps its side,
-    # or the partner figures (received, still held) and the accounts' scope would be wrong.
+    # A partner agency reports what it hands out and logs no distribution (nor has staff to
+    # log them); its accounts, requests and reports belong to an agency. A site with either
+    # history keeps its side, or the partner figures (received, still held) and the
+    # accounts' scope would be wrong.
     if site.kind != PARTNER_KIND:
-        history = db.select(DistributionEvent.id).where(DistributionEvent.site_id == site.id)
+        history = db.union_all(
+            db.select(DistributionEvent.site_id).where(DistributionEvent.site_id == site.id),
+            db.select(user_sites.c.site_id)
+            .join(User, User.id == user_sites.c.user_id)
+            .where(user_sites.c.site_id == site.id, User.role == "staff"),
+        )
     else:
         history = db.union_all(
             db.select(user_sites.c.user_id)
@@ -394,7 +400,7 @@ def _refuse_crossing_the_partner_line(site: Site) -> None:
             {
                 "kind": msg(
                     "cannot change to or from partner agency once the site has distributions, "
-                    "partner accounts, requests or reports"
+                    "staff, partner accounts, requests or reports"
                 )
             },
         )

@@ -9,7 +9,7 @@ from supplies.extensions import db
 from supplies.models import ApiToken, AuditEntry, User
 from supplies.services.accounts import tokens
 from supplies.services.accounts import users as accounts
-from supplies.services.common.errors import Conflict
+from supplies.services.common.errors import Conflict, ValidationFailed
 from supplies.services.db import audit
 from supplies.services.db.unit_of_work import transaction
 from tests.conftest import Api, csrf_token_from, signed_in
@@ -106,6 +106,15 @@ def test_staff_without_a_site_is_refused_and_the_form_keeps_what_was_typed(progr
     assert 'id="sites-error"' in html and "staff need at least one site" in html
     assert 'value="nosite@example.org"' in html
     assert accounts.user_by_email("nosite@example.org") is None
+
+
+def test_staff_work_at_program_sites_never_at_a_partner_agency(program, make):
+    """Staff log and count; a partner agency reports what it hands out instead."""
+    make.site("CLINIC", "partner_agency")
+    with pytest.raises(ValidationFailed) as refusal:
+        accounts.create_user("s@example.org", "staff", "a-long-pass-2026", ("HUB", "CLINIC"))
+    assert refusal.value.fields == {"sites": "CLINIC is a partner agency, not a program site"}
+    assert accounts.user_by_email("s@example.org") is None
 
 
 def test_a_taken_email_is_named(program, admin):

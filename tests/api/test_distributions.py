@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from supplies.extensions import db
-from supplies.models import DistributionEvent, Movement
+from supplies.models import DistributionEvent, Movement, Site
 from tests.conftest import new_id
 
 
@@ -199,6 +199,25 @@ def test_a_partner_agency_logs_no_distributions(make, program, api):
     assert api.post("/distributions", program["tokens"]["staff"], body).status_code == 403
     assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 0
     assert _stock(api, program["tokens"]["coordinator"], site="CLINIC") == {"FTS": 100}
+
+
+def test_an_event_recorded_before_its_site_became_a_partner_still_answers_its_replay(
+    make, program, api
+):
+    """A phone that never heard the answer sends the same event again: 200, nothing new."""
+    make.receive("VAN", "FTS", 100)
+    token = program["tokens"]["coordinator"]
+    body = _event(site="VAN", items=[{"supply": "FTS", "quantity": 3}])
+    first = api.post("/distributions", token, body)
+    assert first.status_code == 201
+    # As an older install may hold: events at a site that is a partner agency now.
+    db.session.execute(db.update(Site).where(Site.code == "VAN").values(kind="partner_agency"))
+    db.session.commit()
+    again = api.post("/distributions", token, body)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    fresh = api.post("/distributions", token, {**body, "id": new_id()})
+    assert fresh.status_code == 422
+    assert db.session.execute(db.select(db.func.count(DistributionEvent.id))).scalar() == 1
 
 
 def test_void_reverses_stock_once(make, program, api):

@@ -133,7 +133,9 @@ def test_a_stock_note_never_holds_a_persons_details(make, program, api):
     make.receive("HUB", "FTS", 50)
     token = program["tokens"]["coordinator"]
     lost = {"site": "HUB", "supply": "FTS", "quantity": -1, "reason": "lost_or_stolen"}
-    refusal = "must describe the stock, not a person: no phone numbers, emails or birth dates"
+    refusal = (
+        "must describe the stock, not a person: no phone numbers, emails, birth dates or ID numbers"
+    )
     for note in (
         "Maria DOB 3/4/1990 took it",
         "her phone 555-123-4567",

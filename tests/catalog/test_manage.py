@@ -45,6 +45,11 @@ def test_a_site_keeps_its_side_of_the_partner_line_once_it_has_history(program, 
         assert response.status_code == 422 and refusal in text(response), code
     assert catalog.site_by_code("VAN").kind == "mobile_van"
     assert catalog.site_by_code("CLINIC").kind == "partner_agency"
+    make.site("NEW", "outreach")
+    make.user("new@example.org", "staff", sites=("NEW",))
+    edit = {"name": "Site NEW", "kind": "partner_agency", "county": ""}
+    response = screens.post("/inventory/catalog/site/NEW/edit", edit)
+    assert response.status_code == 422 and refusal in text(response)
     # No history on either side: a kind is only a setting yet; other kinds change freely.
     for code, kind in (("EMPTY", "fixed_site"), ("VAN", "outreach")):
         edit = {"name": f"Site {code}", "kind": kind, "county": ""}

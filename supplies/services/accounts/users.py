@@ -75,6 +75,14 @@ def sites_for(fields: v.Fields, role, site_codes) -> list[Site]:
             sites.append(site)
     if role == "staff" and not site_codes:
         fields.fail("sites", msg("staff need at least one site"))
+    if role == "staff":
+        # Staff log and count at the program's own sites; a partner agency reports instead.
+        for site in sites:
+            if site.kind == PARTNER_KIND:
+                fields.fail(
+                    "sites",
+                    msg("%(code)s is a partner agency, not a program site", code=site.code),
+                )
     if role == "partner":
         # A partner account sees one agency's requests, receipts and reports: exactly one.
         if len(site_codes) != 1:

@@ -150,16 +150,29 @@ def text(value, max_length: int, required: bool = True) -> str | None:
 
 # A stock note is about stock, never about a person: a field that takes any text will
 # receive a name one day (DOMAIN.md). A name cannot be told from other words, but the
-# shapes that only ever point at a person can: an email address, a phone or social
-# security number, a date in a year no stock note speaks of (a birth date), "DOB".
+# shapes that only ever point at a person can. Each stands between non-word characters, so
+# digits inside a lot number, an NDC code or a tracking number never match; a toll-free
+# number (a recall notice's hotline) is a company's, and a bare run of digits is a phone
+# number only after a word that says so.
+_BIRTH_YEARS = r"19\d\d|200\d|201[0-4]"  # a full date in these years is someone's birth
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic)[a-z]*\.?"
+_TOLL_FREE = r"8(?:00|33|44|55|66|77|88)\b"
+_PERSONAL_SHAPES = (
+    r"[\w.+-]+@[a-z][\w-]*(?:\.[a-z]{2,})*",  # an email address, even without its ending
+    rf"(?:\+?1[\s.-]?)?\(?(?!{_TOLL_FREE})\d{{3}}\)?[\s.-]?\d{{3}}[\s.-]\d{{4}}",  # 555-123-4567
+    r"\d{2}[\s.-]\d{4}[\s.-]\d{4}",  # 55 1234 5678 (Mexico)
+    rf"\+(?!1[\s.-]?\(?{_TOLL_FREE})\d{{1,3}}(?:[\s.-]?\d){{7,13}}",  # +52 1 55 1234 5678
+    r"(?:tel|phone|cell?|m[oó]vil|tel[eé]fono)\W{0,3}\+?\d[\d\s().-]{6,}\d",
+    r"\d{3}[\s-]\d{2}[\s-]\d{4}",  # a social security number
+    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:{_BIRTH_YEARS}|[3-9]\d)",  # 3/4/1990, 3/4/90
+    rf"(?:{_BIRTH_YEARS})[/.-]\d{{1,2}}[/.-]\d{{1,2}}",  # 1990-03-04
+    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:{_BIRTH_YEARS})",  # Jan 5, 1985
+    rf"\d{{1,2}}\s+(?:de\s+)?{_MONTH},?\s+(?:de\s+)?(?:{_BIRTH_YEARS})",  # 5 de enero de 1985
+    r"d\.?\s?o\.?\s?b\.?:?\s?\d*",  # DOB, D.O.B., DOB85
+    r"date of birth|birth\s?date|birthday|born|fecha de nacimiento|nacimiento|naci[oó]|nacid[oa]",
+)
 _PERSONAL_DETAILS = re.compile(
-    r"[^\s@]+@[^\s@]+\.[^\s@]+"
-    r"|(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)"
-    r"|(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"
-    r"|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19\d\d|200\d)(?!\d)"
-    r"|(?<!\d)(?:19\d\d|200\d)[/.-]\d{1,2}[/.-]\d{1,2}(?!\d)"
-    r"|\bd\.?\s?o\.?\s?b\b|\bborn\b|\bbirth|\bnacimiento\b|\bnaci[dó]",
-    re.IGNORECASE,
+    "|".join(rf"(?<!\w)(?:{shape})(?!\w)" for shape in _PERSONAL_SHAPES), re.IGNORECASE
 )
 
 
@@ -168,7 +181,10 @@ def stock_note(value, max_length: int) -> str | None:
     value = text(value, max_length, required=False)
     if value is not None and _PERSONAL_DETAILS.search(value):
         raise _bad(
-            msg("must describe the stock, not a person: no phone numbers, emails or birth dates")
+            msg(
+                "must describe the stock, not a person: no phone numbers, emails, birth "
+                "dates or ID numbers"
+            )
         )
     return value
 

@@ -128,7 +128,11 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         # A partner agency hands supplies on outside the ledger and reports each month
         # (DESIGN.md): an event there too would count its units twice and skew what the
         # agency is shown as holding. The program's own staff at a partner's location log
-        # at their own site, with the setting "partner".
+        # at their own site, with the setting "partner". An event recorded there before
+        # this rule still answers its replay (a phone that never heard the answer).
+        replayed = operations.replay(request, "distribution")
+        if replayed is not None:
+            return replayed
         fields.fail("site", msg("is a partner agency: it reports what it hands out each month"))
         fields.raise_if_any()
     # The server's clock is the reference for now: a phone running a little ahead (the
