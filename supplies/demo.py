@@ -26,6 +26,7 @@ from supplies.services.distribution import events as distribution
 from supplies.services.partners import requests as partner_requests
 from supplies.services.stock import work
 from supplies.services.stock.work import ReceiptLine
+from supplies.vocab import PARTNER_KIND
 
 DEMO_USERS = [
     ("admin@example.org", "demo-admin-pass-2026", "admin"),
@@ -133,7 +134,9 @@ def _shipments(rng: random.Random, planned, start: datetime) -> list[tuple]:
     windows = math.ceil(EVENT_DAYS / RESTOCK_DAYS)
     zone = clock.program_timezone()
     shipments, lot_serial = [], 1000
-    for site_code, *_ in SITES:
+    for site_code, _name, kind, _county in SITES:
+        if kind == PARTNER_KIND:
+            continue  # an agency gets what it asks for, sent from HUB (_partner_work)
         small = site_code in ("VEND1", "MAIL")
         for window in range(windows):
             # 10:00 on the day before the window opens; the first one, five days before.

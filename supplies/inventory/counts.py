@@ -1,6 +1,6 @@
 """Physical count screens: the count sheet, the review of differences, confirm or discard."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from supplies.services.common import permissions
 from supplies.services.common.errors import DomainError
 from supplies.services.stock import counting
 from supplies.services.stock.counting import CountEntry
+from supplies.vocab import PARTNER_KIND
 from supplies.web import access
 from supplies.web import forms as web
 
@@ -39,7 +40,9 @@ def count_index():
     sites = [
         site
         for site in catalog.list_sites(current_user)
-        if site.active and permissions.can(current_user, "count", site.id)
+        if site.active
+        and site.kind != PARTNER_KIND  # it reports what it hands out; never counted
+        and permissions.can(current_user, "count", site.id)
     ]
     return render_template(
         "inventory/count_index.html", sites=sites, pending=counting.pending(current_user)
@@ -51,6 +54,8 @@ def count_sheet(code: str):
     """Every supply and lot at a site with an entry box; blind hides what the books expect."""
     site = catalog.site_by_code(code)
     access.require(current_user, "count", site.id)
+    if site.kind == PARTNER_KIND:
+        abort(404)  # a partner agency is never counted (work.refuse_counting_at_a_partner)
     form = CountForm()
     if request.method == "GET":
         form.blind.data = request.args.get("blind") == "1"

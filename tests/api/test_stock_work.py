@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import new_id
+from tests.conftest import new_id, text
 
 
 def _on_hand(api, token, site):
@@ -185,6 +185,24 @@ def test_counts(make, program, api):
     response = api.post("/counts", coordinator, {"site": "HUB", "supply": "FTS", "counted": 0})
     assert response.status_code == 201
     assert _on_hand(api, coordinator, "HUB") == {}
+
+
+def test_a_partner_agency_is_never_counted(make, program, api, screens):
+    """What an agency holds is what it received less what it reported; a count there would
+    take the reported units off twice."""
+    make.site("CLINIC", "partner_agency")
+    make.receive("CLINIC", "FTS", 100)
+    coordinator = program["tokens"]["coordinator"]
+    response = api.post("/counts", coordinator, {"site": "CLINIC", "supply": "FTS", "counted": 40})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "site": "is a partner agency: it reports what it hands out each month"
+    }
+    assert _on_hand(api, coordinator, "CLINIC") == {("FTS", None): 100}
+    screens.login("coord@example.org")
+    assert "/inventory/sites/CLINIC/count" not in text(screens.get("/inventory/count"))
+    assert "/inventory/sites/HUB/count" in text(screens.get("/inventory/count"))
+    assert screens.get("/inventory/sites/CLINIC/count").status_code == 404
 
 
 def test_a_staff_count_waits_for_a_coordinator_as_on_the_screens(make, program, api):

@@ -74,6 +74,7 @@ def count_sheet(user, site_code) -> tuple[Site, list[SheetLine]]:
     """Every active supply at a site, and each lot on hand of supplies that track lots."""
     site = catalog.site_by_code(site_code)
     permissions.require(user, "count", site.id)
+    work.refuse_counting_at_a_partner(site)
     supplies = db.session.execute(
         db.select(Supply).where(Supply.active.is_(True)).order_by(Supply.name)
     ).scalars()
@@ -126,6 +127,7 @@ def submit(
     replayed = operations.replay(request, "count_session")
     if replayed:
         return replayed
+    work.refuse_counting_at_a_partner(site)
     return _save_session(actor, request, site, parsed, blind)
 
 
@@ -176,6 +178,7 @@ def record(actor, request: OperationRequest, body: dict) -> tuple[OperationResul
     replayed = operations.replay(request, "count_session")
     if replayed:
         return replayed, False
+    work.refuse_counting_at_a_partner(site)
     parsed = [(values["supply"], values["lot_number"], values["counted"])]
     return _save_session(actor, request, site, parsed, blind=False), False
 

@@ -17,6 +17,7 @@ from supplies.services.stock.bodies import ADJUSTMENT, COUNT, LOT_STATUS, RECEIP
 
 # Transfers of several lines live in their own module; callers may reach them from here.
 from supplies.services.stock.transfers import transfer  # noqa: F401
+from supplies.vocab import PARTNER_KIND
 
 # A receipt of a lot expiring within this many days gets a warning on the screen.
 EXPIRY_WARNING_DAYS = 30
@@ -407,6 +408,16 @@ def adjust(actor, request: OperationRequest, body: dict) -> OperationResult:
     return operations.run_once(request, "adjustment", actor.id, write)
 
 
+def refuse_counting_at_a_partner(site: Site) -> None:
+    """A partner agency is never counted: what it holds is what it received less what it
+    reported handing out, and a count there would take the reported units off twice."""
+    if site.kind == PARTNER_KIND:
+        raise ValidationFailed(
+            msg("A partner agency's stock is not counted; its monthly report says what it gave."),
+            {"site": msg("is a partner agency: it reports what it hands out each month")},
+        )
+
+
 def count(actor, request: OperationRequest, body: dict) -> OperationResult:
     """Record a physical count; the difference from the books becomes a count movement."""
     fields = v.Fields()
@@ -415,6 +426,7 @@ def count(actor, request: OperationRequest, body: dict) -> OperationResult:
     counted, lot_number = values["counted"], values["lot_number"]
     fields.raise_if_any()
     permissions.require(actor, "count", site.id)
+    refuse_counting_at_a_partner(site)
 
     def write() -> dict:
         on_hand = ledger.holdings(site.id, supply.id, lot_number=lot_number, lock=True)
