@@ -19,6 +19,7 @@ from supplies.services.common.errors import DomainError
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.distribution import quarters
 from supplies.services.imports import runner
+from supplies.services.partners import usage
 from supplies.services.stock import ledger_check, on_hand
 from supplies.vocab import ROLES
 
@@ -129,6 +130,13 @@ def check_ledger(repair_report: bool) -> None:
         "Ledger OK: every balance equals the sum of its movements, and no running balance "
         "goes below zero in business time."
     )
+    # Not a ledger fault, but a partner's figures assume none: say where and leave it.
+    for code, events in usage.events_logged_at_partners():
+        click.echo(
+            f"NOTE: {events} distribution event(s) logged at partner agency {code}, which "
+            "reports what it hands out instead: they count as distributed there, beside its "
+            "reports (logged before this was refused)."
+        )
 
 
 def _wrapped(text: str, indent: str) -> str:

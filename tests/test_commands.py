@@ -18,7 +18,7 @@ from supplies.models import (
 )
 from supplies.services.accounts import tokens
 from supplies.services.common import clock
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, make_app, new_id
 
 
 def test_init_db_builds_the_schema_from_migrations_and_is_safe_to_repeat(database):
@@ -151,6 +151,21 @@ def test_check_ledger_fails_when_a_balance_is_tampered_with(app, make):
     result = runner.invoke(args=["check-ledger"])
     assert result.exit_code == 1
     assert "MISMATCH site=HUB supply=FTS" in result.output
+
+
+def test_check_ledger_names_events_logged_at_a_partner_agency(app, make, program, api):
+    """Logged before agencies only reported: not a ledger fault, but said, so a coordinator
+    knows why the agency's Distributed is not 0."""
+    make.receive("VAN", "FTS", 10)
+    event = {"id": new_id(), "site": "VAN", "items": [{"supply": "FTS", "quantity": 2}]}
+    assert api.post("/distributions", program["tokens"]["coordinator"], event).status_code == 201
+    runner = app.test_cli_runner()
+    assert "NOTE" not in runner.invoke(args=["check-ledger"]).output
+    db.session.execute(db.update(Site).where(Site.code == "VAN").values(kind="partner_agency"))
+    db.session.commit()
+    result = runner.invoke(args=["check-ledger"])
+    assert result.exit_code == 0
+    assert "NOTE: 1 distribution event(s) logged at partner agency VAN" in result.output
 
 
 def test_backup_copies_a_consistent_sqlite_database(app, make, tmp_path):

@@ -9,7 +9,7 @@ say it handed out. What it still holds ("with partners") is the difference.
 from datetime import date, datetime
 
 from supplies.extensions import db
-from supplies.models import Movement, PartnerReport, PartnerReportLine, Site
+from supplies.models import DistributionEvent, Movement, PartnerReport, PartnerReportLine, Site
 from supplies.services.stock import forecast
 from supplies.vocab import PARTNER_KIND
 
@@ -71,3 +71,16 @@ def monthly_use(site_ids: list[int]) -> dict[tuple[int, int], int]:
     of its last three reported months, as the forecast uses it), rounded."""
     rates = forecast.partner_monthly(site_ids)
     return {key: round(units) for key, units in rates.items()}
+
+
+def events_logged_at_partners() -> list[tuple[str, int]]:
+    """(site code, events) of partner agencies where distribution events were logged, as
+    could happen before agencies only reported: their units count as distributed there."""
+    query = (
+        db.select(Site.code, db.func.count(DistributionEvent.id))
+        .join(DistributionEvent, DistributionEvent.site_id == Site.id)
+        .where(Site.kind == PARTNER_KIND, DistributionEvent.voided_at.is_(None))
+        .group_by(Site.code)
+        .order_by(Site.code)
+    )
+    return [(code, int(events)) for code, events in db.session.execute(query)]
