@@ -124,12 +124,6 @@ def check_ledger(repair_report: bool) -> None:
             "check-ledger --repair-report lists their movements and suggests fixes.",
             err=True,
         )
-    if problems:
-        raise click.exceptions.Exit(1)
-    click.echo(
-        "Ledger OK: every balance equals the sum of its movements, and no running balance "
-        "goes below zero in business time."
-    )
     # Not a ledger fault, but a partner's figures assume none: say where and leave it.
     for code, events in usage.events_logged_at_partners():
         click.echo(
@@ -137,6 +131,12 @@ def check_ledger(repair_report: bool) -> None:
             "reports what it hands out instead: they count as distributed there, beside its "
             "reports (logged before this was refused)."
         )
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(
+        "Ledger OK: every balance equals the sum of its movements, and no running balance "
+        "goes below zero in business time."
+    )
 
 
 def _wrapped(text: str, indent: str) -> str:

@@ -9,6 +9,7 @@ from supplies.extensions import db
 from supplies.models import (
     Balance,
     Batch,
+    CountSession,
     DistributionEvent,
     FundingSource,
     PartnerReport,
@@ -367,6 +368,9 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
     values = SITE_EDIT.read(body, fields)
     fields.raise_if_any()
     permissions.require(actor, "manage_catalog")
+    replayed = operations.replay(request, "site_edit")
+    if replayed:
+        return replayed
     site = _thing_by_code("site", code)
     kind = values.get("kind")
     if kind and site.kind != kind and PARTNER_KIND in (site.kind, kind):
@@ -385,6 +389,9 @@ def _refuse_crossing_the_partner_line(site: Site) -> None:
             db.select(user_sites.c.site_id)
             .join(User, User.id == user_sites.c.user_id)
             .where(user_sites.c.site_id == site.id, User.role == "staff"),
+            db.select(CountSession.site_id).where(
+                CountSession.site_id == site.id, CountSession.status == "submitted"
+            ),
         )
     else:
         history = db.union_all(
@@ -400,7 +407,7 @@ def _refuse_crossing_the_partner_line(site: Site) -> None:
             {
                 "kind": msg(
                     "cannot change to or from partner agency once the site has distributions, "
-                    "staff, partner accounts, requests or reports"
+                    "staff, counts waiting, partner accounts, requests or reports"
                 )
             },
         )

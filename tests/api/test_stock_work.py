@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from supplies.extensions import db
+from supplies.models import Site
 from tests.conftest import new_id, text
 
 
@@ -203,6 +205,34 @@ def test_a_partner_agency_is_never_counted(make, program, api, screens):
     assert "/inventory/sites/CLINIC/count" not in text(screens.get("/inventory/count"))
     assert "/inventory/sites/HUB/count" in text(screens.get("/inventory/count"))
     assert screens.get("/inventory/sites/CLINIC/count").status_code == 404
+
+
+def test_counts_made_before_a_site_became_a_partner(make, program, api, screens):
+    """A waiting count holds the site's kind; where the kind changed anyway (an older
+    install), a replay answers as before and the waiting count says to discard it."""
+    make.receive("VAN", "FTS", 50)
+    coordinator, staff = program["tokens"]["coordinator"], program["tokens"]["staff_van"]
+    waiting = api.post(
+        "/counts", staff, {"id": new_id(), "site": "VAN", "supply": "FTS", "counted": 9}
+    )
+    assert waiting.status_code == 202
+    screens.login("coord@example.org")
+    edit = {"name": "Van", "kind": "partner_agency", "county": ""}
+    response = screens.post("/inventory/catalog/site/VAN/edit", edit)
+    assert response.status_code == 422 and "counts waiting" in text(response)
+    counted = {"id": new_id(), "site": "VAN", "supply": "FTS", "counted": 48}
+    first = api.post("/counts", coordinator, counted)
+    assert first.status_code == 201
+    db.session.execute(db.update(Site).where(Site.code == "VAN").values(kind="partner_agency"))
+    db.session.commit()
+    again = api.post("/counts", coordinator, counted)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    confirm = api.post(f"/counts/{waiting.get_json()['id']}/confirm", coordinator, {})
+    assert confirm.status_code == 409
+    assert confirm.get_json()["error"]["fields"] == {
+        "id": "its site is a partner agency now: discard this count"
+    }
+    assert _on_hand(api, coordinator, "VAN") == {("FTS", None): 48}
 
 
 def test_a_staff_count_waits_for_a_coordinator_as_on_the_screens(make, program, api):

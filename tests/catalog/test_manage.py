@@ -56,6 +56,23 @@ def test_a_site_keeps_its_side_of_the_partner_line_once_it_has_history(program, 
         assert screens.post(f"/inventory/catalog/site/{code}/edit", edit).status_code == 302
 
 
+def test_a_site_edit_sent_again_answers_as_it_did(program, make):
+    """The same edit replayed after the site gained history: its stored answer, no refusal."""
+    from supplies.services.db.operations import OperationRequest
+
+    make.site("SPARE", "outreach")
+    to_partner = {"name": "Spare", "kind": "partner_agency", "county": ""}
+    request = OperationRequest.new(new_id(), to_partner)
+    first = catalog.update_site(make.admin, request, "SPARE", to_partner)
+    back = {"name": "Spare", "kind": "outreach", "county": ""}
+    catalog.update_site(make.admin, OperationRequest.new(new_id(), back), "SPARE", back)
+    make.user("new@example.org", "staff", sites=("SPARE",))
+    replay = OperationRequest.new(request.id, to_partner)
+    again = catalog.update_site(make.admin, replay, "SPARE", to_partner)
+    assert again.result == first.result and not again.created
+    assert catalog.site_by_code("SPARE").kind == "outreach"
+
+
 def test_site_form_errors_name_fields_and_keep_values(program, screens):
     screens.login("coord@example.org")
     data = {"code": "HUB", "name": "Second hub", "kind": ""}

@@ -162,9 +162,11 @@ _PERSONAL_SHAPES = (
     rf"(?:\+?1[\s.-]?)?\(?(?!{_TOLL_FREE})\d{{3}}\)?[\s.-]?\d{{3}}[\s.-]\d{{4}}",  # 555-123-4567
     r"\d{2}[\s.-]\d{4}[\s.-]\d{4}",  # 55 1234 5678 (Mexico)
     rf"\+(?!1[\s.-]?\(?{_TOLL_FREE})\d{{1,3}}(?:[\s.-]?\d){{7,13}}",  # +52 1 55 1234 5678
-    r"(?:tel|phone|cell?|m[oó]vil|tel[eé]fono)\W{0,3}\+?\d[\d\s().-]{6,}\d",
+    rf"(?:tel|phone|cell?|m[oó]vil|tel[eé]fono)\W{{0,3}}(?!(?:\+?1[\s.-]?)?\(?{_TOLL_FREE})"
+    r"\+?\d[\d\s().-]{6,}\d",
     r"\d{3}[\s-]\d{2}[\s-]\d{4}",  # a social security number
-    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:{_BIRTH_YEARS}|[3-9]\d)",  # 3/4/1990, 3/4/90
+    # 3/4/1990, 3/4/90; a two-digit year from 40 only (12/31/30 is an expiry date)
+    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:{_BIRTH_YEARS}|[4-9]\d)",
     rf"(?:{_BIRTH_YEARS})[/.-]\d{{1,2}}[/.-]\d{{1,2}}",  # 1990-03-04
     rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:{_BIRTH_YEARS})",  # Jan 5, 1985
     rf"\d{{1,2}}\s+(?:de\s+)?{_MONTH},?\s+(?:de\s+)?(?:{_BIRTH_YEARS})",  # 5 de enero de 1985

@@ -19,6 +19,7 @@ from supplies.services.db import audit, operations
 from supplies.services.db.operations import OperationRequest, OperationResult
 from supplies.services.db.unit_of_work import transaction
 from supplies.services.stock import bodies, ledger, work
+from supplies.vocab import PARTNER_KIND
 
 # Confirming a count that waits for review: only the optional operation id.
 CONFIRM = s.Body(
@@ -249,6 +250,11 @@ def confirm(actor, request: OperationRequest, session_id: str) -> OperationResul
     if replayed:
         return replayed
     site = db.session.get(Site, session.site_id)
+    if site.kind == PARTNER_KIND:  # a count saved before the site became one, or the rule
+        raise Conflict(
+            msg("This count's site is a partner agency, whose stock is not counted."),
+            {"id": msg("its site is a partner agency now: discard this count")},
+        )
     lines = list(session.lines)
     results = []
     with transaction():
