@@ -111,6 +111,7 @@ def count_review(session_id: str):
         counter=counter,
         form=form,
         may_confirm=permissions.can(current_user, "manage_stock", site.id),
+        at_partner=site.kind == PARTNER_KIND,  # saved before its site became one: discard only
     )
 
 

@@ -233,6 +233,9 @@ def test_counts_made_before_a_site_became_a_partner(make, program, api, screens)
         "id": "its site is a partner agency now: discard this count"
     }
     assert _on_hand(api, coordinator, "VAN") == {("FTS", None): 48}
+    review = text(screens.get(f"/inventory/counts/{waiting.get_json()['id']}"))
+    assert "Confirm count" not in review and "can only be discarded" in review
+    assert "Discard" in review
 
 
 def test_a_staff_count_waits_for_a_coordinator_as_on_the_screens(make, program, api):
