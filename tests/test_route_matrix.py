@@ -152,6 +152,7 @@ EXPECTED = {
     "POST api.create_adjustment":             (401, 201, 201, 403, 403, 403),
     "POST api.create_count":                  (401, 201, 201, 202, 403, 403),  # staff: for review
     "POST api.confirm_count":                 (401, 201, 201, 403, 403, 403),
+    "POST api.discard_count":                 (401, 201, 201, 403, 403, 403),
     "POST api.set_lot_status":                (401, 201, 201, 403, 403, 403),
     "GET api.stock":                          (401, 200, 200, 200, 403, 403),
     "POST api.create_distribution":           (401, 201, 201, 201, 403, 403),

@@ -260,9 +260,13 @@ def _count_paths() -> dict:
     confirm = _post("Apply a count that waits for review", counting.CONFIRM, 404, 409, 422)["post"]
     confirm["requestBody"]["required"] = False
     confirm = {**confirm, "operationId": "confirmCount", "parameters": [count_id]}
+    discard = _post("Drop a count that waits for review", counting.CONFIRM, 404, 409, 422)["post"]
+    discard["requestBody"]["required"] = False
+    discard = {**discard, "operationId": "discardCount", "parameters": [count_id]}
     return {
         "/counts": {"post": _linked(count, "202", "confirmCount")["post"]},
         "/counts/{id}/confirm": {"post": confirm},
+        "/counts/{id}/discard": {"post": discard},
     }
 
 

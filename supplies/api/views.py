@@ -48,6 +48,7 @@ ROLE_NEEDED = {
     "api.set_lot_status": "manage_stock",
     "api.create_count": "count",
     "api.confirm_count": "manage_stock",
+    "api.discard_count": "manage_stock",
     "api.stock": "see_stock",
     "api.create_distribution": "distribute",
     "api.void_distribution": "distribute",
@@ -261,6 +262,15 @@ def confirm_count(count_id: str):
     if not validation.is_uuid(count_id):
         raise ApiError(404, "not_found", msg("No such count."))
     return written(counting.confirm(g.api_user, operation_request(body), count_id.lower()))
+
+
+@bp.post("/counts/<count_id>/discard")
+def discard_count(count_id: str):
+    """Drop a count that waits for review, changing no stock (coordinators and admins)."""
+    body = json_body(counting.CONFIRM.names) if request.content_length else {}
+    if not validation.is_uuid(count_id):
+        raise ApiError(404, "not_found", msg("No such count."))
+    return written(counting.discard(g.api_user, operation_request(body), count_id.lower()))
 
 
 @bp.post("/lots/status")

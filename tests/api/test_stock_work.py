@@ -236,6 +236,13 @@ def test_counts_made_before_a_site_became_a_partner(make, program, api, screens)
     review = text(screens.get(f"/inventory/counts/{waiting.get_json()['id']}"))
     assert "Confirm count" not in review and "can only be discarded" in review
     assert "Discard" in review
+    session = waiting.get_json()["id"]
+    assert api.post(f"/counts/{session}/discard", staff, {}).status_code == 403
+    dropped = api.post(f"/counts/{session}/discard", coordinator, {})
+    assert dropped.status_code == 201 and dropped.get_json()["status"] == "discarded"
+    assert api.post(f"/counts/{session}/discard", coordinator, {}).status_code == 409
+    assert api.post("/counts/not-a-uuid/discard", coordinator, {}).status_code == 404
+    assert _on_hand(api, coordinator, "VAN") == {("FTS", None): 48}
 
 
 def test_a_staff_count_waits_for_a_coordinator_as_on_the_screens(make, program, api):
