@@ -37,13 +37,7 @@ def _posted_entries() -> list[CountEntry]:
 def count_index():
     """The sites this user may count, and counts waiting for confirmation there."""
     access.require(current_user, "count")
-    sites = [
-        site
-        for site in catalog.list_sites(current_user)
-        if site.active
-        and site.kind != PARTNER_KIND  # it reports what it hands out; never counted
-        and permissions.can(current_user, "count", site.id)
-    ]
+    sites = counting.countable_sites(current_user)
     return render_template(
         "inventory/count_index.html", sites=sites, pending=counting.pending(current_user)
     )

@@ -344,12 +344,17 @@ def _units_on_hand(column, thing_id: int) -> int:
     )
 
 
-def _update(actor, request: OperationRequest, kind: str, code, values: dict) -> OperationResult:
+def _update(
+    actor, request: OperationRequest, kind: str, code, values: dict, check=None
+) -> OperationResult:
+    """Apply an edit once; `check(thing)` may refuse it (after a replay is answered)."""
     permissions.require(actor, "manage_catalog")
     replayed = operations.replay(request, f"{kind}_edit")
     if replayed:
         return replayed
     thing = _thing_by_code(kind, code)
+    if check is not None:
+        check(thing)
     before = _SHAPES[kind](thing)
     with transaction():
         for name, value in values.items():
@@ -367,15 +372,18 @@ def update_site(actor, request: OperationRequest, code, body: dict) -> Operation
     fields = v.Fields()
     values = SITE_EDIT.read(body, fields)
     fields.raise_if_any()
-    permissions.require(actor, "manage_catalog")
-    replayed = operations.replay(request, "site_edit")
-    if replayed:
-        return replayed
-    site = _thing_by_code("site", code)
-    kind = values.get("kind")
-    if kind and site.kind != kind and PARTNER_KIND in (site.kind, kind):
-        _refuse_crossing_the_partner_line(site)
-    return _update(actor, request, "site", code, values)
+
+    def keep_to_the_partner_line(site: Site) -> None:
+        kind = values.get("kind")
+        if kind and site.kind != kind and PARTNER_KIND in (site.kind, kind):
+            _refuse_crossing_the_partner_line(site)
+
+    return _update(actor, request, "site", code, values, check=keep_to_the_partner_line)
+
+
+def partner_reports_instead():
+    """Why a partner agency's site is refused where the program's own stock work is done."""
+    return msg("is a partner agency: it reports what it hands out each month")
 
 
 def _refuse_crossing_the_partner_line(site: Site) -> None:

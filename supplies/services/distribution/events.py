@@ -133,7 +133,7 @@ def distribute(actor, request: OperationRequest, body: dict) -> OperationResult:
         replayed = operations.replay(request, "distribution")
         if replayed is not None:
             return replayed
-        fields.fail("site", msg("is a partner agency: it reports what it hands out each month"))
+        fields.fail("site", catalog.partner_reports_instead())
         fields.raise_if_any()
     # The server's clock is the reference for now: a phone running a little ahead (the
     # 5 minutes validation allows) records now, so nothing is ever dated after the server.

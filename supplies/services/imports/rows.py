@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from supplies.extensions import db
 from supplies.models import Batch, FundingSource, Site, Supply
-from supplies.services import areas
+from supplies.services import areas, catalog
 from supplies.services.common import clock
 from supplies.services.common import validation as v
 from supplies.services.common.errors import ValidationFailed
@@ -355,9 +355,7 @@ def check_distributions(rows, columns, found: dict[str, Lookup], progress=None):
         site = check.read(row, cells, "site", found["site"].find, required=True)
         if site is not None and site.kind == PARTNER_KIND:
             # As on the screen and the API: a partner agency reports what it hands out.
-            check.fail(
-                row, "site", msg("is a partner agency: it reports what it hands out each month")
-            )
+            check.fail(row, "site", catalog.partner_reports_instead())
             site = None
         supply = check.read(row, cells, "supply", found["supply"].find, required=True)
         quantity = check.read(

@@ -71,6 +71,15 @@ def _expected(site_id: int, supply_id: int, lot_number: str | None) -> int:
     return sum(h.quantity for h in ledger.holdings(site_id, supply_id, lot_number=lot_number))
 
 
+def countable_sites(user) -> list[Site]:
+    """The active program sites this user may count (a partner agency is never counted)."""
+    return [
+        site
+        for site in catalog.list_sites(user)
+        if site.active and site.kind != PARTNER_KIND and permissions.can(user, "count", site.id)
+    ]
+
+
 def count_sheet(user, site_code) -> tuple[Site, list[SheetLine]]:
     """Every active supply at a site, and each lot on hand of supplies that track lots."""
     site = catalog.site_by_code(site_code)

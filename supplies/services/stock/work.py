@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from supplies.extensions import db
 from supplies.models import Batch, LotStatusChange, Site
-from supplies.services.catalog import SupplyRef
+from supplies.services.catalog import SupplyRef, partner_reports_instead
 from supplies.services.common import clock, permissions
 from supplies.services.common import validation as v
 from supplies.services.common.errors import InsufficientStock, NotFound, ValidationFailed
@@ -414,7 +414,7 @@ def refuse_counting_at_a_partner(site: Site) -> None:
     if site.kind == PARTNER_KIND:
         raise ValidationFailed(
             msg("A partner agency's stock is not counted; its monthly report says what it gave."),
-            {"site": msg("is a partner agency: it reports what it hands out each month")},
+            {"site": partner_reports_instead()},
         )
 
 
